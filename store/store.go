@@ -1,0 +1,174 @@
+// Package store is the service's only access to PostgreSQL: every SQL
+// statement the service runs is in this package, with a context on every
+// call.
+//
+// Errors are sorted into a few kinds callers act on: ErrUnavailable (the
+// database cannot be reached or timed out: the caller tells the user
+// "not saved, try again"), ErrNotFound and ErrDuplicate. The wrapped error
+// names the call but never a report field or a secret.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Error kinds.
+var (
+	ErrUnavailable = errors.New("database unavailable")
+	ErrNotFound    = errors.New("not found")
+	ErrDuplicate   = errors.New("duplicate")
+)
+
+// DB is a pool of connections to the service's database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open creates a connection pool. Connections are made lazily: an
+// unreachable database is reported by the first query (as ErrUnavailable),
+// so the service starts and answers "try again" rather than not at all.
+func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message can quote the URL, password included.
+		return nil, errors.New("store.Open: the database URL is not valid")
+	}
+	pc.MaxConns = maxConns
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	pc.ConnConfig.RuntimeParams["application_name"] = "reprisals"
+	pc.MaxConnIdleTime = 5 * time.Minute
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("store.Open: %w", classify(err))
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() { db.pool.Close() }
+
+// Pool exposes the pool to tests and to the migration command.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("store.Ping: %w", classify(err))
+	}
+	return nil
+}
+
+// classify maps a pgx error to ErrUnavailable, ErrDuplicate or itself.
+func classify(err error) error {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		// Whatever the server said while refusing the connection.
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	case errors.As(err, &pe):
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w (%s)", ErrDuplicate, pe.ConstraintName)
+		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "3D000":
+			// admin shutdown, crash shutdown, cannot connect now, too many
+			// connections, connection failures, database does not exist
+			return fmt.Errorf("%w: %s", ErrUnavailable, pe.Code)
+		}
+		return err
+	case errors.As(err, &ne), pgconn.Timeout(err),
+		errors.Is(err, context.DeadlineExceeded), pgconn.SafeToRetry(err):
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return err
+}
+
+// NewReport is a sealed report ready to be stored.
+type NewReport struct {
+	Reference      string
+	ReceiptHash    []byte
+	ReplyRecipient string
+	Teams          []string
+	Urgency        string // "" when not yet assessed
+	ReceivedOn     time.Time
+	SizeBucket     int
+	Channel        string
+	Ciphertext     []byte
+}
+
+// InsertReport stores a report in one statement: it is either wholly stored
+// or not at all. A clash on reference or receipt hash is ErrDuplicate.
+func (db *DB) InsertReport(ctx context.Context, r NewReport) error {
+	var urgency *string
+	if r.Urgency != "" {
+		urgency = &r.Urgency
+	}
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
+		                     received_on, size_bucket, channel, ciphertext)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
+		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext)
+	if err != nil {
+		return fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
+	}
+	return nil
+}
+
+// pgDate keeps only the UTC calendar day.
+func pgDate(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// Report is a stored report: clear metadata and ciphertext.
+type Report struct {
+	Reference  string
+	Teams      []string
+	Status     string
+	Urgency    string
+	ReceivedOn time.Time
+	SizeBucket int
+	Channel    string
+	Ciphertext []byte
+}
+
+// ReportByReference returns the report with the given public reference.
+func (db *DB) ReportByReference(ctx context.Context, ref string) (Report, error) {
+	var r Report
+	var urgency *string
+	err := db.pool.QueryRow(ctx, `
+		SELECT reference, teams, status, urgency, received_on, size_bucket, channel, ciphertext
+		FROM reports WHERE reference = $1`, ref).
+		Scan(&r.Reference, &r.Teams, &r.Status, &urgency, &r.ReceivedOn, &r.SizeBucket, &r.Channel, &r.Ciphertext)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return r, fmt.Errorf("store.ReportByReference(%s): %w", ref, ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("store.ReportByReference(%s): %w", ref, classify(err))
+	}
+	if urgency != nil {
+		r.Urgency = *urgency
+	}
+	return r, nil
+}
+
+// CountReports returns the number of stored reports.
+func (db *DB) CountReports(ctx context.Context) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM reports`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store.CountReports: %w", classify(err))
+	}
+	return n, nil
+}
