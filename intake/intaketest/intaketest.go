@@ -1,0 +1,69 @@
+// Package intaketest provides fixtures for tests: a valid report and a
+// configuration with freshly generated team identities.
+package intaketest
+
+import (
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+)
+
+// Report returns a valid report. body is the UN cooperation body ("upr"
+// routes to both teams).
+func Report(body string) *intake.Report {
+	return &intake.Report{
+		Language:  "en",
+		Submitter: intake.Submitter{Name: "Amina", Relationship: "self", ContactMethod: "Signal +00 000", ContactTimes: "evenings"},
+		Victims: []intake.Victim{{
+			Name: "Amina", Kind: "individual", Gender: "woman", Age: "34", Nationality: "Examplestan",
+			Location: "Capital City", Roles: []string{"defender", "journalist"}, Status: "detained",
+			PlaceOfDetention: "Central prison",
+		}},
+		Cooperation: intake.Cooperation{Body: body, Form: "Submitted a stakeholder report", SessionRef: "UPR 48", Dates: "2026-01", Nature: "actual", Evidence: "Interrogated about the report"},
+		Incidents: []intake.Incident{{
+			Date: "2026-03", Place: "Capital City", Narrative: "Arrested at home two weeks after the review.",
+			PerpetratorKind: "state", Perpetrator: "State security service", PerpetratorBasis: "Uniformed officers",
+			Types: []string{"arrest_detention", "threats_harassment"},
+		}},
+		StepsTaken: intake.StepsTaken{DomesticRemedies: "Habeas corpus filed", OtherMechanisms: "None"},
+		Risk:       intake.Risk{ImmediateDanger: "no", StateContactRisk: "unsure", ImminentDates: "Trial in May", Details: "Family threatened"},
+		Consent: intake.Consent{
+			GivenBy: "victim", How: "In person", When: "2026-04-01", RisksUnderstood: true, ShareWithOHCHR: true,
+			RaiseWithState: "yes", Publication: "anonymous", ShareUNMechanisms: "yes", ShareThirdParties: "no", ContactPermission: "yes",
+		},
+	}
+}
+
+// Teams holds a validated configuration with the two default teams, each
+// with a fresh identity, and those identities.
+type Teams struct {
+	Config    config.Config
+	UPR       *age.X25519Identity // upr-secretariat
+	Reprisals *age.X25519Identity // reprisals-team
+}
+
+// NewTeams generates identities for the default teams and a receipt key.
+func NewTeams(t testing.TB) Teams {
+	t.Helper()
+	upr, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default()
+	cfg.Teams[0].Recipients = []string{upr.Recipient().String()}
+	cfg.Teams[1].Recipients = []string{rep.Recipient().String()}
+	cfg.Receipts.Key = config.Secret(crypto.NewReceiptKey())
+	cfg.Database.URL = "postgres://unused"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return Teams{Config: cfg, UPR: upr, Reprisals: rep}
+}

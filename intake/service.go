@@ -1,0 +1,178 @@
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// ChannelPublic is the channel of reports made through the public form or
+// API (as opposed to an intermediary organisation).
+const ChannelPublic = "public"
+
+// EnvelopeVersion is the version of the Envelope format.
+const EnvelopeVersion = 1
+
+// Envelope is the plaintext that is sealed: the report plus what the
+// handlers need to interpret it. It binds the report to its reference, so a
+// ciphertext moved to another row is detected by the handler's client.
+type Envelope struct {
+	Version    int       `json:"version"`
+	Kind       string    `json:"kind"` // "report"
+	Reference  string    `json:"reference"`
+	ReceivedAt time.Time `json:"received_at"` // exact time; the database keeps only the day
+	Channel    string    `json:"channel"`
+	Teams      []string  `json:"routed_teams"`
+	Report     Report    `json:"report"`
+}
+
+// Marshal encodes the envelope as JSON, without HTML escaping so that a
+// handler reading it with the stock age CLI sees the text as written.
+func (e Envelope) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(e); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Route returns the teams a report goes to: every team that receives all
+// reports, plus the teams that receive UPR reports when the report's UN
+// cooperation is the Universal Periodic Review. Order follows teams.
+func Route(r *Report, teams []config.Team) []config.Team {
+	var out []config.Team
+	for _, t := range teams {
+		if t.Receives == config.ReceivesAll || (t.Receives == config.ReceivesUPR && r.Cooperation.Body == "upr") {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Accepted is what the reporter is shown once: the public reference and
+// the secret receipt.
+type Accepted struct {
+	Reference string
+	Receipt   crypto.Receipt
+	Teams     []string
+}
+
+// Service accepts reports.
+type Service struct {
+	db         *store.DB
+	teams      []config.Team
+	receiptKey []byte
+	validator  *Validator
+	now        func() time.Time
+}
+
+// NewService returns a Service storing into db. cfg must have been
+// validated. now may be nil (time.Now).
+func NewService(db *store.DB, cfg config.Config, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, teams: cfg.Teams, receiptKey: cfg.ReceiptKey(), validator: NewValidator(now), now: now}
+}
+
+// Validator returns the service's validator.
+func (s *Service) Validator() *Validator { return s.validator }
+
+// Submit validates, seals and stores a report. It returns a
+// *ValidationError for invalid input, an error wrapping
+// store.ErrUnavailable when the database cannot be reached (nothing is
+// stored), or the reference and receipt once the report is committed.
+func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accepted, error) {
+	if err := s.validator.Validate(r); err != nil {
+		return Accepted{}, err
+	}
+	routed := Route(r, s.teams)
+	if len(routed) == 0 {
+		return Accepted{}, errors.New("intake.Submit: no team receives this report (configuration error)")
+	}
+	var recipients []crypto.Recipient
+	var names []string
+	for _, t := range routed {
+		recipients = append(recipients, t.Keys()...)
+		names = append(names, t.Name)
+	}
+	urgency := ""
+	if r.Risk.ImmediateDanger == "yes" {
+		urgency = "U1"
+	}
+	receivedAt := s.now().UTC().Truncate(time.Millisecond)
+
+	// A reference clash is possible (about 40 bits); try again with a new one.
+	for attempt := 0; ; attempt++ {
+		ref := NewReference()
+		receipt := crypto.NewReceipt()
+		plain, err := Envelope{
+			Version: EnvelopeVersion, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
+			Channel: channel, Teams: names, Report: *r,
+		}.Marshal()
+		if err != nil {
+			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
+		}
+		sealed, err := crypto.Seal(plain, recipients)
+		clear(plain)
+		if err != nil {
+			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
+		}
+		err = s.db.InsertReport(ctx, store.NewReport{
+			Reference:      ref,
+			ReceiptHash:    receipt.LookupHash(s.receiptKey),
+			ReplyRecipient: receipt.ReplyIdentity().Recipient().String(),
+			Teams:          names,
+			Urgency:        urgency,
+			ReceivedOn:     receivedAt,
+			SizeBucket:     sealed.Bucket,
+			Channel:        channel,
+			Ciphertext:     sealed.Ciphertext,
+		})
+		if errors.Is(err, store.ErrDuplicate) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
+		}
+		return Accepted{Reference: ref, Receipt: receipt, Teams: names}, nil
+	}
+}
+
+// referenceAlphabet has no 0/O, 1/I/L: references are read over the phone.
+const referenceAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// NewReference returns a random public reference such as "7KQ4-M2XD".
+func NewReference() string {
+	var b [8]byte
+	out := make([]byte, 0, 9)
+	for i := range b {
+		out = append(out, referenceAlphabet[randIndex(len(referenceAlphabet))])
+		if i == 3 {
+			out = append(out, '-')
+		}
+	}
+	return string(out)
+}
+
+// randIndex returns a uniform random integer in [0, n) for small n.
+func randIndex(n int) int {
+	var b [1]byte
+	for {
+		rand.Read(b[:])
+		if int(b[0]) < 256-256%n {
+			return int(b[0]) % n
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package intake_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/store"
+	"github.com/ohchr-reprisals/intake/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+func TestRoute(t *testing.T) {
+	teams := []config.Team{
+		{Name: "upr-secretariat", Receives: config.ReceivesUPR},
+		{Name: "reprisals-team", Receives: config.ReceivesAll},
+		{Name: "regional-desk", Receives: config.ReceivesAll},
+	}
+	names := func(ts []config.Team) []string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Name)
+		}
+		return out
+	}
+	for body, want := range map[string][]string{
+		"upr":                {"upr-secretariat", "reprisals-team", "regional-desk"},
+		"hrc_session":        {"reprisals-team", "regional-desk"},
+		"special_procedures": {"reprisals-team", "regional-desk"},
+		"treaty_body":        {"reprisals-team", "regional-desk"},
+		"other":              {"reprisals-team", "regional-desk"},
+	} {
+		if diff := cmp.Diff(want, names(intake.Route(intaketest.Report(body), teams))); diff != "" {
+			t.Errorf("body %s (-want +got):\n%s", body, diff)
+		}
+	}
+}
+
+// storedRow reads back everything stored for a reference.
+type storedRow struct {
+	ReceiptHash    []byte
+	ReplyRecipient string
+	Teams          []string
+	Status         string
+	Urgency        *string
+	ReceivedOn     time.Time
+	SizeBucket     int
+	Channel        string
+	Ciphertext     []byte
+}
+
+func readRow(t *testing.T, db *storetest.DB, ref string) storedRow {
+	t.Helper()
+	var r storedRow
+	err := db.Pool().QueryRow(context.Background(), `
+		SELECT receipt_hash, reply_recipient, teams, status, urgency, received_on, size_bucket, channel, ciphertext
+		FROM reports WHERE reference = $1`, ref).
+		Scan(&r.ReceiptHash, &r.ReplyRecipient, &r.Teams, &r.Status, &r.Urgency, &r.ReceivedOn, &r.SizeBucket, &r.Channel, &r.Ciphertext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func decrypt(t *testing.T, ct []byte, id age.Identity) (intake.Envelope, error) {
+	t.Helper()
+	plain, err := crypto.Open(ct, id)
+	if err != nil {
+		return intake.Envelope{}, err
+	}
+	var env intake.Envelope
+	if err := json.Unmarshal(plain, &env); err != nil {
+		t.Fatalf("decrypted envelope does not parse: %v", err)
+	}
+	return env, nil
+}
+
+func TestSubmitRoutesAndSeals(t *testing.T) {
+	teams := intaketest.NewTeams(t)
+	tests := []struct {
+		body     string
+		teams    []string
+		uprReads bool
+		danger   string
+		urgency  *string
+	}{
+		{"upr", []string{"upr-secretariat", "reprisals-team"}, true, "yes", ptr("U1")},
+		{"hrc_session", []string{"reprisals-team"}, false, "no", nil},
+		{"special_procedures", []string{"reprisals-team"}, false, "unsure", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			db := storetest.NewDB(t)
+			svc := intake.NewService(db.DB, teams.Config, func() time.Time { return fixedNow })
+			in := intaketest.Report(tt.body)
+			in.Risk.ImmediateDanger = tt.danger
+			acc, err := svc.Submit(context.Background(), in, intake.ChannelPublic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`).MatchString(acc.Reference) {
+				t.Errorf("reference %q has the wrong shape", acc.Reference)
+			}
+			row := readRow(t, db, acc.Reference)
+
+			// Clear metadata: exactly what SECURITY.md lists.
+			if diff := cmp.Diff(tt.teams, row.Teams); diff != "" {
+				t.Errorf("teams (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.urgency, row.Urgency); diff != "" {
+				t.Errorf("urgency (-want +got):\n%s", diff)
+			}
+			if !row.ReceivedOn.Equal(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("received_on = %v, want the day only", row.ReceivedOn)
+			}
+			if row.Status != "received" || row.Channel != "public" {
+				t.Errorf("status %q channel %q", row.Status, row.Channel)
+			}
+			if row.SizeBucket != crypto.MinBucket {
+				t.Errorf("size bucket = %d, want %d for a small report", row.SizeBucket, crypto.MinBucket)
+			}
+			if diff := cmp.Diff(acc.Receipt.LookupHash(teams.Config.ReceiptKey()), row.ReceiptHash); diff != "" {
+				t.Errorf("receipt hash is not the keyed hash of the receipt")
+			}
+			if row.ReplyRecipient != acc.Receipt.ReplyIdentity().Recipient().String() {
+				t.Errorf("reply recipient is not derived from the receipt")
+			}
+
+			// The reprisals team reads every report; the UPR team only UPR ones.
+			env, err := decrypt(t, row.Ciphertext, teams.Reprisals)
+			if err != nil {
+				t.Fatalf("reprisals team cannot decrypt: %v", err)
+			}
+			_, err = decrypt(t, row.Ciphertext, teams.UPR)
+			var nm *age.NoIdentityMatchError
+			switch {
+			case tt.uprReads && err != nil:
+				t.Errorf("UPR team cannot decrypt a UPR report: %v", err)
+			case !tt.uprReads && !errors.As(err, &nm):
+				t.Errorf("UPR team decrypting a non-UPR report: err = %v, want NoIdentityMatchError", err)
+			}
+
+			// The envelope carries the report, its reference and the exact time.
+			if env.Version != intake.EnvelopeVersion || env.Kind != "report" || env.Reference != acc.Reference || env.Channel != "public" {
+				t.Errorf("envelope header %+v", env)
+			}
+			if !env.ReceivedAt.Equal(fixedNow.Truncate(time.Millisecond)) {
+				t.Errorf("received_at = %v, want %v", env.ReceivedAt, fixedNow)
+			}
+			if diff := cmp.Diff(tt.teams, env.Teams); diff != "" {
+				t.Errorf("envelope teams (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(*in, env.Report); diff != "" {
+				t.Errorf("report round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestSubmitInvalidStoresNothing(t *testing.T) {
+	db := storetest.NewDB(t)
+	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
+	r := intaketest.Report("upr")
+	r.Victims = nil
+	_, err := svc.Submit(context.Background(), r, intake.ChannelPublic)
+	var ve *intake.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %v, want ValidationError", err)
+	}
+	if n, err := db.CountReports(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d reports stored (%v), want 0", n, err)
+	}
+}
+
+func TestSubmitDatabaseDown(t *testing.T) {
+	db := storetest.NewDB(t)
+	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
+	db.SetReachable(t, false)
+	_, err := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic)
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("err = %v, want ErrUnavailable", err)
+	}
+	db.SetReachable(t, true)
+	if n, err := db.CountReports(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d reports stored (%v), want 0", n, err)
+	}
+	if _, err := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic); err != nil {
+		t.Fatalf("after the database came back: %v", err)
+	}
+}
+
+func TestReferencesAreRandom(t *testing.T) {
+	seen := map[string]bool{}
+	for range 2000 {
+		r := intake.NewReference()
+		if seen[r] {
+			t.Fatalf("reference %s repeated within 2000", r)
+		}
+		seen[r] = true
+	}
+}
