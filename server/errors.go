@@ -1,0 +1,99 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error apiErrorBody `json:"error"`
+}
+
+type apiErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// problem is an error's public face.
+type problem struct {
+	status  int
+	code    string
+	heading string
+	message string
+	fields  map[string]string
+}
+
+// Messages shown when a report could not be stored.
+const (
+	notSavedHeading = "Your report was not saved"
+	notSavedText    = "We could not store your report just now, so it was not sent. Nothing was kept. Please try again in a few minutes."
+)
+
+// classify maps an error to what the user is told. Anything unknown is a
+// 500 whose message reveals nothing.
+func classify(err error) problem {
+	var ve *intake.ValidationError
+	var de *intake.DecodeError
+	var mbe *http.MaxBytesError
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ve):
+		return problem{http.StatusUnprocessableEntity, "invalid_report", "Some answers need attention",
+			"The report was not saved: some fields need attention. See \"fields\".", ve.Map()}
+	case errors.As(err, &de):
+		return problem{status: http.StatusBadRequest, code: "bad_request", heading: "The request could not be read", message: de.Message}
+	case errors.As(err, &mbe):
+		return problem{status: http.StatusRequestEntityTooLarge, code: "too_large", heading: "The report is too large",
+			message: "The report is larger than this service accepts, so it was not saved. Please shorten the longest texts and send it again."}
+	case errors.Is(err, errUnsupportedMedia):
+		return problem{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", heading: "Unsupported request",
+			message: "Send the report as JSON, with the header Content-Type: application/json."}
+	case errors.Is(err, store.ErrUnavailable):
+		return problem{status: http.StatusServiceUnavailable, code: "not_saved", heading: notSavedHeading,
+			message: "Not saved, please retry: " + notSavedText}
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return problem{status: he.Code, code: "not_found", heading: "Page not found", message: "There is nothing at this address."}
+		case http.StatusMethodNotAllowed:
+			return problem{status: he.Code, code: "method_not_allowed", heading: "Not allowed", message: "This address does not accept this kind of request."}
+		}
+		if he.Code < 500 {
+			return problem{status: he.Code, code: "bad_request", heading: "The request could not be served", message: http.StatusText(he.Code) + "."}
+		}
+	}
+	return problem{status: http.StatusInternalServerError, code: "internal", heading: "Something went wrong",
+		message: "Something went wrong on our side and the request was not completed. If you were sending a report, it was not saved: please try again later."}
+}
+
+// handleError is echo's HTTPErrorHandler: the one place errors become
+// responses. Server-side failures are logged with the route and the error
+// chain, which by construction names calls and references, never content.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := classify(err)
+	if p.status >= 500 {
+		s.log.Error("request failed", "route", c.Path(), "status", p.status, "err", err)
+	}
+	if p.status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "60")
+	}
+	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		c.JSON(p.status, apiError{apiErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})
+		return
+	}
+	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: newBase(p.heading), Heading: p.heading, Message: p.message}); rerr != nil {
+		s.log.Error("rendering error page", "err", rerr)
+		c.String(p.status, p.message)
+	}
+}

@@ -1,0 +1,137 @@
+package server
+
+import (
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// acceptedResponse is the API's 201 body.
+type acceptedResponse struct {
+	Reference   string   `json:"reference"`
+	Receipt     string   `json:"receipt"`
+	RoutedTeams []string `json:"routed_teams"`
+	Message     string   `json:"message"`
+}
+
+// submitJSON is POST /api/v1/reports.
+func (s *Server) submitJSON(c echo.Context) error {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errUnsupportedMedia
+	}
+	rep, err := intake.DecodeJSON(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	acc, err := s.svc.Submit(c.Request().Context(), rep, intake.ChannelPublic)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, acceptedResponse{
+		Reference:   acc.Reference,
+		Receipt:     acc.Receipt.String(),
+		RoutedTeams: acc.Teams,
+		Message:     "Report received and encrypted. Keep the receipt secret and safe: it is shown only once and is needed to read replies.",
+	})
+}
+
+// showForm is GET /report: an empty form with one victim and one incident.
+func (s *Server) showForm(c echo.Context) error {
+	rep := &intake.Report{Language: "en"}
+	return s.renderForm(c, http.StatusOK, rep, nil, nil)
+}
+
+// submitForm is POST /report. Buttons named "action" add or remove a
+// victim or an incident (re-rendering the form with everything kept);
+// anything else submits the report.
+func (s *Server) submitForm(c echo.Context) error {
+	req := c.Request()
+	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return errUnsupportedMedia
+	}
+	if err := req.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return &intake.DecodeError{Message: "The form could not be read. Please go back and send it again."}
+	}
+	rep := intake.DecodeForm(req.PostForm)
+
+	if action := req.PostForm.Get("action"); action != "" && action != "submit" {
+		editLists(rep, action)
+		return s.renderForm(c, http.StatusOK, rep, nil, nil)
+	}
+
+	acc, err := s.svc.Submit(req.Context(), rep, intake.ChannelPublic)
+	var ve *intake.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return s.renderForm(c, http.StatusUnprocessableEntity, rep, ve, nil)
+	case err != nil:
+		// Not saved: show the form again with everything the reporter
+		// typed, and say so plainly.
+		p := classify(err)
+		if p.status >= 500 {
+			s.log.Error("report not saved", "route", c.Path(), "status", p.status, "err", err)
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			c.Response().Header().Set("Retry-After", "60")
+		}
+		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText})
+	}
+	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
+		basePage:  newBase("Report received"),
+		Reference: acc.Reference,
+		Receipt:   acc.Receipt.String(),
+		Teams:     acc.Teams,
+	})
+}
+
+// editLists applies an add or remove button to the report's lists.
+func editLists(rep *intake.Report, action string) {
+	switch {
+	case action == "add-victim" && len(rep.Victims) < intake.MaxVictims:
+		rep.Victims = append(rep.Victims, intake.Victim{})
+	case action == "add-incident" && len(rep.Incidents) < intake.MaxIncidents:
+		rep.Incidents = append(rep.Incidents, intake.Incident{})
+	case strings.HasPrefix(action, "remove-victim-"):
+		if i, err := strconv.Atoi(strings.TrimPrefix(action, "remove-victim-")); err == nil && i >= 0 && i < len(rep.Victims) && len(rep.Victims) > 1 {
+			rep.Victims = append(rep.Victims[:i], rep.Victims[i+1:]...)
+		}
+	case strings.HasPrefix(action, "remove-incident-"):
+		if i, err := strconv.Atoi(strings.TrimPrefix(action, "remove-incident-")); err == nil && i >= 0 && i < len(rep.Incidents) && len(rep.Incidents) > 1 {
+			rep.Incidents = append(rep.Incidents[:i], rep.Incidents[i+1:]...)
+		}
+	}
+}
+
+func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *intake.ValidationError, b *banner) error {
+	if len(rep.Victims) == 0 {
+		rep.Victims = []intake.Victim{{}}
+	}
+	if len(rep.Incidents) == 0 {
+		rep.Incidents = []intake.Incident{{}}
+	}
+	page := formPage{
+		basePage:     newBase("Report a reprisal"),
+		Report:       rep,
+		Banner:       b,
+		MaxVictims:   intake.MaxVictims,
+		MaxIncidents: intake.MaxIncidents,
+	}
+	if ve != nil {
+		page.ErrorList, page.Errors = ve.Fields, ve.Map()
+		page.Title = "Error: " + page.Title
+	}
+	return s.r.render(c, status, "form", page)
+}

@@ -1,0 +1,173 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// env is one test's running service: a real database, real keys, the real
+// handler behind a real HTTP server, and everything it logged.
+type env struct {
+	t     testing.TB
+	db    *storetest.DB
+	teams intaketest.Teams
+	srv   *httptest.Server
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := storetest.NewDB(t)
+	teams := intaketest.NewTeams(t)
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), logger, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, teams: teams, srv: srv, logs: logs}
+}
+
+// do sends a request and returns the response with its body read.
+func (e *env) do(method, path, contentType string, body io.Reader, header ...string) (*http.Response, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp, b
+}
+
+func (e *env) postJSON(v any) (*http.Response, []byte) {
+	e.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(b))
+}
+
+func (e *env) postForm(v url.Values, header ...string) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.do("POST", "/report", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), header...)
+}
+
+func (e *env) count() int {
+	e.t.Helper()
+	n, err := e.db.CountReports(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+// formValues encodes a report as the web form would send it: the inverse
+// of intake.DecodeForm.
+func formValues(r *intake.Report) url.Values {
+	v := url.Values{}
+	var walk func(rv reflect.Value, prefix string)
+	walk = func(rv reflect.Value, prefix string) {
+		t := rv.Type()
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			f := rv.Field(i)
+			switch f.Kind() {
+			case reflect.Struct:
+				walk(f, prefix+name+".")
+			case reflect.Slice:
+				if f.Type().Elem().Kind() == reflect.Struct {
+					for j := 0; j < f.Len(); j++ {
+						walk(f.Index(j), fmt.Sprintf("%s%s[%d].", prefix, name, j))
+					}
+				} else {
+					for j := 0; j < f.Len(); j++ {
+						v.Add(prefix+name, f.Index(j).String())
+					}
+				}
+			case reflect.Bool:
+				if f.Bool() {
+					v.Set(prefix+name, "yes")
+				}
+			case reflect.String:
+				v.Set(prefix+name, f.String())
+			}
+		}
+	}
+	walk(reflect.ValueOf(*r), "")
+	return v
+}
+
+// leafPaths lists every field path of a report with one victim and one
+// incident, as the form names them.
+func leafPaths() []string {
+	var out []string
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type, prefix+name+".")
+			case f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct:
+				walk(f.Type.Elem(), prefix+name+"[0].")
+			default:
+				out = append(out, prefix+name)
+			}
+		}
+	}
+	walk(reflect.TypeOf(intake.Report{}), "")
+	return out
+}

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/web"
+)
+
+// basePage is embedded in every page's data.
+type basePage struct {
+	Lang  string
+	Dir   string
+	Title string
+}
+
+func newBase(title string) basePage { return basePage{Lang: "en", Dir: "ltr", Title: title} }
+
+// banner is a message at the top of the form, such as "not saved".
+type banner struct{ Title, Text string }
+
+// formPage is the report form, empty or refilled after a problem.
+type formPage struct {
+	basePage
+	Report       *intake.Report
+	ErrorList    []intake.FieldError
+	Errors       map[string]string
+	Banner       *banner
+	MaxVictims   int
+	MaxIncidents int
+}
+
+// confirmPage is shown once, after a report is stored.
+type confirmPage struct {
+	basePage
+	Reference string
+	Receipt   string
+	Teams     []string
+}
+
+// errorPage is a page for a request that could not be served.
+type errorPage struct {
+	basePage
+	Heading string
+	Message string
+}
+
+// Field is one form control's data, built by formPage.F in templates.
+type Field struct {
+	Name, Label, Value, Hint, Error string
+	Options                         []option
+	Values                          []string
+	Checked, Required, Large        bool
+}
+
+type option struct{ Value, Label string }
+
+// F returns the field at path with its label, value and any error.
+func (p formPage) F(path, label, value string) Field {
+	return Field{Name: path, Label: label, Value: value, Error: p.Errors[path]}
+}
+
+// Req marks a field required.
+func (f Field) Req() Field { f.Required = true; return f }
+
+// WithHint adds help text.
+func (f Field) WithHint(h string) Field { f.Hint = h; return f }
+
+// Tall makes a text area larger.
+func (f Field) Tall() Field { f.Large = true; return f }
+
+// Choice attaches the options of a single-choice field.
+func (f Field) Choice(name string) Field { f.Options = options(name); return f }
+
+// Multi attaches the options and chosen values of a multiple-choice field.
+func (f Field) Multi(name string, values []string) Field {
+	f.Options, f.Values = options(name), values
+	return f
+}
+
+// Check sets a single check box's state.
+func (f Field) Check(on bool) Field { f.Checked = on; return f }
+
+// Has reports whether v is among a multiple-choice field's values.
+func (f Field) Has(v string) bool { return slices.Contains(f.Values, v) }
+
+// Rows is the height of a text area.
+func (f Field) Rows() int {
+	if f.Large {
+		return 10
+	}
+	return 4
+}
+
+// Describe lists the ids of the hint and error, for aria-describedby.
+func (f Field) Describe() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.Name+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, f.Name+"-error")
+	}
+	return strings.Join(ids, " ")
+}
+
+func options(name string) []option {
+	labels := choiceLabels[name]
+	var out []option
+	for _, v := range intake.Choices[name] {
+		out = append(out, option{Value: v, Label: labels[v]})
+	}
+	return out
+}
+
+// renderer holds one parsed template set per page, parsed at start-up.
+type renderer struct {
+	pages map[string]*template.Template
+}
+
+func newRenderer() (*renderer, error) {
+	funcs := template.FuncMap{"add": func(a, b int) int { return a + b }}
+	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	r := &renderer{pages: map[string]*template.Template{}}
+	for _, name := range []string{"form", "confirm", "error"} {
+		page, err := fs.ReadFile(web.Templates, "templates/"+name+".html")
+		if err != nil {
+			return nil, err
+		}
+		t := template.New(name).Funcs(funcs)
+		if _, err := t.Parse(string(layout)); err != nil {
+			return nil, fmt.Errorf("server: parsing layout: %w", err)
+		}
+		if _, err := t.Parse(string(page)); err != nil {
+			return nil, fmt.Errorf("server: parsing %s: %w", name, err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// render executes a page into a buffer and writes it only on success, so
+// a template error never sends half a page.
+func (r *renderer) render(c echo.Context, status int, name string, data any) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("server: no template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("server: rendering %s: %w", name, err)
+	}
+	return c.Blob(status, "text/html; charset=utf-8", buf.Bytes())
+}

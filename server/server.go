@@ -1,0 +1,165 @@
+// Package server is the HTTP face of the service: the reporter's web form
+// (server-rendered, no JavaScript), the JSON API, and the static files.
+//
+// Handlers return errors; one funnel (handleError) turns each kind into a
+// status code and a message written for the user, as JSON under /api/ and
+// as an HTML page elsewhere, and logs server-side failures. Nothing here
+// logs a request body, a client address, a user agent or a URL query: the
+// request log holds the method, the route pattern, the status and the
+// duration only.
+package server
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/web"
+)
+
+// Body limits, per route group.
+const (
+	// MaxJSONBody bounds a JSON report. The largest report the field limits
+	// allow, in typical scripts, is well under this.
+	MaxJSONBody = 1 << 20
+	// MaxFormBody bounds a form submission, which percent-encoding makes up
+	// to three times larger than the same text in JSON.
+	MaxFormBody = 3 << 20
+)
+
+// Options configure the server.
+type Options struct {
+	// HTTPS adds Strict-Transport-Security (the public URL is https).
+	HTTPS bool
+}
+
+// Server serves the intake.
+type Server struct {
+	svc  *intake.Service
+	log  *slog.Logger
+	r    *renderer
+	opts Options
+}
+
+// New returns the HTTP handler. It fails fast if a template does not parse.
+func New(svc *intake.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
+	r, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: svc, log: log, r: r, opts: opts}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Logger.SetOutput(discard{})
+	// The service never uses client addresses; make sure nothing trusts
+	// X-Forwarded-For by accident.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.HTTPErrorHandler = s.handleError
+
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
+			s.log.Error("panic in handler", "route", c.Path())
+			return err
+		},
+	}))
+	e.Use(s.logRequests)
+	e.Use(s.securityHeaders)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte("This request came from another site and was refused. Open the form on this site and send it from there.\n"))
+	}))
+	e.Use(echo.WrapMiddleware(cop.Handler))
+
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/report") })
+	e.GET("/report", s.showForm)
+	e.POST("/report", s.submitForm, limitBody(MaxFormBody))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+
+	api := e.Group("/api/v1")
+	api.POST("/reports", s.submitJSON, limitBody(MaxJSONBody))
+	api.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/json", OpenAPI)
+	})
+
+	static, _ := fs.Sub(web.Static, "static")
+	e.StaticFS("/static", static)
+	return e, nil
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// logRequests logs one line per request: method, route pattern, status,
+// duration. Never the URL (it could carry data), the address or the agent.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "(no route)"
+		}
+		s.log.Info("request", "method", c.Request().Method, "route", route,
+			"status", c.Response().Status, "ms", time.Since(start).Milliseconds())
+		return nil
+	}
+}
+
+// securityHeaders sets the headers every response carries: a strict CSP
+// with no script at all, no framing, no referrer, no caching of anything
+// but static files.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		if s.opts.HTTPS {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
+			h.Set("Cache-Control", "public, max-age=3600")
+		} else {
+			h.Set("Cache-Control", "no-store")
+		}
+		return next(c)
+	}
+}
+
+// limitBody refuses a declared Content-Length over n at once and caps the
+// body read at n bytes; reading past it fails with *http.MaxBytesError,
+// which the error funnel turns into 413.
+func limitBody(n int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > n {
+				return &http.MaxBytesError{Limit: n}
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, n)
+			return next(c)
+		}
+	}
+}
+
+// errUnsupportedMedia is a request body of the wrong type.
+var errUnsupportedMedia = errors.New("unsupported media type")

@@ -1,0 +1,16 @@
+// Package web holds the reporter-facing templates and static files,
+// embedded in the binary. Pages use no JavaScript and no third-party
+// resources: everything is served from this package.
+package web
+
+import "embed"
+
+// Templates holds the HTML templates: layout.html and one file per page.
+//
+//go:embed templates/*.html
+var Templates embed.FS
+
+// Static holds the files served under /static/.
+//
+//go:embed static
+var Static embed.FS
