@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/store/pgtemp"
+)
+
+// cmdDev runs the whole service locally on throwaway state: a PostgreSQL
+// cluster of its own (unless DATABASE_URL is set), dev identities for every
+// team without recipients, and a dev receipt key, all under -dir.
+func cmdDev(args []string) error {
+	fset := flag.NewFlagSet("dev", flag.ExitOnError)
+	dir := fset.String("dir", ".dev", "folder for dev identities and keys (kept between runs)")
+	listen := fset.String("listen", "127.0.0.1:8080", "listen address")
+	cfg, err := loadConfig(fset, args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	cfg.Listen = *listen
+	cfg.PublicURL = "http://" + *listen
+	keyDir := filepath.Join(*dir, "keys")
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return err
+	}
+	var identities []string
+	for i := range cfg.Teams {
+		t := &cfg.Teams[i]
+		if len(t.Recipients) > 0 || t.RecipientsFile != "" {
+			continue
+		}
+		idPath := filepath.Join(keyDir, t.Name+".key")
+		pubPath := filepath.Join(keyDir, t.Name+".pub")
+		if err := ensureDevIdentity(idPath, pubPath); err != nil {
+			return err
+		}
+		t.RecipientsFile = pubPath
+		identities = append(identities, fmt.Sprintf("%-16s %s", t.Name, idPath))
+	}
+	if cfg.Receipts.KeyFile == "" && cfg.Receipts.Key == "" {
+		cfg.Receipts.KeyFile = filepath.Join(*dir, "receipt.key")
+		if err := writeNewSecret(cfg.Receipts.KeyFile, crypto.NewReceiptKey()); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+
+	dbNote := "the database in DATABASE_URL"
+	if cfg.Database.URL == "" && cfg.Database.URLFile == "" {
+		fmt.Println("Starting a throwaway PostgreSQL...")
+		cluster, err := pgtemp.Start(ctx, pgtemp.Options{})
+		if err != nil {
+			return err
+		}
+		defer cluster.Stop()
+		if err := createDatabase(ctx, cluster.URL("postgres"), "reprisals"); err != nil {
+			return err
+		}
+		cfg.Database.URL = config.Secret(cluster.URL("reprisals"))
+		dbNote = "a throwaway PostgreSQL in " + cluster.SocketDir() + " (deleted when you stop)"
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	applied, err := migrate(ctx, cfg.Database.URL.Reveal())
+	if err != nil {
+		return err
+	}
+
+	ready := func() {
+		url := cfg.Database.URL.Reveal()
+		idFile := filepath.Join(keyDir, "reprisals-team.key")
+		fmt.Printf(`
+Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
+
+  Report form      %[1]s/report
+  JSON API         POST %[1]s/api/v1/reports   (description: %[1]s/api/v1/openapi.json)
+  Database         %[2]s, %[3]d migrations applied
+                   psql '%[4]s'
+  Team identities  (private keys, for decrypting; the server uses only the .pub files)
+                   %[5]s
+
+  Read a stored report as a handler, with its REFERENCE (for example 7KQ4-M2XD):
+    go run ./cmd/casectl show -db '%[4]s' -i %[6]s REFERENCE
+  or with the stock age CLI (apt-get install age):
+    psql '%[4]s' -Atc "SELECT encode(ciphertext, 'base64') FROM reports WHERE reference = 'REFERENCE'" | base64 -d | age -d -i %[6]s
+
+  Press Ctrl-C to stop%[7]s.
+
+`, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
+			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")])
+	}
+	err = serve(ctx, cfg, logger, ready)
+	fmt.Println("Stopped.")
+	return err
+}
+
+// ensureDevIdentity creates a dev identity and its recipients file unless
+// they exist.
+func ensureDevIdentity(idPath, pubPath string) error {
+	if _, err := os.Stat(pubPath); err == nil {
+		if _, err := os.Stat(idPath); err == nil {
+			return nil
+		}
+	}
+	file, recipient, err := crypto.NewIdentityFile(false, time.Now())
+	if err != nil {
+		return err
+	}
+	os.Remove(idPath)
+	if err := writeNewSecret(idPath, "# DEVELOPMENT identity: never use for real reports.\n"+file); err != nil {
+		return err
+	}
+	return os.WriteFile(pubPath, []byte(recipient+"\n"), 0o644)
+}
+
+func createDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}

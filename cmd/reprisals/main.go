@@ -1,0 +1,42 @@
+// Command reprisals is the intake server and its operator commands.
+//
+//	reprisals serve   [-config FILE]          run the service
+//	reprisals dev     [-dir .dev] [-listen ADDR] [-config FILE]
+//	                                          run everything locally with throwaway state
+//	reprisals migrate [-config FILE]          apply database migrations
+//	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
+//	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
+//	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
+//
+// The configuration file may also be named by REPRISALS_CONFIG.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "reprisals:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return usageError()
+	}
+	cmds := map[string]func([]string) error{
+		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		return usageError()
+	}
+	return cmd(args[1:])
+}
+
+func usageError() error {
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|keygen|config [flags] (see -h of each)")
+}

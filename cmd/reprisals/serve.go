@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/migrations"
+	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// loadConfig reads the configuration named by -config or REPRISALS_CONFIG.
+func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
+	path := fs.String("config", os.Getenv("REPRISALS_CONFIG"), "configuration file (TOML)")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	return config.Load(*path, os.Getenv)
+}
+
+func cmdServe(args []string) error {
+	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ExitOnError), args)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if err := requireRuntimeSecrets(cfg); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, logger, nil)
+}
+
+// requireRuntimeSecrets checks the settings serve needs beyond Validate.
+func requireRuntimeSecrets(cfg config.Config) error {
+	var errs []error
+	if cfg.Database.URL == "" {
+		errs = append(errs, errors.New("database.url: not set: set DATABASE_URL or database.url_file"))
+	}
+	if len(cfg.ReceiptKey()) == 0 {
+		errs = append(errs, errors.New("receipts.key_file: not set: generate one with 'reprisals keygen -receipt-key -o FILE' and set receipts.key_file or REPRISALS_RECEIPT_KEY_FILE"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("configuration:\n%w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// serve runs the HTTP server until ctx is done, then shuts down gracefully.
+// ready, if not nil, is called once the listener is up.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready func()) error {
+	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), cfg.Database.MaxConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := checkSchema(ctx, db); err != nil {
+		if !errors.Is(err, store.ErrUnavailable) {
+			return err
+		}
+		logger.Warn("database not reachable at start-up; reports will be refused with 'not saved, try again' until it is", "err", err)
+	}
+
+	svc := intake.NewService(db, cfg, nil)
+	e, err := server.New(svc, logger, server.Options{HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		// net/http's own error log names client addresses: drop it.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("listening", "addr", cfg.Listen)
+	if ready != nil {
+		ready()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// checkSchema refuses to serve a database whose schema is older or newer
+// than this binary's migrations.
+func checkSchema(ctx context.Context, db *store.DB) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.Ping(ctx); err != nil {
+		return err
+	}
+	v, err := migrations.Version(ctx, db.Pool())
+	if err != nil {
+		return fmt.Errorf("%w (has 'reprisals migrate' been run?)", err)
+	}
+	if want := migrations.Latest(); v != want {
+		return fmt.Errorf("the database schema is at version %d but this binary needs %d: run 'reprisals migrate'", v, want)
+	}
+	return nil
+}
+
+func cmdMigrate(args []string) error {
+	cfg, err := loadConfig(flag.NewFlagSet("migrate", flag.ExitOnError), args)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.Database.URL == "" {
+		return errors.New("database.url: not set: set DATABASE_URL or database.url_file")
+	}
+	applied, err := migrate(context.Background(), cfg.Database.URL.Reveal())
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Println("The database schema is up to date.")
+	}
+	for _, name := range applied {
+		fmt.Println("applied", name)
+	}
+	return nil
+}
+
+func migrate(ctx context.Context, url string) ([]string, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the database: %w", err)
+	}
+	defer conn.Close(ctx)
+	return migrations.Migrate(ctx, conn)
+}
+
+func cmdConfig(args []string) error {
+	cfg, err := loadConfig(flag.NewFlagSet("config", flag.ExitOnError), args)
+	if err != nil {
+		return err
+	}
+	verr := cfg.Validate()
+	fmt.Print(cfg.Dump())
+	if verr != nil {
+		return fmt.Errorf("configuration:\n%w", verr)
+	}
+	return nil
+}
