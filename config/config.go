@@ -16,7 +16,6 @@ import (
 	"net/mail"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +37,9 @@ const maxConfigFileSize = 1 << 20
 type Secret string
 
 func (Secret) String() string { return "[redacted]" }
+
+// GoString redacts the secret in %#v.
+func (Secret) GoString() string { return `"[redacted]"` }
 
 // MarshalText redacts the secret in TOML and JSON dumps.
 func (s Secret) MarshalText() ([]byte, error) {
@@ -82,6 +84,11 @@ type Receipts struct {
 
 	key []byte
 }
+
+// String and GoString keep the key out of %v and %#v of a Config: fmt
+// prints unexported fields without calling their methods.
+func (r Receipts) String() string   { return fmt.Sprintf("{KeyFile:%s Key:[redacted]}", r.KeyFile) }
+func (r Receipts) GoString() string { return r.String() }
 
 // ReceiptKey returns the decoded receipt key. Valid after Validate.
 func (c Config) ReceiptKey() []byte { return c.Receipts.key }
@@ -234,7 +241,9 @@ func (c *Config) Validate() error {
 		bad("database.max_conns", "must be between 1 and 1000")
 	}
 
+	keySource := "REPRISALS_RECEIPT_KEY"
 	if c.Receipts.KeyFile != "" {
+		keySource = "receipts.key_file"
 		v, err := readSecretFile(c.Receipts.KeyFile)
 		if err != nil {
 			bad("receipts.key_file", "%v", err)
@@ -244,7 +253,7 @@ func (c *Config) Validate() error {
 	if c.Receipts.Key != "" {
 		key, err := crypto.ParseReceiptKey(c.Receipts.Key.Reveal())
 		if err != nil {
-			bad("receipts.key_file", "%v", err)
+			bad(keySource, "%v", err)
 		} else {
 			c.Receipts.key = key
 		}
@@ -288,31 +297,43 @@ func (c *Config) validateTeams() []error {
 			bad("receives", "must be %q or %q", ReceivesAll, ReceivesUPR)
 		}
 		t.keys = nil
+		hadErr := false
+		seenKey := map[string]bool{}
+		add := func(r crypto.Recipient) {
+			if !seenKey[r.String()] {
+				seenKey[r.String()] = true
+				t.keys = append(t.keys, r)
+			}
+		}
 		for j, s := range t.Recipients {
 			r, err := crypto.ParseRecipient(s)
 			if err != nil {
 				bad(fmt.Sprintf("recipients[%d]", j), "%v", err)
+				hadErr = true
 				continue
 			}
-			t.keys = append(t.keys, r)
+			add(r)
 		}
 		if t.RecipientsFile != "" {
 			f, err := os.Open(t.RecipientsFile)
 			if err != nil {
 				bad("recipients_file", "cannot open %s: %v", t.RecipientsFile, errors.Unwrap(err))
+				hadErr = true
 			} else {
 				recs, err := crypto.ParseRecipientsFile(f)
 				f.Close()
 				if err != nil {
 					bad("recipients_file", "%s: %v", t.RecipientsFile, err)
+					hadErr = true
 				}
-				t.keys = append(t.keys, recs...)
+				for _, r := range recs {
+					add(r)
+				}
 			}
 		}
-		if len(t.keys) == 0 && len(t.Recipients) == 0 && t.RecipientsFile == "" {
+		if len(t.keys) == 0 && !hadErr {
 			bad("recipients", "the team has no age recipient: set recipients or recipients_file (for a trial, use 'reprisals dev')")
 		}
-		t.keys = slices.CompactFunc(t.keys, func(a, b crypto.Recipient) bool { return a.String() == b.String() })
 		all = append(all, t.keys...)
 	}
 	if !receivesAll {
@@ -342,7 +363,10 @@ func readBounded(path string) ([]byte, error) {
 	}
 	defer f.Close()
 	data := make([]byte, maxConfigFileSize+1)
-	n, _ := io.ReadFull(f, data)
+	n, err := io.ReadFull(f, data)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
 	if n > maxConfigFileSize {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxConfigFileSize)
 	}

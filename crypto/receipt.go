@@ -37,6 +37,11 @@ func ParseReceipt(s string) (Receipt, error) {
 	if len(s) > 4*ReceiptChars {
 		return Receipt{}, ErrBadReceipt
 	}
+	for _, c := range s {
+		if c > 0x7f { // strings.ToUpper would turn some non-ASCII letters into ASCII ones
+			return Receipt{}, ErrBadReceipt
+		}
+	}
 	var b strings.Builder
 	for _, c := range strings.ToUpper(s) {
 		switch {

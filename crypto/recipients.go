@@ -38,7 +38,8 @@ func (r Recipient) PostQuantum() bool { return r.pq }
 // ParseRecipient parses one recipient string. Errors never include the
 // input, which could be a secret pasted by mistake.
 func ParseRecipient(s string) (Recipient, error) {
-	s = strings.TrimSpace(s)
+	// A byte-order mark (which some editors add) is not white space.
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\ufeff"))
 	upper := strings.ToUpper(s)
 	switch {
 	case strings.HasPrefix(upper, "AGE-SECRET-KEY-") || strings.HasPrefix(upper, "AGE-PLUGIN-"):

@@ -103,8 +103,14 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 	}
 	var recipients []crypto.Recipient
 	var names []string
+	seen := map[string]bool{}
 	for _, t := range routed {
-		recipients = append(recipients, t.Keys()...)
+		for _, k := range t.Keys() {
+			if !seen[k.String()] { // a key shared by two teams is used once
+				seen[k.String()] = true
+				recipients = append(recipients, k)
+			}
+		}
 		names = append(names, t.Name)
 	}
 	urgency := ""
