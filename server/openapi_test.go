@@ -1,0 +1,187 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ohchr-reprisals/intake/intake"
+)
+
+var update = flag.Bool("update", false, "rewrite openapi.json's schemas from the Go types")
+
+// TestOpenAPI checks the committed OpenAPI document against the real
+// routes (every /api/ route documented, every documented route real) and
+// its schemas against the Go types and their validation tags.
+func TestOpenAPI(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.json is not JSON: %v", err)
+	}
+	components := doc["components"].(map[string]any)
+	want := schemas()
+	if *update {
+		components["schemas"] = want
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(doc); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile("openapi.json", b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Log("rewrote openapi.json")
+		return
+	}
+	// Round-trip the generated schemas through JSON so types compare.
+	var wantJSON any
+	b, _ := json.Marshal(want)
+	json.Unmarshal(b, &wantJSON)
+	if diff := cmp.Diff(wantJSON, components["schemas"]); diff != "" {
+		t.Errorf("openapi.json schemas differ from the Go types (run go test ./server -run TestOpenAPI -update) (-types +doc):\n%s", diff)
+	}
+
+	e, err := New(nil, slog.New(slog.DiscardHandler), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var real []string
+	for _, r := range e.Routes() {
+		if strings.HasPrefix(r.Path, "/api/") {
+			real = append(real, strings.ToLower(r.Method)+" "+r.Path)
+		}
+	}
+	var documented []string
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method, op := range ops.(map[string]any) {
+			documented = append(documented, method+" "+path)
+			if len(op.(map[string]any)["responses"].(map[string]any)) == 0 {
+				t.Errorf("%s %s documents no response", method, path)
+			}
+		}
+	}
+	slices.Sort(real)
+	slices.Sort(documented)
+	if diff := cmp.Diff(real, documented); diff != "" {
+		t.Errorf("API routes (-real +documented):\n%s", diff)
+	}
+	// Every status the API can answer is documented.
+	responses := doc["paths"].(map[string]any)["/api/v1/reports"].(map[string]any)["post"].(map[string]any)["responses"].(map[string]any)
+	for _, code := range []int{201, 400, 413, 415, 422, 500, 503} {
+		if _, ok := responses[strconv.Itoa(code)]; !ok {
+			t.Errorf("POST /api/v1/reports does not document %d", code)
+		}
+	}
+}
+
+// schemas builds JSON Schemas for the API's types from their json and
+// validate tags.
+func schemas() map[string]any {
+	out := map[string]any{}
+	for _, v := range []any{intake.Report{}, acceptedResponse{}, apiError{}} {
+		structSchema(reflect.TypeOf(v), out)
+	}
+	// Friendlier names for the response types.
+	out["Accepted"], out["Error"] = out["acceptedResponse"], out["apiError"]
+	delete(out, "acceptedResponse")
+	delete(out, "apiError")
+	out["Error"].(map[string]any)["properties"].(map[string]any)["error"] = map[string]any{"$ref": "#/components/schemas/ErrorBody"}
+	out["ErrorBody"] = out["apiErrorBody"]
+	delete(out, "apiErrorBody")
+	return out
+}
+
+func structSchema(t reflect.Type, all map[string]any) map[string]any {
+	if s, ok := all[t.Name()]; ok {
+		return s.(map[string]any)
+	}
+	props := map[string]any{}
+	required := []string{}
+	s := map[string]any{"type": "object", "additionalProperties": false, "properties": props}
+	all[t.Name()] = s
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		tags := strings.Split(f.Tag.Get("validate"), ",")
+		props[name] = fieldSchema(f.Type, tags, all)
+		for _, tag := range tags {
+			if cond, ok := strings.CutPrefix(tag, "required_if="); ok {
+				other, value, _ := strings.Cut(cond, " ")
+				of, _ := t.FieldByName(other)
+				otherName, _, _ := strings.Cut(of.Tag.Get("json"), ",")
+				props[name].(map[string]any)["description"] = fmt.Sprintf("Required when %s is %q.", otherName, value)
+			}
+		}
+		if slices.Contains(tags, "required") || slices.Contains(tags, "eq=true") ||
+			(f.Tag.Get("validate") == "" && !strings.Contains(opts, "omitempty") && t.Name() != "Report") {
+			required = append(required, name)
+		}
+	}
+	if len(required) > 0 {
+		s["required"] = required
+	}
+	return s
+}
+
+func fieldSchema(t reflect.Type, tags []string, all map[string]any) map[string]any {
+	s := map[string]any{}
+	elemTags := []string{}
+	if i := slices.Index(tags, "dive"); i >= 0 {
+		tags, elemTags = tags[:i], tags[i+1:]
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		structSchema(t, all)
+		return map[string]any{"$ref": "#/components/schemas/" + t.Name()}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}}
+	case reflect.Bool:
+		s["type"] = "boolean"
+		if slices.Contains(tags, "eq=true") {
+			s["const"] = true
+		}
+	case reflect.String:
+		s["type"] = "string"
+	case reflect.Slice:
+		s["type"] = "array"
+		s["items"] = fieldSchema(t.Elem(), elemTags, all)
+	}
+	for _, tag := range tags {
+		key, val, _ := strings.Cut(tag, "=")
+		n, _ := strconv.Atoi(val)
+		switch {
+		case key == "max" && t.Kind() == reflect.String:
+			s["maxLength"] = n
+		case key == "max":
+			s["maxItems"] = n
+		case key == "min" && t.Kind() == reflect.Slice:
+			s["minItems"] = n
+		case key == "required" && t.Kind() == reflect.String:
+			s["minLength"] = 1
+		case key == "required" && t.Kind() == reflect.Slice:
+			if _, ok := s["minItems"]; !ok {
+				s["minItems"] = 1
+			}
+		case key == "unique":
+			s["uniqueItems"] = true
+		case key == "choice":
+			s["enum"] = intake.Choices[val]
+		case key == "monthdate":
+			s["pattern"] = `^\d{4}-\d{2}(-\d{2})?$`
+			s["description"] = "At least the month and year: YYYY-MM or YYYY-MM-DD, from 1945 to today."
+		}
+	}
+	return s
+}
