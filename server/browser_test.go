@@ -1,0 +1,180 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/ohchr-reprisals/intake/internal/debian"
+)
+
+// chromiumPath finds Debian's Chromium, installing it when missing and
+// running as root. A test that needs it fails, never skips, without it.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"chromium", "/usr/bin/chromium"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if err := debian.Install(context.Background(), "chromium"); err != nil {
+		t.Fatalf("the browser tests need Chromium: install it with 'apt-get install -y chromium' (%v)", err)
+	}
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("the browser tests need Chromium: install it with 'apt-get install -y chromium' (%v)", err)
+	}
+	return path
+}
+
+// browser starts a headless Chromium with JavaScript disabled, as in Tor
+// Browser's "Safest" level, and returns a context for chromedp actions.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1024, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	if err := chromedp.Do(ctx, noScript); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// byName selects the element whose id is the form path (ids contain
+// brackets and dots, so a plain #id selector would not do).
+func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]`) }
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	dir := filepath.Join("..", "testdata-artifacts", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBrowserReportWithoutJavaScript fills in and sends the form in a real
+// Chromium with JavaScript off: first with required answers missing (the
+// errors appear and the typed text stays), then complete (the
+// confirmation shows a reference and a receipt, and the report is stored).
+func TestBrowserReportWithoutJavaScript(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	read := func(sel chromedp.CSS) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		return s
+	}
+
+	step("open the form", chromedp.Navigate(e.srv.URL+"/report"), chromedp.WaitVisible(chromedp.CSS("form")))
+	screenshot(t, ctx, "form-en")
+
+	// Send with most answers missing.
+	step("first attempt",
+		chromedp.SendKeys(byName("submitter.name"), "Amina"),
+		chromedp.SendKeys(byName("incidents[0].narrative"), "Arrested at home after the review."),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
+	)
+	screenshot(t, ctx, "form-errors-en")
+	summary := read("#error-summary")
+	for _, want := range []string{"not", "Please give a name or a pseudonym.", "We can only receive the report if you agree"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("error summary lacks %q:\n%s", want, summary)
+		}
+	}
+	if got := read(`[id="victims[0].name-error"]`); !strings.Contains(got, "name or a pseudonym") {
+		t.Errorf("no message next to the victim's name: %q", got)
+	}
+	for path, want := range map[string]string{"submitter.name": "Amina", "incidents[0].narrative": "Arrested at home after the review."} {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		got, err := chromedp.Run(sctx, chromedp.Value(byName(path)))
+		cancel()
+		if err != nil || got != want {
+			t.Errorf("%s after the error: %q (%v), want %q kept", path, got, err, want)
+		}
+	}
+	if n := e.count(); n != 0 {
+		t.Fatalf("%d reports stored by an invalid submission", n)
+	}
+
+	// Complete the required answers, by keyboard and mouse only.
+	step("complete the form",
+		chromedp.SendKeys(byName("submitter.relationship"), "I am"),
+		chromedp.SendKeys(byName("victims[0].name"), "Amina"),
+		chromedp.Click(byName("victims[0].kind")),
+		chromedp.SendKeys(byName("victims[0].status"), "Detained"),
+		chromedp.SendKeys(byName("cooperation.body"), "Universal"),
+		chromedp.SendKeys(byName("cooperation.form"), "Sent a stakeholder report for the UPR."),
+		chromedp.Click(byName("cooperation.nature")),
+		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
+		chromedp.Click(byName("incidents[0].types-arrest_detention")),
+		chromedp.Click(byName("incidents[0].perpetrator_kind")),
+		chromedp.Click(byName("risk.immediate_danger-no")),
+		chromedp.Click(byName("risk.state_contact_risk-unsure")),
+		chromedp.Click(byName("consent.given_by")),
+		chromedp.Click(byName("consent.risks_understood")),
+		chromedp.Click(byName("consent.share_with_ohchr")),
+		chromedp.Click(byName("consent.raise_with_state-no")),
+		chromedp.Click(byName("consent.publication-anonymous")),
+		chromedp.Click(byName("consent.share_un_mechanisms")),
+		chromedp.Click(byName("consent.share_third_parties-no")),
+		chromedp.Click(byName("consent.contact_permission-no")),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#receipt")),
+	)
+	screenshot(t, ctx, "confirmation-en")
+	ref, receipt := read("#reference"), read("#receipt")
+	if !regexp.MustCompile(`^[A-Z0-9]{4}-[A-Z0-9]{4}$`).MatchString(ref) || !regexp.MustCompile(`^[A-Z2-7]{5}(-[A-Z2-7]{5}){4}$`).MatchString(receipt) {
+		t.Fatalf("confirmation shows reference %q and receipt %q", ref, receipt)
+	}
+	stored, err := e.db.ReportByReference(context.Background(), ref)
+	if err != nil {
+		t.Fatalf("the confirmed report is not stored: %v", err)
+	}
+	if strings.Join(stored.Teams, ",") != "upr-secretariat,reprisals-team" {
+		t.Errorf("a UPR report was routed to %v", stored.Teams)
+	}
+}
