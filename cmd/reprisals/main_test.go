@@ -1,0 +1,270 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/store/storetest"
+)
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "reprisals-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "reprisals")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	storetest.Main(m)
+}
+
+// cleanEnv is the environment without any of the service's variables.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "REPRISALS_") && !strings.HasPrefix(kv, "DATABASE_URL") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+func runBin(t *testing.T, env []string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+func TestConfigRefusals(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	other, _ := age.GenerateX25519Identity()
+	secret := id.String()
+	tests := []struct {
+		name  string
+		env   []string
+		words []string
+	}{
+		{"no recipients", nil, []string{"teams.upr-secretariat.recipients", "teams.reprisals-team.recipients", "no age recipient"}},
+		{"identity instead of recipient", []string{
+			"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS=" + secret,
+			"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS=" + other.Recipient().String(),
+		}, []string{"teams.upr-secretariat.recipients[0]", "private key"}},
+		{"bad address", []string{
+			"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS=" + id.Recipient().String(),
+			"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS=" + other.Recipient().String(),
+			"REPRISALS_TEAM_REPRISALS_TEAM_ADDRESS=not an address",
+		}, []string{"teams.reprisals-team.address"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, cmd := range []string{"serve", "config", "migrate"} {
+				_, stderr, err := runBin(t, cleanEnv(tt.env...), cmd)
+				if err == nil {
+					t.Fatalf("%s started with a bad configuration", cmd)
+				}
+				for _, w := range tt.words {
+					if !strings.Contains(stderr, w) {
+						t.Errorf("%s: error lacks %q:\n%s", cmd, w, stderr)
+					}
+				}
+				if strings.Contains(stderr, strings.TrimPrefix(secret, "AGE-SECRET-KEY-1")) {
+					t.Errorf("%s: the error repeats the private key", cmd)
+				}
+			}
+		})
+	}
+}
+
+func TestServeNeedsDatabaseAndReceiptKey(t *testing.T) {
+	teams := intaketest.NewTeams(t)
+	env := cleanEnv(
+		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
+		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
+	)
+	_, stderr, err := runBin(t, env, "serve")
+	if err == nil || !strings.Contains(stderr, "DATABASE_URL") || !strings.Contains(stderr, "receipts.key_file") {
+		t.Errorf("serve without database or receipt key: err %v\n%s", err, stderr)
+	}
+}
+
+func TestMigrateAndServeSchemaCheck(t *testing.T) {
+	db := storetest.NewEmptyDB(t)
+	teams := intaketest.NewTeams(t)
+	keyFile := filepath.Join(t.TempDir(), "receipt.key")
+	if _, stderr, err := runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyFile); err != nil {
+		t.Fatalf("keygen -receipt-key: %v\n%s", err, stderr)
+	}
+	env := cleanEnv(
+		"DATABASE_URL="+db.URL,
+		"REPRISALS_RECEIPT_KEY_FILE="+keyFile,
+		"REPRISALS_LISTEN=127.0.0.1:0",
+		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
+		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
+	)
+	// An empty database: serve refuses and says what to do.
+	_, stderr, err := runBin(t, env, "serve")
+	if err == nil || !strings.Contains(stderr, "reprisals migrate") {
+		t.Fatalf("serve on an empty database: err %v\n%s", err, stderr)
+	}
+	out, stderr, err := runBin(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "applied 001_reports.sql") {
+		t.Fatalf("migrate: %v\n%s%s", err, out, stderr)
+	}
+	out, _, err = runBin(t, env, "migrate")
+	if err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("second migrate: %v\n%s", err, out)
+	}
+	// The config dump redacts the database URL and never shows the key.
+	out, stderr, err = runBin(t, env, "config")
+	key, _ := os.ReadFile(keyFile)
+	if err != nil || !strings.Contains(out, "[redacted]") || strings.Contains(out, strings.TrimSpace(string(key))) || strings.Contains(out, db.Name) {
+		t.Errorf("config dump: %v\n%s%s", err, out, stderr)
+	}
+}
+
+func TestKeygen(t *testing.T) {
+	dir := t.TempDir()
+	for _, pq := range []bool{false, true} {
+		path := filepath.Join(dir, map[bool]string{false: "x25519.key", true: "pq.key"}[pq])
+		args := []string{"keygen", "-o", path}
+		if pq {
+			args = []string{"keygen", "-pq", "-o", path}
+		}
+		_, stderr, err := runBin(t, cleanEnv(), args...)
+		if err != nil {
+			t.Fatalf("keygen: %v\n%s", err, stderr)
+		}
+		info, err := os.Stat(path)
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("identity file %v mode %v, want 0600", err, info.Mode())
+		}
+		f, _ := os.Open(path)
+		ids, err := age.ParseIdentities(f)
+		f.Close()
+		if err != nil || len(ids) != 1 {
+			t.Fatalf("identity file does not parse: %v", err)
+		}
+		pub := regexp.MustCompile(`age1[0-9a-z]+`).FindString(stderr)
+		if pub == "" {
+			t.Fatalf("keygen did not print the public key: %s", stderr)
+		}
+		if _, _, err := runBin(t, cleanEnv(), "keygen", "-o", path); err == nil {
+			t.Error("keygen overwrote an existing identity file")
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestDev runs 'reprisals dev' as a new user would, with no DATABASE_URL:
+// it starts its own PostgreSQL, makes dev identities, serves, accepts a
+// report that the printed identity decrypts, and on Ctrl-C stops leaving
+// no PostgreSQL running and no database files behind.
+func TestDev(t *testing.T) {
+	addr := freePort(t)
+	devDir := filepath.Join(t.TempDir(), "dev")
+	cmd := exec.Command(bin, "dev", "-listen", addr, "-dir", devDir)
+	cmd.Env = cleanEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	var banner strings.Builder
+	sc := bufio.NewScanner(stdout)
+	deadline := time.AfterFunc(90*time.Second, func() { cmd.Process.Kill() })
+	for sc.Scan() {
+		banner.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "Press Ctrl-C") {
+			break
+		}
+	}
+	deadline.Stop()
+	out := banner.String()
+	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("start-up lines lack %q:\n%s\nstderr:\n%s", want, out, stderr.String())
+		}
+	}
+	pgDir := regexp.MustCompile(`throwaway PostgreSQL in (\S+)`).FindStringSubmatch(out)
+	if pgDir == nil {
+		t.Fatalf("no database directory in:\n%s", out)
+	}
+
+	body, _ := json.Marshal(intaketest.Report("upr"))
+	resp, err := http.Post("http://"+addr+"/api/v1/reports", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST a report to dev: status %d", resp.StatusCode)
+	}
+	for _, team := range []string{"upr-secretariat", "reprisals-team"} {
+		if info, err := os.Stat(filepath.Join(devDir, "keys", team+".key")); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("dev identity for %s: %v", team, err)
+		}
+	}
+
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev exited with %v after Ctrl-C\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop within 30 s of Ctrl-C")
+	}
+	if _, err := os.Stat(pgDir[1]); !os.IsNotExist(err) {
+		t.Errorf("the throwaway database directory %s is still there", pgDir[1])
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte(pgDir[1])) {
+			t.Errorf("a process still runs with the dev database: %s", strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, "route=/api/v1/reports") || strings.Contains(logs, "Go-http-client") || strings.Contains(logs, "remote") {
+		t.Errorf("dev's request log is missing, or names the client:\n%s", logs)
+	}
+}
