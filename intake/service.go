@@ -34,13 +34,13 @@ type Envelope struct {
 	Report     Report    `json:"report"`
 }
 
-// Marshal encodes the envelope as JSON, without HTML escaping so that a
-// handler reading it with the stock age CLI sees the text as written.
+// Marshal encodes the envelope as compact JSON, without HTML escaping so
+// that a handler reading it with the stock age CLI sees the text as
+// written (pipe it through jq to indent it).
 func (e Envelope) Marshal() ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(e); err != nil {
 		return nil, err
 	}

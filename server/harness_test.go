@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
@@ -29,6 +31,7 @@ type env struct {
 	t     testing.TB
 	db    *storetest.DB
 	teams intaketest.Teams
+	echo  *echo.Echo
 	srv   *httptest.Server
 	logs  *syncBuffer
 }
@@ -52,7 +55,11 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db := storetest.NewDB(t)
+	return newEnvOn(t, storetest.NewDB(t))
+}
+
+func newEnvOn(t testing.TB, db *storetest.DB) *env {
+	t.Helper()
 	teams := intaketest.NewTeams(t)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -62,7 +69,7 @@ func newEnv(t testing.TB) *env {
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, teams: teams, srv: srv, logs: logs}
+	return &env{t: t, db: db, teams: teams, echo: e, srv: srv, logs: logs}
 }
 
 // do sends a request and returns the response with its body read.
