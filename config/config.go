@@ -15,9 +15,11 @@ import (
 	"net"
 	"net/mail"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -62,8 +64,84 @@ type Config struct {
 
 	Database Database `toml:"database"`
 	Receipts Receipts `toml:"receipts"`
+	SMTP     SMTP     `toml:"smtp"`
+	Alerts   Alerts   `toml:"alerts"`
+	Metrics  Metrics  `toml:"metrics"`
 	Teams    []Team   `toml:"teams"`
 }
+
+// SMTP is the relay that alerts go through.
+type SMTP struct {
+	// Host and Port of the relay. Port 0 means 587 for STARTTLS, 465 for
+	// implicit TLS and 25 for plain SMTP.
+	Host string `toml:"host"`
+	Port int    `toml:"port"`
+	// TLS is "starttls" (the default: the relay must offer STARTTLS, or
+	// nothing is sent), "implicit" (TLS from the first byte), or "none",
+	// which is allowed only with AllowInsecure and a loopback relay.
+	TLS           string `toml:"tls"`
+	AllowInsecure bool   `toml:"allow_insecure"`
+	// CAFile is a PEM file of CA certificates to trust for the relay
+	// instead of the system's.
+	CAFile string `toml:"ca_file"`
+	// Username for AUTH PLAIN; the password comes from PasswordFile or
+	// REPRISALS_SMTP_PASSWORD(_FILE), never from this file.
+	Username     string `toml:"username"`
+	PasswordFile string `toml:"password_file"`
+	Password     Secret `toml:"-"`
+	// From is the header sender, EnvelopeFrom the SMTP MAIL FROM (bounces).
+	From         string `toml:"from"`
+	EnvelopeFrom string `toml:"envelope_from"`
+	// Timeouts for connecting, for each command, and for sending a message.
+	ConnectTimeout    Duration `toml:"connect_timeout"`
+	CommandTimeout    Duration `toml:"command_timeout"`
+	SubmissionTimeout Duration `toml:"submission_timeout"`
+}
+
+// Addr returns host:port with the default port for the TLS mode.
+func (s SMTP) Addr() string {
+	port := s.Port
+	if port == 0 {
+		port = map[string]int{"starttls": 587, "implicit": 465, "none": 25}[s.TLS]
+	}
+	return net.JoinHostPort(s.Host, strconv.Itoa(port))
+}
+
+// Alerts tunes the delivery of alert e-mails.
+type Alerts struct {
+	// RetryBase is the first retry delay; each retry doubles it, up to
+	// RetryMax, with jitter.
+	RetryBase Duration `toml:"retry_base"`
+	RetryMax  Duration `toml:"retry_max"`
+	// Lease is how long a server instance owns an alert it is sending; if
+	// it dies, another instance sends the alert after the lease expires.
+	Lease Duration `toml:"lease"`
+	// Poll is how often the worker looks for due alerts when it has not
+	// been woken by a new report.
+	Poll Duration `toml:"poll"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is a separate host:port serving /metrics; empty disables it.
+	Listen string `toml:"listen"`
+}
+
+// Duration is a time.Duration written as "30s" or "1h" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"5m\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText prints the duration as Go does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // Database configures PostgreSQL.
 type Database struct {
@@ -105,6 +183,13 @@ type Team struct {
 	// them, one per line. Both may be given; the union is used.
 	Recipients     []string `toml:"recipients"`
 	RecipientsFile string   `toml:"recipients_file"`
+	// Digest, when set (such as "1h"), sends this team one digest e-mail per
+	// interval instead of one e-mail per report. Reports flagged "immediate
+	// danger" are always alerted at once.
+	Digest Duration `toml:"digest"`
+	// AttachCiphertext attaches the report's ciphertext to the alert as an
+	// ASCII-armoured .age file, for teams that work from e-mail alone.
+	AttachCiphertext bool `toml:"attach_ciphertext"`
 
 	keys []crypto.Recipient
 }
@@ -120,6 +205,20 @@ func Default() Config {
 		Listen:    "127.0.0.1:8080",
 		PublicURL: "http://127.0.0.1:8080",
 		Database:  Database{MaxConns: 10},
+		SMTP: SMTP{
+			TLS:               "starttls",
+			From:              "Reprisals reporting service <noreply@localhost>",
+			EnvelopeFrom:      "noreply@localhost",
+			ConnectTimeout:    Duration{10 * time.Second},
+			CommandTimeout:    Duration{30 * time.Second},
+			SubmissionTimeout: Duration{2 * time.Minute},
+		},
+		Alerts: Alerts{
+			RetryBase: Duration{30 * time.Second},
+			RetryMax:  Duration{time.Hour},
+			Lease:     Duration{5 * time.Minute},
+			Poll:      Duration{5 * time.Second},
+		},
 		Teams: []Team{
 			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: ReceivesUPR},
 			{Name: "reprisals-team", Address: "reprisals@ohchr.org", Receives: ReceivesAll},
@@ -175,6 +274,20 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	if md.IsDefined("teams") {
 		cfg.Teams = file.Teams
 	}
+	mergeFields(&cfg.SMTP, file.SMTP, md, "smtp")
+	mergeFields(&cfg.Alerts, file.Alerts, md, "alerts")
+	mergeFields(&cfg.Metrics, file.Metrics, md, "metrics")
+}
+
+// mergeFields copies each field of src that the file defined into dst.
+func mergeFields[T any](dst *T, src T, md toml.MetaData, section string) {
+	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src)
+	for i := 0; i < dv.NumField(); i++ {
+		key := dv.Type().Field(i).Tag.Get("toml")
+		if key != "" && key != "-" && md.IsDefined(section, key) {
+			dv.Field(i).Set(sv.Field(i))
+		}
+	}
 }
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
@@ -200,6 +313,24 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		cfg.Receipts.Key = Secret(v)
 	}
 	set(&cfg.Receipts.KeyFile, "REPRISALS_RECEIPT_KEY_FILE")
+	set(&cfg.SMTP.Host, "REPRISALS_SMTP_HOST")
+	if v := getenv("REPRISALS_SMTP_PORT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("REPRISALS_SMTP_PORT: not a whole number")
+		}
+		cfg.SMTP.Port = n
+	}
+	set(&cfg.SMTP.TLS, "REPRISALS_SMTP_TLS")
+	set(&cfg.SMTP.Username, "REPRISALS_SMTP_USERNAME")
+	if v := getenv("REPRISALS_SMTP_PASSWORD"); v != "" {
+		cfg.SMTP.Password = Secret(v)
+	}
+	set(&cfg.SMTP.PasswordFile, "REPRISALS_SMTP_PASSWORD_FILE")
+	set(&cfg.SMTP.From, "REPRISALS_SMTP_FROM")
+	set(&cfg.SMTP.EnvelopeFrom, "REPRISALS_SMTP_ENVELOPE_FROM")
+	set(&cfg.SMTP.CAFile, "REPRISALS_SMTP_CA_FILE")
+	set(&cfg.Metrics.Listen, "REPRISALS_METRICS_LISTEN")
 	for i := range cfg.Teams {
 		t := &cfg.Teams[i]
 		prefix := "REPRISALS_TEAM_" + strings.ToUpper(strings.ReplaceAll(t.Name, "-", "_")) + "_"
@@ -259,8 +390,82 @@ func (c *Config) Validate() error {
 		}
 	}
 
+	errs = append(errs, c.validateSMTP()...)
+	for key, d := range map[string]Duration{"alerts.retry_base": c.Alerts.RetryBase, "alerts.retry_max": c.Alerts.RetryMax,
+		"alerts.lease": c.Alerts.Lease, "alerts.poll": c.Alerts.Poll} {
+		if d.Duration <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if c.Alerts.RetryMax.Duration < c.Alerts.RetryBase.Duration {
+		bad("alerts.retry_max", "must not be shorter than alerts.retry_base")
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			bad("metrics.listen", "%q is not a host:port address", c.Metrics.Listen)
+		}
+	}
 	errs = append(errs, c.validateTeams()...)
 	return errors.Join(errs...)
+}
+
+// validateSMTP checks the relay settings. An empty host is allowed here
+// (the serve command requires one): tests and tools run without a relay.
+func (c *Config) validateSMTP() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("smtp.%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	s := &c.SMTP
+	if s.PasswordFile != "" {
+		v, err := readSecretFile(s.PasswordFile)
+		if err != nil {
+			bad("password_file", "%v", err)
+		}
+		s.Password = Secret(v)
+	}
+	switch s.TLS {
+	case "starttls", "implicit":
+	case "none":
+		if s.Host != "" && !s.AllowInsecure {
+			bad("tls", `"none" sends alerts unencrypted: it needs allow_insecure = true, and a relay on this machine`)
+		} else if s.Host != "" && !isLoopback(s.Host) {
+			bad("tls", `"none" is allowed only for a relay on this machine (127.0.0.1, ::1 or localhost), not %q`, s.Host)
+		}
+	default:
+		bad("tls", `must be "starttls", "implicit" or "none"`)
+	}
+	if s.Port < 0 || s.Port > 65535 {
+		bad("port", "must be between 1 and 65535")
+	}
+	if s.Password != "" && s.Username == "" {
+		bad("username", "a password is set but no username")
+	}
+	if a, err := mail.ParseAddress(s.From); err != nil || a.Address == "" {
+		bad("from", "%q is not an e-mail address", s.From)
+	}
+	if a, err := mail.ParseAddress(s.EnvelopeFrom); err != nil || a.Address != s.EnvelopeFrom {
+		bad("envelope_from", "%q is not a plain e-mail address", s.EnvelopeFrom)
+	}
+	if s.CAFile != "" {
+		if _, err := readBounded(s.CAFile); err != nil {
+			bad("ca_file", "%v", err)
+		}
+	}
+	for key, d := range map[string]Duration{"connect_timeout": s.ConnectTimeout, "command_timeout": s.CommandTimeout, "submission_timeout": s.SubmissionTimeout} {
+		if d.Duration <= 0 {
+			bad(key, "must be a positive duration")
+		}
+	}
+	return errs
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (c *Config) validateTeams() []error {
@@ -288,6 +493,9 @@ func (c *Config) validateTeams() []error {
 		seen[t.Name] = true
 		if a, err := mail.ParseAddress(t.Address); err != nil || a.Address != t.Address {
 			bad("address", "%q is not a plain e-mail address", t.Address)
+		}
+		if t.Digest.Duration < 0 || (t.Digest.Duration > 0 && t.Digest.Duration < time.Second) {
+			bad("digest", "must be at least one second, or unset for one e-mail per report")
 		}
 		switch t.Receives {
 		case ReceivesAll:

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/BurntSushi/toml"
@@ -144,6 +145,15 @@ func TestDefault(t *testing.T) {
 		Listen:    "127.0.0.1:8080",
 		PublicURL: "http://127.0.0.1:8080",
 		Database:  config.Database{MaxConns: 10},
+		SMTP: config.SMTP{
+			TLS: "starttls", From: "Reprisals reporting service <noreply@localhost>", EnvelopeFrom: "noreply@localhost",
+			ConnectTimeout: config.Duration{Duration: 10 * time.Second}, CommandTimeout: config.Duration{Duration: 30 * time.Second},
+			SubmissionTimeout: config.Duration{Duration: 2 * time.Minute},
+		},
+		Alerts: config.Alerts{
+			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
+			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
+		},
 		Teams: []config.Team{
 			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: config.ReceivesUPR},
 			{Name: "reprisals-team", Address: "reprisals@ohchr.org", Receives: config.ReceivesAll},
@@ -220,7 +230,10 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	defaults := config.Default()
 	want := config.Config{
+		SMTP:      defaults.SMTP,
+		Alerts:    defaults.Alerts,
 		Listen:    "0.0.0.0:9000",
 		PublicURL: "https://report.example.org/",
 		Database:  config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},

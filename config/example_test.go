@@ -28,8 +28,9 @@ func TestExampleConfig(t *testing.T) {
 		return p
 	}
 	env := map[string]string{
-		"DATABASE_URL_FILE":          write("db", "postgres://reprisals:pw@db/reprisals\n"),
-		"REPRISALS_RECEIPT_KEY_FILE": write("receipt.key", crypto.NewReceiptKey()),
+		"DATABASE_URL_FILE":            write("db", "postgres://reprisals:pw@db/reprisals\n"),
+		"REPRISALS_RECEIPT_KEY_FILE":   write("receipt.key", crypto.NewReceiptKey()),
+		"REPRISALS_SMTP_PASSWORD_FILE": write("smtp-password", "relay password\n"),
 	}
 	for _, team := range []string{"UPR_SECRETARIAT", "REPRISALS_TEAM"} {
 		id, _ := age.GenerateX25519Identity()
@@ -95,7 +96,7 @@ func tomlKeys(t reflect.Type, prefix string) []string {
 		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct {
 			ft = ft.Elem()
 		}
-		if ft.Kind() == reflect.Struct {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(config.Duration{}) {
 			out = append(out, tomlKeys(ft, prefix+name+".")...)
 			continue
 		}

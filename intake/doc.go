@@ -6,7 +6,8 @@
 // others to the reprisals team), wrap it in a versioned Envelope carrying
 // the exact received time, pad and encrypt it once to the union of the
 // routed teams' age recipients (package crypto), and store the ciphertext
-// with minimal clear metadata (package store) in one statement.
+// with minimal clear metadata and one alert per routed team (packages store
+// and notify) in one transaction.
 //
 // The plaintext report exists only in memory, for the duration of the
 // request. Nothing in this package logs.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -103,6 +104,7 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 	}
 	var recipients []crypto.Recipient
 	var names []string
+	var alerts []store.NewAlert
 	seen := map[string]bool{}
 	for _, t := range routed {
 		for _, k := range t.Keys() {
@@ -113,11 +115,15 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 		}
 		names = append(names, t.Name)
 	}
+	urgent := r.Risk.ImmediateDanger == "yes"
 	urgency := ""
-	if r.Risk.ImmediateDanger == "yes" {
+	if urgent {
 		urgency = "U1"
 	}
 	receivedAt := s.now().UTC().Truncate(time.Millisecond)
+	for _, t := range routed {
+		alerts = append(alerts, store.NewAlert{Team: t.Name, Urgent: urgent, DueAt: notify.DueAt(t, urgent, receivedAt)})
+	}
 
 	// A reference clash is possible (about 40 bits); try again with a new one.
 	for attempt := 0; ; attempt++ {
@@ -145,7 +151,7 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 			SizeBucket:     sealed.Bucket,
 			Channel:        channel,
 			Ciphertext:     sealed.Ciphertext,
-		})
+		}, alerts)
 		if errors.Is(err, store.ErrDuplicate) && attempt < 3 {
 			continue
 		}

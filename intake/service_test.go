@@ -137,6 +137,22 @@ func TestSubmitRoutesAndSeals(t *testing.T) {
 				t.Errorf("reply recipient is not derived from the receipt")
 			}
 
+			// One alert per routed team, in the same transaction.
+			var alertTeams []string
+			var urgentAlerts int
+			err = db.Pool().QueryRow(context.Background(), `
+				SELECT array_agg(a.team ORDER BY a.id), count(*) FILTER (WHERE a.urgent)
+				FROM alerts a JOIN reports r ON r.id = a.report_id WHERE r.reference = $1`, acc.Reference).Scan(&alertTeams, &urgentAlerts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.teams, alertTeams); diff != "" {
+				t.Errorf("alerts (-want +got):\n%s", diff)
+			}
+			if wantUrgent := map[bool]int{true: len(tt.teams), false: 0}[tt.danger == "yes"]; urgentAlerts != wantUrgent {
+				t.Errorf("%d urgent alerts, want %d", urgentAlerts, wantUrgent)
+			}
+
 			// The reprisals team reads every report; the UPR team only UPR ones.
 			env, err := decrypt(t, row.Ciphertext, teams.Reprisals)
 			if err != nil {
@@ -197,6 +213,9 @@ func TestSubmitDatabaseDown(t *testing.T) {
 	if n, err := db.CountReports(context.Background()); err != nil || n != 0 {
 		t.Fatalf("%d reports stored (%v), want 0", n, err)
 	}
+	if alerts, err := db.ListAlerts(context.Background(), ""); err != nil || len(alerts) != 0 {
+		t.Fatalf("%d alerts stored (%v), want 0", len(alerts), err)
+	}
 	if _, err := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic); err != nil {
 		t.Fatalf("after the database came back: %v", err)
 	}
@@ -210,5 +229,26 @@ func TestReferencesAreRandom(t *testing.T) {
 			t.Fatalf("reference %s repeated within 2000", r)
 		}
 		seen[r] = true
+	}
+}
+
+// TestReportAndAlertsCommitTogether makes the alert insert fail inside the
+// transaction: the report must not be stored either.
+func TestReportAndAlertsCommitTogether(t *testing.T) {
+	db := storetest.NewDB(t)
+	ctx := context.Background()
+	_, err := db.Pool().Exec(ctx, `
+		CREATE FUNCTION refuse_alert() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'alerts refused for this test'; END $$;
+		CREATE TRIGGER refuse_alert BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION refuse_alert();`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
+	if _, err := svc.Submit(ctx, intaketest.Report("upr"), intake.ChannelPublic); err == nil {
+		t.Fatal("Submit succeeded although its alerts could not be stored")
+	}
+	if n, err := db.CountReports(ctx); err != nil || n != 0 {
+		t.Fatalf("%d reports stored without their alerts (%v), want 0", n, err)
 	}
 }

@@ -107,19 +107,52 @@ type NewReport struct {
 	Ciphertext     []byte
 }
 
-// InsertReport stores a report in one statement: it is either wholly stored
-// or not at all. A clash on reference or receipt hash is ErrDuplicate.
-func (db *DB) InsertReport(ctx context.Context, r NewReport) error {
+// NewAlert is an alert to enqueue with a report: one per routed team.
+type NewAlert struct {
+	Team   string
+	Urgent bool
+	// DueAt is nil to send at once, or a digest boundary.
+	DueAt *time.Time
+}
+
+// AlertChannel is the PostgreSQL notification channel that wakes the alert
+// workers when a report commits.
+const AlertChannel = "reprisals_alerts"
+
+// InsertReport stores a report and its alerts in one transaction: if the
+// report is committed, its alerts exist, and if not, neither does. A clash
+// on reference or receipt hash is ErrDuplicate.
+func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) error {
 	var urgency *string
 	if r.Urgency != "" {
 		urgency = &r.Urgency
 	}
-	_, err := db.pool.Exec(ctx, `
-		INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
-		                     received_on, size_bucket, channel, ciphertext)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
-		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext)
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `
+			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
+			                     received_on, size_bucket, channel, ciphertext)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			RETURNING id`,
+			r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
+			pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext).Scan(&id)
+		if err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			if _, err := tx.Exec(ctx, `INSERT INTO alerts (report_id, team, urgent, due_at) VALUES ($1, $2, $3, $4)`,
+				id, a.Team, a.Urgent, a.DueAt); err != nil {
+				return err
+			}
+		}
+		if len(alerts) > 0 {
+			// Delivered at commit only.
+			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, AlertChannel); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
 	}

@@ -3,6 +3,9 @@
 package intaketest
 
 import (
+	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -66,4 +69,37 @@ func NewTeams(t testing.TB) Teams {
 		t.Fatal(err)
 	}
 	return Teams{Config: cfg, UPR: upr, Reprisals: rep}
+}
+
+// PlantCanary writes canary into every free-text field of r (every string
+// that is not a multiple choice or a date), followed by the field's path,
+// and returns how many fields it wrote.
+func PlantCanary(r *intake.Report, canary string) int {
+	return plant(reflect.ValueOf(r).Elem(), canary, "")
+}
+
+func plant(v reflect.Value, canary, prefix string) int {
+	n := 0
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f, fv := t.Field(i), v.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		tag := f.Tag.Get("validate")
+		switch fv.Kind() {
+		case reflect.Struct:
+			n += plant(fv, canary, prefix+name+".")
+		case reflect.Slice:
+			if fv.Type().Elem().Kind() == reflect.Struct {
+				for j := 0; j < fv.Len(); j++ {
+					n += plant(fv.Index(j), canary, fmt.Sprintf("%s%s[%d].", prefix, name, j))
+				}
+			}
+		case reflect.String:
+			if !strings.Contains(tag, "choice=") && !strings.Contains(tag, "monthdate") {
+				fv.SetString(canary + " " + prefix + name)
+				n++
+			}
+		}
+	}
+	return n
 }

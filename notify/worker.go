@@ -1,0 +1,291 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// batchSize bounds how many alerts one claim takes.
+const batchSize = 50
+
+// DueAt returns when a new alert for team is due: nil (at once) for an
+// urgent report or a team that gets one e-mail per report, else the next
+// digest boundary (a multiple of the digest interval since the Unix epoch).
+// The boundary is coarse by design: it is stored, and must not reveal the
+// submission time more closely than the day that is stored anyway.
+func DueAt(team config.Team, urgent bool, now time.Time) *time.Time {
+	if urgent || team.Digest.Duration <= 0 {
+		return nil
+	}
+	t := now.Truncate(team.Digest.Duration).Add(team.Digest.Duration)
+	return &t
+}
+
+// Metrics counts deliveries and failures. Labels are team names and
+// failure kinds only: never references or addresses.
+type Metrics struct {
+	sent     *prometheus.CounterVec
+	failures *prometheus.CounterVec
+}
+
+// NewMetrics registers the alert counters with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reprisals_alerts_sent_total", Help: "Alert e-mails accepted by the relay.",
+		}, []string{"team"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reprisals_alert_failures_total", Help: "Failed alert deliveries, by kind (temporary: retried; permanent: needs an operator).",
+		}, []string{"team", "kind"}),
+	}
+	reg.MustRegister(m.sent, m.failures)
+	return m
+}
+
+// Sent returns the counter of alerts delivered for team.
+func (m *Metrics) Sent(team string) prometheus.Counter { return m.sent.WithLabelValues(team) }
+
+// Failures returns the counter of failures of kind ("temporary" or
+// "permanent") for team.
+func (m *Metrics) Failures(team, kind string) prometheus.Counter {
+	return m.failures.WithLabelValues(team, kind)
+}
+
+// Worker delivers alerts. Run one per server process; several processes
+// share the work safely.
+type Worker struct {
+	db      *store.DB
+	sender  *Sender
+	cfg     config.Config
+	teams   map[string]config.Team
+	attach  []string
+	compose composer
+	log     *slog.Logger
+	metrics *Metrics
+	wake    chan struct{}
+}
+
+// NewWorker returns a worker for cfg (validated, with an SMTP host).
+func NewWorker(db *store.DB, cfg config.Config, log *slog.Logger, metrics *Metrics) (*Worker, error) {
+	sender, err := NewSender(cfg.SMTP)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{
+		db: db, sender: sender, cfg: cfg, log: log, metrics: metrics,
+		teams:   map[string]config.Team{},
+		compose: newComposer(cfg.SMTP.From, cfg.PublicURL, time.Now),
+		wake:    make(chan struct{}, 1),
+	}
+	for _, t := range cfg.Teams {
+		w.teams[t.Name] = t
+		if t.AttachCiphertext {
+			w.attach = append(w.attach, t.Name)
+		}
+	}
+	return w, nil
+}
+
+// Wake makes the worker look for due alerts now.
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers alerts until ctx is done. A batch being sent when ctx ends
+// is finished (within the submission timeout); alerts not yet tried are
+// released for the next worker.
+func (w *Worker) Run(ctx context.Context) {
+	go w.listen(ctx)
+	poll := time.NewTicker(w.cfg.Alerts.Poll.Duration)
+	defer poll.Stop()
+	for {
+		for ctx.Err() == nil {
+			n, err := w.RunOnce(ctx)
+			if err != nil {
+				w.log.Warn("alert worker: cannot claim alerts", "err", err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// listen turns report commits into wake-ups, reconnecting after errors.
+func (w *Worker) listen(ctx context.Context) {
+	for ctx.Err() == nil {
+		err := w.db.ListenAlerts(ctx, w.Wake)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("alert worker: listening for new reports failed; polling meanwhile", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(w.cfg.Alerts.Poll.Duration):
+			}
+		}
+	}
+}
+
+// group is the alerts that travel in one e-mail.
+type group struct {
+	team   string
+	alerts []store.ClaimedAlert
+}
+
+// RunOnce claims one batch of due alerts and tries to deliver it. It
+// returns how many alerts it claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	claim, err := w.db.ClaimAlerts(ctx, batchSize, w.cfg.Alerts.Lease.Duration, w.attach)
+	if err != nil || len(claim.Alerts) == 0 {
+		return 0, err
+	}
+	groups := w.groups(claim.Alerts)
+
+	// The batch may outlive ctx a little, to finish what it started, but
+	// never its lease.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.cfg.Alerts.Lease.Duration*9/10)
+	defer cancel()
+	var c *conn
+	defer func() {
+		if c != nil {
+			c.close()
+		}
+	}()
+	for i, g := range groups {
+		if ctx.Err() != nil {
+			w.release(sendCtx, claim.Token, groups[i:])
+			break
+		}
+		if c == nil {
+			if c, err = w.sender.open(sendCtx); err != nil {
+				c = nil
+				// The relay is unreachable or refused us: every group waits.
+				for _, g := range groups[i:] {
+					w.failed(sendCtx, claim.Token, g, err)
+				}
+				break
+			}
+		}
+		team := w.teams[g.team]
+		var m Message
+		if len(g.alerts) == 1 && (g.alerts[0].Urgent || team.Digest.Duration <= 0) {
+			m = w.compose.single(g.alerts[0], team.Address)
+		} else {
+			m = w.compose.digest(g.alerts, team.Address)
+		}
+		err := c.send(w.cfg.SMTP.EnvelopeFrom, m)
+		if err == nil {
+			w.delivered(sendCtx, claim.Token, g)
+			continue
+		}
+		w.failed(sendCtx, claim.Token, g, err)
+		if errors.Is(err, errConnBroken) {
+			c.close()
+			c = nil
+		}
+	}
+	return len(claim.Alerts), nil
+}
+
+// groups splits a claim into e-mails: one per alert, except non-urgent
+// alerts for a digest team, which share one e-mail per team.
+func (w *Worker) groups(alerts []store.ClaimedAlert) []group {
+	var out []group
+	digests := map[string]int{}
+	for _, a := range alerts {
+		team, ok := w.teams[a.Team]
+		if !ok {
+			// A team removed from the configuration: its alerts stay
+			// pending and visible to the operator.
+			team = config.Team{Name: a.Team}
+		}
+		if a.Urgent || team.Digest.Duration <= 0 {
+			out = append(out, group{team: a.Team, alerts: []store.ClaimedAlert{a}})
+			continue
+		}
+		if i, ok := digests[a.Team]; ok {
+			out[i].alerts = append(out[i].alerts, a)
+			continue
+		}
+		digests[a.Team] = len(out)
+		out = append(out, group{team: a.Team, alerts: []store.ClaimedAlert{a}})
+	}
+	return out
+}
+
+func ids(g group) []int64 {
+	out := make([]int64, len(g.alerts))
+	for i, a := range g.alerts {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func (w *Worker) delivered(ctx context.Context, token string, g group) {
+	w.metrics.sent.WithLabelValues(g.team).Add(float64(len(g.alerts)))
+	if err := w.db.AlertsDelivered(ctx, token, ids(g)); err != nil {
+		// The relay has the e-mail; the row stays and is sent again after
+		// its lease, with the same Message-ID.
+		w.log.Error("alert delivered but not recorded; it will be sent again", "team", g.team, "err", err)
+	}
+}
+
+func (w *Worker) failed(ctx context.Context, token string, g group, sendErr error) {
+	why := reason(sendErr)
+	if _, known := w.teams[g.team]; !known {
+		why = "the team is no longer configured"
+		sendErr = errors.New(why)
+	}
+	if permanent(sendErr) {
+		w.metrics.failures.WithLabelValues(g.team, "permanent").Inc()
+		w.log.Error("alert refused by the relay; marked failed (see 'reprisals alerts list')", "team", g.team, "alerts", len(g.alerts), "reason", why)
+		if err := w.db.AlertsFailed(ctx, token, ids(g), why); err != nil {
+			w.log.Error("cannot record a failed alert; it will be tried again", "team", g.team, "err", err)
+		}
+		return
+	}
+	w.metrics.failures.WithLabelValues(g.team, "temporary").Inc()
+	due := time.Now().Add(w.backoff(g.alerts[0].Attempts))
+	w.log.Warn("alert not delivered; will retry", "team", g.team, "alerts", len(g.alerts), "attempt", g.alerts[0].Attempts, "reason", why)
+	if err := w.db.AlertsRetry(ctx, token, ids(g), &due, why); err != nil {
+		w.log.Error("cannot reschedule an alert; it will be tried again after its lease", "team", g.team, "err", err)
+	}
+}
+
+// release hands untried alerts back, due at once, without counting an
+// attempt.
+func (w *Worker) release(ctx context.Context, token string, groups []group) {
+	for _, g := range groups {
+		if err := w.db.AlertsRetry(ctx, token, ids(g), nil, ""); err != nil {
+			w.log.Warn("cannot release alerts; they will be sent after their lease", "team", g.team, "err", err)
+		}
+	}
+}
+
+// backoff is the delay before attempt n+1: RetryBase doubled per attempt,
+// capped at RetryMax, times a random factor in [0.8, 1.2).
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.cfg.Alerts.RetryBase.Duration
+	for i := 1; i < attempt && d < w.cfg.Alerts.RetryMax.Duration; i++ {
+		d *= 2
+	}
+	d = min(d, w.cfg.Alerts.RetryMax.Duration)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
