@@ -4,48 +4,17 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
-
-// plantCanary writes canary into every free-text field of r (every string
-// that is not a multiple choice or a date) and returns how many.
-func plantCanary(v reflect.Value, canary, prefix string) int {
-	n := 0
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f, fv := t.Field(i), v.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		tag := f.Tag.Get("validate")
-		switch fv.Kind() {
-		case reflect.Struct:
-			n += plantCanary(fv, canary, prefix+name+".")
-		case reflect.Slice:
-			if fv.Type().Elem().Kind() == reflect.Struct {
-				for j := 0; j < fv.Len(); j++ {
-					n += plantCanary(fv.Index(j), canary, fmt.Sprintf("%s%s[%d].", prefix, name, j))
-				}
-			}
-		case reflect.String:
-			if !strings.Contains(tag, "choice=") && !strings.Contains(tag, "monthdate") {
-				fv.SetString(canary + " " + prefix + name)
-				n++
-			}
-		}
-	}
-	return n
-}
 
 // TestCanary plants a unique string in every text field of reports sent
 // through the API and the form (accepted, refused as invalid, and refused
@@ -61,7 +30,7 @@ func TestCanary(t *testing.T) {
 	r.Incidents = append(r.Incidents, r.Incidents[0])
 	r.Cooperation.BodyOther = "x"
 	r.Consent.GivenByOther = "x"
-	planted := plantCanary(reflect.ValueOf(r).Elem(), canary, "")
+	planted := intaketest.PlantCanary(r, canary)
 	if planted < 40 {
 		t.Fatalf("planted the canary in only %d fields", planted)
 	}
@@ -157,7 +126,6 @@ func TestCanary(t *testing.T) {
 	if stored != 2 {
 		t.Errorf("%d reports stored, want 2", stored)
 	}
-	_ = intake.ChannelPublic
 }
 
 func randBytes(n int) []byte {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,12 +20,14 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store/pgtemp"
 )
 
 // cmdDev runs the whole service locally on throwaway state: a PostgreSQL
 // cluster of its own (unless DATABASE_URL is set), dev identities for every
-// team without recipients, and a dev receipt key, all under -dir.
+// team without recipients, a dev receipt key, and a local mail sink that
+// keeps alerts as .eml files, all under -dir.
 func cmdDev(args []string) error {
 	fset := flag.NewFlagSet("dev", flag.ExitOnError)
 	dir := fset.String("dir", ".dev", "folder for dev identities and keys (kept between runs)")
@@ -63,6 +67,21 @@ func cmdDev(args []string) error {
 		}
 	}
 
+	// A local mail sink stands in for the relay: alerts land as .eml files.
+	mailDir := filepath.Join(*dir, "mail")
+	sink := &notify.Sink{Dir: mailDir}
+	sinkAddr, err := sink.Start("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("starting the dev mail sink: %w", err)
+	}
+	defer sink.Close()
+	host, port, _ := net.SplitHostPort(sinkAddr)
+	cfg.SMTP.Host, cfg.SMTP.TLS, cfg.SMTP.AllowInsecure = host, "none", true
+	cfg.SMTP.Port, _ = strconv.Atoi(port)
+	cfg.SMTP.Username, cfg.SMTP.PasswordFile, cfg.SMTP.Password = "", "", ""
+	cfg.Alerts.RetryBase = config.Duration{Duration: 2 * time.Second}
+	cfg.Alerts.Poll = config.Duration{Duration: time.Second}
+
 	dbNote := "the database in DATABASE_URL"
 	if cfg.Database.URL == "" && cfg.Database.URLFile == "" {
 		fmt.Println("Starting a throwaway PostgreSQL...")
@@ -97,6 +116,7 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
                    psql '%[4]s'
   Team identities  (private keys, for decrypting; the server uses only the .pub files)
                    %[5]s
+  Alert e-mails    %[8]s (a local mail sink on %[9]s; one .eml file per alert)
 
   Read a stored report as a handler, with its REFERENCE (for example 7KQ4-M2XD):
     go run ./cmd/casectl show -db '%[4]s' -i %[6]s REFERENCE
@@ -106,7 +126,8 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
   Press Ctrl-C to stop%[7]s.
 
 `, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
-			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")])
+			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")],
+			mailDir, sinkAddr)
 	}
 	err = serve(ctx, cfg, logger, ready)
 	fmt.Println("Stopped.")

@@ -4,6 +4,8 @@
 //	reprisals dev     [-dir .dev] [-listen ADDR] [-config FILE]
 //	                                          run everything locally with throwaway state
 //	reprisals migrate [-config FILE]          apply database migrations
+//	reprisals alerts list [-state S]          undelivered alerts (pending, failed)
+//	reprisals alerts retry (-all | ID...)     queue failed alerts again
 //	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
 //	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
 //	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
@@ -29,6 +31,7 @@ func run(args []string) error {
 	}
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
+		"alerts": cmdAlerts,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -38,5 +41,5 @@ func run(args []string) error {
 }
 
 func usageError() error {
-	return fmt.Errorf("usage: reprisals serve|dev|migrate|keygen|config [flags] (see -h of each)")
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|keygen|config [flags] (see -h of each)")
 }

@@ -17,6 +17,8 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
@@ -98,15 +100,15 @@ func TestConfigRefusals(t *testing.T) {
 	}
 }
 
-func TestServeNeedsDatabaseAndReceiptKey(t *testing.T) {
+func TestServeNeedsDatabaseReceiptKeyAndRelay(t *testing.T) {
 	teams := intaketest.NewTeams(t)
 	env := cleanEnv(
 		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
 		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
 	)
 	_, stderr, err := runBin(t, env, "serve")
-	if err == nil || !strings.Contains(stderr, "DATABASE_URL") || !strings.Contains(stderr, "receipts.key_file") {
-		t.Errorf("serve without database or receipt key: err %v\n%s", err, stderr)
+	if err == nil || !strings.Contains(stderr, "DATABASE_URL") || !strings.Contains(stderr, "receipts.key_file") || !strings.Contains(stderr, "smtp.host") {
+		t.Errorf("serve without database, receipt key or relay: err %v\n%s", err, stderr)
 	}
 }
 
@@ -121,6 +123,7 @@ func TestMigrateAndServeSchemaCheck(t *testing.T) {
 		"DATABASE_URL="+db.URL,
 		"REPRISALS_RECEIPT_KEY_FILE="+keyFile,
 		"REPRISALS_LISTEN=127.0.0.1:0",
+		"REPRISALS_SMTP_HOST=smtp.example.org",
 		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
 		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
 	)
@@ -218,7 +221,7 @@ func TestDev(t *testing.T) {
 	}
 	deadline.Stop()
 	out := banner.String()
-	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL"} {
+	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL", "Alert e-mails    " + filepath.Join(devDir, "mail")} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("start-up lines lack %q:\n%s\nstderr:\n%s", want, out, stderr.String())
 		}
@@ -240,6 +243,22 @@ func TestDev(t *testing.T) {
 	for _, team := range []string{"upr-secretariat", "reprisals-team"} {
 		if info, err := os.Stat(filepath.Join(devDir, "keys", team+".key")); err != nil || info.Mode().Perm() != 0o600 {
 			t.Errorf("dev identity for %s: %v", team, err)
+		}
+	}
+
+	// The alerts reach the dev mail sink as .eml files, one per routed team.
+	var emls []string
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(100 * time.Millisecond) {
+		if emls, _ = filepath.Glob(filepath.Join(devDir, "mail", "*.eml")); len(emls) == 2 {
+			break
+		}
+	}
+	if len(emls) != 2 {
+		t.Errorf("%d alert e-mails in the dev mail sink, want 2 (a UPR report alerts both teams)", len(emls))
+	}
+	for _, f := range emls {
+		if b, _ := os.ReadFile(f); !bytes.Contains(b, []byte("Subject: [Reprisals] New report")) {
+			t.Errorf("%s is not an alert:\n%s", f, b)
 		}
 	}
 
@@ -267,4 +286,15 @@ func TestDev(t *testing.T) {
 	if !strings.Contains(logs, "route=/api/v1/reports") || strings.Contains(logs, "Go-http-client") || strings.Contains(logs, "remote") {
 		t.Errorf("dev's request log is missing, or names the client:\n%s", logs)
 	}
+}
+
+// submitDirect stores a UPR report (two alerts) through the intake service
+// and returns its reference.
+func submitDirect(t *testing.T, db *storetest.DB, cfg config.Config) string {
+	t.Helper()
+	acc, err := intake.NewService(db.DB, cfg, nil).Submit(t.Context(), intaketest.Report("upr"), intake.ChannelPublic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return acc.Reference
 }

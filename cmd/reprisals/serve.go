@@ -8,6 +8,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -16,10 +17,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/migrations"
+	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -56,6 +61,9 @@ func requireRuntimeSecrets(cfg config.Config) error {
 	if cfg.Database.URL == "" {
 		errs = append(errs, errors.New("database.url: not set: set DATABASE_URL or database.url_file"))
 	}
+	if cfg.SMTP.Host == "" {
+		errs = append(errs, errors.New("smtp.host: not set: alerts to the teams need a mail relay (REPRISALS_SMTP_HOST)"))
+	}
 	if len(cfg.ReceiptKey()) == 0 {
 		errs = append(errs, errors.New("receipts.key_file: not set: generate one with 'reprisals keygen -receipt-key -o FILE' and set receipts.key_file or REPRISALS_RECEIPT_KEY_FILE"))
 	}
@@ -85,8 +93,18 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	if err != nil {
 		return err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	worker, err := notify.NewWorker(db, cfg, logger, notify.NewMetrics(reg))
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Addr:              cfg.Listen,
 		Handler:           e,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
@@ -96,21 +114,53 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		// net/http's own error log names client addresses: drop it.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("listening", "addr", cfg.Listen)
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+
+	var metricsSrv *http.Server
+	if cfg.Metrics.Listen != "" {
+		mln, err := net.Listen("tcp", cfg.Metrics.Listen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("metrics.listen: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		logger.Info("metrics listening", "addr", mln.Addr().String())
+	}
+
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() { worker.Run(workerCtx); close(workerDone) }()
+	logger.Info("alert worker started", "relay", cfg.SMTP.Addr(), "tls", cfg.SMTP.TLS)
 	if ready != nil {
 		ready()
 	}
+
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc:
 	case <-ctx.Done():
 	}
+	// Finish in-flight requests first (their reports' alerts are committed
+	// with them), then let the worker finish what it is sending.
 	logger.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
+		err = serr
+	}
+	if metricsSrv != nil {
+		metricsSrv.Shutdown(shutdownCtx)
+	}
+	stopWorker()
+	<-workerDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
 }
 
 // checkSchema refuses to serve a database whose schema is older or newer
