@@ -52,7 +52,7 @@ type relay struct {
 	caFile string
 }
 
-func newRelay(t *testing.T, configure func(*notify.Sink)) *relay {
+func newRelay(t testing.TB, configure func(*notify.Sink)) *relay {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	ts.StartTLS()
@@ -75,7 +75,7 @@ func newRelay(t *testing.T, configure func(*notify.Sink)) *relay {
 
 // setup is one test's database, teams, configuration and service.
 type setup struct {
-	t     *testing.T
+	t     testing.TB
 	db    *storetest.DB
 	teams intaketest.Teams
 	cfg   config.Config
@@ -86,6 +86,11 @@ type setup struct {
 }
 
 func newSetup(t *testing.T, r *relay, edit func(*config.Config)) *setup {
+	t.Helper()
+	return newSetupOn(t, r, edit, storetest.NewDB(t))
+}
+
+func newSetupOn(t testing.TB, r *relay, edit func(*config.Config), db *storetest.DB) *setup {
 	t.Helper()
 	teams := intaketest.NewTeams(t)
 	cfg := teams.Config
@@ -108,7 +113,6 @@ func newSetup(t *testing.T, r *relay, edit func(*config.Config)) *setup {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	db := storetest.NewDB(t)
 	return &setup{t: t, db: db, teams: teams, cfg: cfg, svc: intake.NewService(db.DB, cfg, nil), logs: &bytes.Buffer{}, reg: prometheus.NewRegistry()}
 }
 
@@ -206,7 +210,7 @@ type parsed struct {
 	attachments map[string][]byte
 }
 
-func parse(t *testing.T, raw []byte) parsed {
+func parse(t testing.TB, raw []byte) parsed {
 	t.Helper()
 	m, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {

@@ -11,41 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
-	"github.com/ohchr-reprisals/intake/migrations"
-	"github.com/ohchr-reprisals/intake/store"
-	"github.com/ohchr-reprisals/intake/store/pgtemp"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
-
-// newDurableEnv is newEnv on a PostgreSQL with fsync and synchronous
-// commit on, as in production: the tests' shared cluster turns them off
-// for speed, which would make every insert unrealistically cheap.
-func newDurableEnv(b *testing.B) *env {
-	ctx := context.Background()
-	c, err := pgtemp.Start(ctx, pgtemp.Options{Durable: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Stop() })
-	conn, err := pgx.Connect(ctx, c.URL("postgres"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := migrations.Migrate(ctx, conn); err != nil {
-		b.Fatal(err)
-	}
-	db, err := store.Open(ctx, c.URL("postgres"), 10)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(db.Close)
-	return newEnvOn(b, &storetest.DB{DB: db, Name: "postgres", URL: c.URL("postgres")})
-}
 
 // benchResult is one path's figures.
 type benchResult struct {
@@ -54,14 +24,14 @@ type benchResult struct {
 }
 
 // BenchmarkSubmit measures reports per second and latency through the real
-// HTTP handler into PostgreSQL (validation, sealing, storage), beside a
+// HTTP handler into a durable PostgreSQL (validation, sealing, storage), beside a
 // bare handler that reads the same body and inserts the same number of
 // bytes with no validation or encryption, in one run. The target is the
 // full path at 70% or more of the bare path's throughput.
 //
 //	go test ./server -run '^$' -bench Submit -benchtime 4s
 func BenchmarkSubmit(b *testing.B) {
-	e := newDurableEnv(b)
+	e := newEnvOn(b, storetest.NewDurableDB(b))
 	report := intaketest.Report("upr")
 	body, err := json.Marshal(report)
 	if err != nil {

@@ -181,3 +181,32 @@ func DataDir() string {
 	}
 	return cluster.SocketDir()
 }
+
+// NewDurableDB starts a separate PostgreSQL cluster with fsync and
+// synchronous commit on, as in production, and returns its migrated
+// database, for benchmarks: the shared test cluster turns durability off
+// for speed, which makes every commit unrealistically cheap.
+func NewDurableDB(tb testing.TB) *DB {
+	tb.Helper()
+	ctx := context.Background()
+	c, err := pgtemp.Start(ctx, pgtemp.Options{Durable: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Stop() })
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, err = migrations.Migrate(ctx, conn)
+	conn.Close(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db, err := store.Open(ctx, c.URL("postgres"), 10)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(db.Close)
+	return &DB{DB: db, Name: "postgres", URL: c.URL("postgres")}
+}
