@@ -738,3 +738,16 @@ func randBytes(n int) []byte {
 	rand.Read(b)
 	return b
 }
+
+// TestCommitWakesWorker sets a poll interval of an hour: only the
+// notification sent when a report commits can wake the worker in time.
+func TestCommitWakesWorker(t *testing.T) {
+	r := newRelay(t, nil)
+	s := newSetup(t, r, func(c *config.Config) { c.Alerts.Poll = config.Duration{Duration: time.Hour} })
+	run(t, s.worker(nil))
+	time.Sleep(200 * time.Millisecond) // the worker is now idle, listening
+	start := time.Now()
+	s.submit(intaketest.Report("hrc_session"))
+	waitFor(t, "the alert, woken by the commit", 3*time.Second, func() bool { return len(r.Messages()) == 1 })
+	t.Logf("commit to relay acceptance: %v", time.Since(start))
+}

@@ -119,40 +119,40 @@ type NewAlert struct {
 // workers when a report commits.
 const AlertChannel = "reprisals_alerts"
 
-// InsertReport stores a report and its alerts in one transaction: if the
-// report is committed, its alerts exist, and if not, neither does. A clash
-// on reference or receipt hash is ErrDuplicate.
+// InsertReport stores a report and its alerts (at least one) in one
+// statement: if the report is committed, its alerts exist, and if not,
+// neither does. A clash on reference or receipt hash is ErrDuplicate.
 func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) error {
 	var urgency *string
 	if r.Urgency != "" {
 		urgency = &r.Urgency
 	}
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		var id string
-		err := tx.QueryRow(ctx, `
+	if len(alerts) == 0 {
+		return fmt.Errorf("store.InsertReport(%s): a report needs at least one alert", r.Reference)
+	}
+	teams := make([]string, len(alerts))
+	urgent := make([]bool, len(alerts))
+	due := make([]*time.Time, len(alerts))
+	for i, a := range alerts {
+		teams[i], urgent[i], due[i] = a.Team, a.Urgent, a.DueAt
+	}
+	// One statement, so one round trip and atomic without an explicit
+	// transaction; the notification is delivered at commit.
+	_, err := db.pool.Exec(ctx, `
+		WITH report AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
 			                     received_on, size_bucket, channel, ciphertext)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-			RETURNING id`,
-			r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
-			pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext).Scan(&id)
-		if err != nil {
-			return err
-		}
-		for _, a := range alerts {
-			if _, err := tx.Exec(ctx, `INSERT INTO alerts (report_id, team, urgent, due_at) VALUES ($1, $2, $3, $4)`,
-				id, a.Team, a.Urgent, a.DueAt); err != nil {
-				return err
-			}
-		}
-		if len(alerts) > 0 {
-			// Delivered at commit only.
-			if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, AlertChannel); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+			RETURNING id
+		), wake AS (
+			SELECT pg_notify($13, '')
+		)
+		INSERT INTO alerts (report_id, team, urgent, due_at)
+		SELECT report.id, a.team, a.urgent, a.due_at
+		FROM report, wake, unnest($10::text[], $11::boolean[], $12::timestamptz[]) AS a(team, urgent, due_at)`,
+		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
+		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
+		teams, urgent, due, AlertChannel)
 	if err != nil {
 		return fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
 	}
