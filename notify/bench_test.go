@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -16,11 +15,12 @@ import (
 //
 //   - drain: alerts delivered per second when b.N alerts are waiting (say,
 //     the relay just came back), one worker;
+//
 //   - live: b.N reports committed at a steady 100 a second (far above the
 //     expected load) while one worker runs, and the delay from each
 //     report's commit to the relay accepting its alert (p50, p99).
 //
-//	go test ./notify -run '^$' -bench Alerts -benchtime 2000x
+//     go test ./notify -run '^$' -bench Alerts -benchtime 2000x
 func BenchmarkAlerts(b *testing.B) {
 	r := newRelay(b, nil)
 	s := newSetupOn(b, r, nil, storetest.NewDurableDB(b))
@@ -30,28 +30,20 @@ func BenchmarkAlerts(b *testing.B) {
 		for range b.N {
 			s.submit(intaketest.Report("hrc_session"))
 		}
-		w := s.worker(nil)
 		b.ResetTimer()
 		start := time.Now()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { w.Run(ctx); close(done) }()
+		run(b, s.worker(nil))
 		for len(r.Messages()) < before+b.N {
 			time.Sleep(time.Millisecond)
 		}
 		elapsed := time.Since(start)
 		b.StopTimer()
-		cancel()
-		<-done
 		b.ReportMetric(float64(b.N)/elapsed.Seconds(), "alerts/s")
 	})
 
 	b.Run("live", func(b *testing.B) {
 		before := len(r.Messages())
-		w := s.worker(nil)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { w.Run(ctx); close(done) }()
+		run(b, s.worker(nil))
 		committed := map[string]time.Time{}
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
@@ -67,8 +59,6 @@ func BenchmarkAlerts(b *testing.B) {
 		}
 		elapsed := time.Since(start)
 		b.StopTimer()
-		cancel()
-		<-done
 
 		var delays []time.Duration
 		for _, m := range r.Messages()[before:] {

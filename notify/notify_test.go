@@ -183,7 +183,7 @@ func (s *setup) alerts(state string) []store.AlertInfo {
 }
 
 // run starts w.Run until the test ends.
-func run(t *testing.T, w *notify.Worker) context.CancelFunc {
+func run(t testing.TB, w *notify.Worker) context.CancelFunc {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()

@@ -25,15 +25,9 @@ func cmdAlerts(args []string) error {
 	fs := flag.NewFlagSet("alerts "+sub, flag.ExitOnError)
 	state := fs.String("state", "", "list only alerts in this state: pending or failed")
 	all := fs.Bool("all", false, "retry every failed alert")
-	cfg, err := loadConfig(fs, args[1:])
+	cfg, err := loadForDatabase(fs, args[1:])
 	if err != nil {
 		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.Database.URL == "" {
-		return errors.New("database.url: not set: set DATABASE_URL or database.url_file")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

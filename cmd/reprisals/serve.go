@@ -38,6 +38,22 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	return config.Load(*path, os.Getenv)
 }
 
+// loadForDatabase is loadConfig plus validation, for the commands that
+// work on the database: it also requires the database URL.
+func loadForDatabase(fs *flag.FlagSet, args []string) (config.Config, error) {
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("configuration:\n%w", err)
+	}
+	if cfg.Database.URL == "" {
+		return cfg, errors.New("database.url: not set: set DATABASE_URL or database.url_file")
+	}
+	return cfg, nil
+}
+
 func cmdServe(args []string) error {
 	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ExitOnError), args)
 	if err != nil {
@@ -182,15 +198,9 @@ func checkSchema(ctx context.Context, db *store.DB) error {
 }
 
 func cmdMigrate(args []string) error {
-	cfg, err := loadConfig(flag.NewFlagSet("migrate", flag.ExitOnError), args)
+	cfg, err := loadForDatabase(flag.NewFlagSet("migrate", flag.ExitOnError), args)
 	if err != nil {
 		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	if cfg.Database.URL == "" {
-		return errors.New("database.url: not set: set DATABASE_URL or database.url_file")
 	}
 	applied, err := migrate(context.Background(), cfg.Database.URL.Reveal())
 	if err != nil {
