@@ -15,6 +15,5 @@ CREATE TABLE reports (
     ciphertext      bytea NOT NULL
 );
 
--- Handlers list their team's cases by day.
-CREATE INDEX reports_teams_idx ON reports USING gin (teams);
-CREATE INDEX reports_received_on_idx ON reports (received_on);
+-- No secondary indexes yet: no query filters reports by anything but the
+-- reference. Indexes for the handlers' case lists come with those lists.
