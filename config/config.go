@@ -67,7 +67,19 @@ type Config struct {
 	SMTP     SMTP     `toml:"smtp"`
 	Alerts   Alerts   `toml:"alerts"`
 	Metrics  Metrics  `toml:"metrics"`
+	Handlers Handlers `toml:"handlers"`
 	Teams    []Team   `toml:"teams"`
+}
+
+// Handlers configures case handlers' sessions and the case workflow.
+type Handlers struct {
+	// SessionTTL is how long a login lasts.
+	SessionTTL Duration `toml:"session_ttl"`
+	// ChallengeTTL is how long a login challenge may be answered.
+	ChallengeTTL Duration `toml:"challenge_ttl"`
+	// StatusNames renames workflow statuses for display, by key (such as
+	// raised_with_state = "Raised with the Government").
+	StatusNames map[string]string `toml:"status_names"`
 }
 
 // SMTP is the relay that alerts go through.
@@ -213,6 +225,10 @@ func Default() Config {
 			CommandTimeout:    Duration{30 * time.Second},
 			SubmissionTimeout: Duration{2 * time.Minute},
 		},
+		Handlers: Handlers{
+			SessionTTL:   Duration{8 * time.Hour},
+			ChallengeTTL: Duration{2 * time.Minute},
+		},
 		Alerts: Alerts{
 			RetryBase: Duration{30 * time.Second},
 			RetryMax:  Duration{time.Hour},
@@ -277,6 +293,7 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	mergeFields(&cfg.SMTP, file.SMTP, md, "smtp")
 	mergeFields(&cfg.Alerts, file.Alerts, md, "alerts")
 	mergeFields(&cfg.Metrics, file.Metrics, md, "metrics")
+	mergeFields(&cfg.Handlers, file.Handlers, md, "handlers")
 }
 
 // mergeFields copies each field of src that the file defined into dst.
@@ -399,6 +416,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Alerts.RetryMax.Duration < c.Alerts.RetryBase.Duration {
 		bad("alerts.retry_max", "must not be shorter than alerts.retry_base")
+	}
+	if c.Handlers.SessionTTL.Duration < time.Minute || c.Handlers.SessionTTL.Duration > 7*24*time.Hour {
+		bad("handlers.session_ttl", "must be between 1m and 168h")
+	}
+	if c.Handlers.ChallengeTTL.Duration < 10*time.Second || c.Handlers.ChallengeTTL.Duration > time.Hour {
+		bad("handlers.challenge_ttl", "must be between 10s and 1h")
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

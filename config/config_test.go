@@ -150,6 +150,9 @@ func TestDefault(t *testing.T) {
 			ConnectTimeout: config.Duration{Duration: 10 * time.Second}, CommandTimeout: config.Duration{Duration: 30 * time.Second},
 			SubmissionTimeout: config.Duration{Duration: 2 * time.Minute},
 		},
+		Handlers: config.Handlers{
+			SessionTTL: config.Duration{Duration: 8 * time.Hour}, ChallengeTTL: config.Duration{Duration: 2 * time.Minute},
+		},
 		Alerts: config.Alerts{
 			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
 			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
@@ -234,6 +237,7 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 	want := config.Config{
 		SMTP:      defaults.SMTP,
 		Alerts:    defaults.Alerts,
+		Handlers:  defaults.Handlers,
 		Listen:    "0.0.0.0:9000",
 		PublicURL: "https://report.example.org/",
 		Database:  config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"filippo.io/age"
+	"filippo.io/age/tag"
 )
 
 // recipientsFileSizeLimit bounds a recipients file read at start-up. A team
@@ -20,8 +21,9 @@ const recipientsFileSizeLimit = 64 << 10
 var ErrIdentityNotRecipient = errors.New("this is a private key (AGE-SECRET-KEY-...), not a public recipient (age1...): " +
 	"keep identities on the handlers' machines and give the server only the recipient that age-keygen -y prints")
 
-// Recipient is one parsed age recipient: a native X25519 key (age1...) or a
-// post-quantum hybrid key (age1pq1...).
+// Recipient is one parsed age recipient: a native X25519 key (age1...), a
+// post-quantum hybrid key (age1pq1...), or a tagged hardware-key recipient
+// (age1tag1..., age1tagpq1...).
 type Recipient struct {
 	r  age.Recipient
 	s  string
@@ -44,6 +46,14 @@ func ParseRecipient(s string) (Recipient, error) {
 	switch {
 	case strings.HasPrefix(upper, "AGE-SECRET-KEY-") || strings.HasPrefix(upper, "AGE-PLUGIN-"):
 		return Recipient{}, ErrIdentityNotRecipient
+	case strings.HasPrefix(s, "age1tag1") || strings.HasPrefix(s, "age1tagpq1"):
+		// Tagged P-256 (or P-256 + ML-KEM) recipients: what hardware keys
+		// such as YubiKeys use, encrypted to natively, without a plugin.
+		r, err := tag.ParseRecipient(s)
+		if err != nil {
+			return Recipient{}, errors.New("not a valid age tagged recipient (age1tag1... or age1tagpq1...)")
+		}
+		return Recipient{r: r, s: r.String(), pq: r.Hybrid()}, nil
 	case strings.HasPrefix(s, "age1pq1"):
 		r, err := age.ParseHybridRecipient(s)
 		if err != nil {

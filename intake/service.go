@@ -102,12 +102,16 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 	if len(routed) == 0 {
 		return Accepted{}, errors.New("intake.Submit: no team receives this report (configuration error)")
 	}
+	teamKeys, err := EffectiveRecipients(ctx, s.db, routed)
+	if err != nil {
+		return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
+	}
 	var recipients []crypto.Recipient
 	var names []string
 	var alerts []store.NewAlert
 	seen := map[string]bool{}
 	for _, t := range routed {
-		for _, k := range t.Keys() {
+		for _, k := range teamKeys[t.Name] {
 			if !seen[k.String()] { // a key shared by two teams is used once
 				seen[k.String()] = true
 				recipients = append(recipients, k)
@@ -187,4 +191,35 @@ func randIndex(n int) int {
 			return int(b[0]) % n
 		}
 	}
+}
+
+// EffectiveRecipients returns, for each team, its configured recipients
+// plus those of its active handlers, without duplicates. New reports are
+// encrypted to these; handlers' rekeys bring older cases up to date.
+func EffectiveRecipients(ctx context.Context, db *store.DB, teams []config.Team) (map[string][]crypto.Recipient, error) {
+	handlerKeys, err := db.ActiveRecipients(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]crypto.Recipient{}
+	for _, t := range teams {
+		seen := map[string]bool{}
+		add := func(r crypto.Recipient) {
+			if !seen[r.String()] {
+				seen[r.String()] = true
+				out[t.Name] = append(out[t.Name], r)
+			}
+		}
+		for _, r := range t.Keys() {
+			add(r)
+		}
+		for _, s := range handlerKeys[t.Name] {
+			r, err := crypto.ParseRecipient(s)
+			if err != nil {
+				return nil, fmt.Errorf("intake: handler recipient of team %s: %w", t.Name, err)
+			}
+			add(r)
+		}
+	}
+	return out, nil
 }

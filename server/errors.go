@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -44,7 +45,19 @@ func classify(err error) problem {
 	var de *intake.DecodeError
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
+	var ie *casework.InvalidError
 	switch {
+	case errors.Is(err, casework.ErrLoginFailed):
+		return problem{status: http.StatusUnauthorized, code: "login_failed", heading: "Login failed",
+			message: "Login failed: the answer is wrong, expired or already used, or the handler is unknown or disabled. Ask for a new challenge."}
+	case errors.Is(err, casework.ErrUnauthenticated):
+		return problem{status: http.StatusUnauthorized, code: "unauthenticated", heading: "Not logged in",
+			message: "Log in first (casectl login); sessions expire and can be revoked."}
+	case errors.As(err, &ie):
+		return problem{status: http.StatusUnprocessableEntity, code: "invalid", heading: "Not allowed",
+			message: ie.Error(), fields: map[string]string{ie.Field: ie.Message}}
+	case errors.Is(err, store.ErrNotFound):
+		return problem{status: http.StatusNotFound, code: "not_found", heading: "Not found", message: "There is no such case."}
 	case errors.As(err, &ve):
 		return problem{http.StatusUnprocessableEntity, "invalid_report", "Some answers need attention",
 			"The report was not saved: some fields need attention. See \"fields\".", ve.Map()}
@@ -84,6 +97,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	p := classify(err)
 	if p.status >= 500 {
 		s.log.Error("request failed", "route", c.Path(), "status", p.status, "err", err)
+	}
+	if p.code == "unauthenticated" {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reprisals"`)
 	}
 	if p.status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "60")

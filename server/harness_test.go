@@ -17,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
@@ -30,6 +31,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 type env struct {
 	t     testing.TB
 	db    *storetest.DB
+	cases *casework.Service
 	teams intaketest.Teams
 	echo  *echo.Echo
 	srv   *httptest.Server
@@ -63,13 +65,17 @@ func newEnvOn(t testing.TB, db *storetest.DB) *env {
 	teams := intaketest.NewTeams(t)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), logger, server.Options{})
+	cases, err := casework.NewService(db.DB, teams.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), cases, logger, server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, teams: teams, echo: e, srv: srv, logs: logs}
+	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs}
 }
 
 // do sends a request and returns the response with its body read.

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/intake"
 )
@@ -31,7 +32,10 @@ func TestOpenAPI(t *testing.T) {
 	components := doc["components"].(map[string]any)
 	want := schemas()
 	if *update {
-		components["schemas"] = want
+		docSchemas := components["schemas"].(map[string]any)
+		for k, v := range want {
+			docSchemas[k] = v
+		}
 		var b bytes.Buffer
 		enc := json.NewEncoder(&b)
 		enc.SetIndent("", "  ")
@@ -49,18 +53,24 @@ func TestOpenAPI(t *testing.T) {
 	var wantJSON any
 	b, _ := json.Marshal(want)
 	json.Unmarshal(b, &wantJSON)
-	if diff := cmp.Diff(wantJSON, components["schemas"]); diff != "" {
+	// The generated schemas must match; others (the handler API's) are
+	// written by hand.
+	docSchemas := map[string]any{}
+	for k := range wantJSON.(map[string]any) {
+		docSchemas[k] = components["schemas"].(map[string]any)[k]
+	}
+	if diff := cmp.Diff(wantJSON, any(docSchemas)); diff != "" {
 		t.Errorf("openapi.json schemas differ from the Go types (run go test ./server -run TestOpenAPI -update) (-types +doc):\n%s", diff)
 	}
 
-	e, err := New(nil, slog.New(slog.DiscardHandler), Options{})
+	e, err := New(nil, nil, slog.New(slog.DiscardHandler), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var real []string
 	for _, r := range e.Routes() {
-		if strings.HasPrefix(r.Path, "/api/") {
-			real = append(real, strings.ToLower(r.Method)+" "+r.Path)
+		if strings.HasPrefix(r.Path, "/api/") && r.Method != echo.RouteNotFound {
+			real = append(real, strings.ToLower(r.Method)+" "+strings.ReplaceAll(r.Path, ":ref", "{ref}"))
 		}
 	}
 	var documented []string

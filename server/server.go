@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/web"
 )
@@ -40,21 +41,22 @@ type Options struct {
 	HTTPS bool
 }
 
-// Server serves the intake.
+// Server serves the intake and the handler API.
 type Server struct {
-	svc  *intake.Service
-	log  *slog.Logger
-	r    *renderer
-	opts Options
+	svc   *intake.Service
+	cases *casework.Service
+	log   *slog.Logger
+	r     *renderer
+	opts  Options
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
-func New(svc *intake.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
+func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
 	r, err := newRenderer()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, log: log, r: r, opts: opts}
+	s := &Server{svc: svc, cases: cases, log: log, r: r, opts: opts}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -91,6 +93,8 @@ func New(svc *intake.Service, log *slog.Logger, opts Options) (*echo.Echo, error
 	api.GET("/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", OpenAPI)
 	})
+
+	s.registerHandlerAPI(e)
 
 	static, _ := fs.Sub(web.Static, "static")
 	e.StaticFS("/static", static)

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/migrations"
@@ -105,7 +106,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	}
 
 	svc := intake.NewService(db, cfg, nil)
-	e, err := server.New(svc, logger, server.Options{HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
+	cases, err := casework.NewService(db, cfg)
+	if err != nil {
+		return err
+	}
+	e, err := server.New(svc, cases, logger, server.Options{HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,395 @@
+package casework
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+
+	"github.com/ohchr-reprisals/intake/audit"
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// Errors the HTTP layer maps to statuses.
+var (
+	// ErrLoginFailed covers every failed login: unknown or disabled
+	// handler, wrong, expired or replayed answer.
+	ErrLoginFailed = errors.New("login failed")
+	// ErrUnauthenticated is a missing, expired or revoked session.
+	ErrUnauthenticated = errors.New("not logged in")
+)
+
+// MaxCiphertext bounds a note, a reply or a rekeyed case sent by a client.
+const MaxCiphertext = 4 << 20
+
+// Service carries out handlers' actions.
+type Service struct {
+	db       *store.DB
+	cfg      config.Config
+	auditKey []byte
+	names    map[string]string
+	now      func() time.Time
+}
+
+// NewService returns a Service. cfg must have been validated and hold a
+// receipt key (the audit key is derived from it).
+func NewService(db *store.DB, cfg config.Config) (*Service, error) {
+	if len(cfg.ReceiptKey()) == 0 {
+		return nil, errors.New("casework: the receipt key is needed for the audit log")
+	}
+	names := map[string]string{}
+	for k, v := range DefaultStatusNames {
+		names[k] = v
+	}
+	for k, v := range cfg.Handlers.StatusNames {
+		if !slices.Contains(Statuses, k) {
+			return nil, fmt.Errorf("handlers.status_names: %q is not a status (statuses: %v)", k, Statuses)
+		}
+		names[k] = v
+	}
+	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, now: time.Now}, nil
+}
+
+// StatusNames returns the display name of every status.
+func (s *Service) StatusNames() map[string]string { return s.names }
+
+func (s *Service) audit(h store.Handler, action, ref, detail string) store.Audit {
+	return store.Audit{Key: s.auditKey, Actor: "handler:" + h.Name, Action: action, Reference: ref, Detail: detail}
+}
+
+// OperatorAudit is the audit record of an operator's command.
+func (s *Service) OperatorAudit(operator, action, detail string) store.Audit {
+	return store.Audit{Key: s.auditKey, Actor: "operator:" + operator, Action: action, Detail: detail}
+}
+
+// Challenge is a login challenge: a random answer, age-encrypted (armoured)
+// to the handler's recipient.
+type Challenge struct {
+	ID        string
+	Encrypted string
+	Expires   time.Time
+}
+
+// NewChallenge starts a login for the handler called name. For a name that
+// is unknown or disabled it returns a challenge of the same shape,
+// encrypted to a throwaway key, so the answer tells nobody which names
+// exist.
+func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, error) {
+	var handlerID *int64
+	var recipient crypto.Recipient
+	h, err := s.db.HandlerByName(ctx, name)
+	switch {
+	case err == nil && h.Active:
+		handlerID = &h.ID
+		if recipient, err = crypto.ParseRecipient(h.Recipient); err != nil {
+			return Challenge{}, fmt.Errorf("casework: handler %s has an unusable recipient: %w", h.Name, err)
+		}
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		decoy, _ := age.GenerateX25519Identity()
+		recipient, _ = crypto.ParseRecipient(decoy.Recipient().String())
+	default:
+		return Challenge{}, err
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	answer := base64.RawURLEncoding.EncodeToString(secret)
+	sealed, err := crypto.Seal([]byte(answer), []crypto.Recipient{recipient})
+	if err != nil {
+		return Challenge{}, err
+	}
+	var armored bytes.Buffer
+	aw := armor.NewWriter(&armored)
+	aw.Write(sealed.Ciphertext)
+	aw.Close()
+	hash := sha256.Sum256([]byte(answer))
+	c := Challenge{ID: newID(), Encrypted: armored.String(), Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration)}
+	if err := s.db.CreateChallenge(ctx, c.ID, handlerID, hash[:], c.Expires); err != nil {
+		return Challenge{}, err
+	}
+	return c, nil
+}
+
+// Session is a successful login.
+type Session struct {
+	Token   string
+	Expires time.Time
+	Handler store.Handler
+}
+
+// Login checks the answer to a challenge and opens a session. A challenge
+// can be answered once: a replayed answer fails.
+func (s *Service) Login(ctx context.Context, challengeID, answer string) (Session, error) {
+	handlerID, hash, expires, err := s.db.ConsumeChallenge(ctx, challengeID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Session{}, ErrLoginFailed
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(answer)))
+	ok := subtle.ConstantTimeCompare(got[:], hash) == 1
+	if handlerID == nil || !ok || s.now().After(expires) {
+		return Session{}, ErrLoginFailed
+	}
+	var h store.Handler
+	handlers, err := s.db.ListHandlers(ctx)
+	if err != nil {
+		return Session{}, err
+	}
+	for _, x := range handlers {
+		if x.ID == *handlerID && x.Active {
+			h = x
+		}
+	}
+	if h.ID == 0 {
+		return Session{}, ErrLoginFailed
+	}
+	tok := make([]byte, 32)
+	rand.Read(tok)
+	sess := Session{Token: base64.RawURLEncoding.EncodeToString(tok), Expires: s.now().Add(s.cfg.Handlers.SessionTTL.Duration), Handler: h}
+	th := sha256.Sum256([]byte(sess.Token))
+	if err := s.db.CreateSession(ctx, th[:], h.ID, sess.Expires, s.audit(h, "login", "", "")); err != nil {
+		return Session{}, err
+	}
+	return sess, nil
+}
+
+// Authenticate returns the handler of a valid session token.
+func (s *Service) Authenticate(ctx context.Context, token string) (store.Handler, error) {
+	if token == "" || len(token) > 100 {
+		return store.Handler{}, ErrUnauthenticated
+	}
+	th := sha256.Sum256([]byte(token))
+	h, err := s.db.SessionHandler(ctx, th[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return h, ErrUnauthenticated
+	}
+	return h, err
+}
+
+// Logout ends the session of token.
+func (s *Service) Logout(ctx context.Context, h store.Handler, token string) error {
+	th := sha256.Sum256([]byte(token))
+	return s.db.RevokeSession(ctx, th[:], s.audit(h, "logout", "", ""))
+}
+
+// ListCases returns a page of the cases routed to the handler's team.
+func (s *Service) ListCases(ctx context.Context, h store.Handler, f store.CaseFilter) ([]store.CaseMeta, int, error) {
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return nil, 0, invalidf("status", "%q is not a status", f.Status)
+	}
+	if f.Urgency != "" && !slices.Contains(Urgencies, f.Urgency) {
+		return nil, 0, invalidf("urgency", "must be one of %v", Urgencies)
+	}
+	if !store.ValidCaseSort(f.Sort) {
+		return nil, 0, invalidf("sort", "must be received, -received, urgency, deadline or status")
+	}
+	if f.Limit <= 0 || f.Limit > 100 {
+		f.Limit = 50
+	}
+	if f.Offset < 0 || f.Offset > 1_000_000 {
+		return nil, 0, invalidf("page", "out of range")
+	}
+	detail := fmt.Sprintf("status=%s urgency=%s assignee=%s sort=%s offset=%d", f.Status, f.Urgency, f.Assignee, f.Sort, f.Offset)
+	return s.db.ListCases(ctx, h.Team, f, s.audit(h, "case.list", "", detail))
+}
+
+// CaseRecipients returns the recipients a case's content must be encrypted
+// to: the effective recipients of every team it is routed to.
+func (s *Service) CaseRecipients(ctx context.Context, teams []string) ([]string, error) {
+	var routed []config.Team
+	for _, t := range s.cfg.Teams {
+		if slices.Contains(teams, t.Name) {
+			routed = append(routed, t)
+		}
+	}
+	keys, err := intake.EffectiveRecipients(ctx, s.db, routed)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range routed {
+		for _, k := range keys[t.Name] {
+			if !slices.Contains(out, k.String()) {
+				out = append(out, k.String())
+			}
+		}
+	}
+	return out, nil
+}
+
+// FetchCase returns a case routed to the handler's team, with its
+// ciphertext.
+func (s *Service) FetchCase(ctx context.Context, h store.Handler, ref string) (store.Case, error) {
+	return s.db.FetchCase(ctx, h.Team, ref, s.audit(h, "case.fetch", ref, ""))
+}
+
+// Change is a triage change requested by a handler; nil fields stay.
+type Change struct {
+	Status       *string `json:"status"`
+	StatusDetail *string `json:"status_detail"`
+	Urgency      *string `json:"urgency"`
+	Assignee     *string `json:"assignee"`
+	NextDeadline *string `json:"next_deadline"`
+}
+
+// Triage applies a change to a case, enforcing the workflow.
+func (s *Service) Triage(ctx context.Context, h store.Handler, ref string, ch Change) (store.CaseMeta, error) {
+	if ch.Status == nil && ch.StatusDetail == nil && ch.Urgency == nil && ch.Assignee == nil && ch.NextDeadline == nil {
+		return store.CaseMeta{}, invalidf("change", "nothing to change")
+	}
+	if ch.Urgency != nil && *ch.Urgency != "" && !slices.Contains(Urgencies, *ch.Urgency) {
+		return store.CaseMeta{}, invalidf("urgency", "must be one of %v, or empty", Urgencies)
+	}
+	if ch.NextDeadline != nil {
+		if err := checkDeadline(*ch.NextDeadline); err != nil {
+			return store.CaseMeta{}, err
+		}
+	}
+	if ch.StatusDetail != nil && ch.Status == nil {
+		return store.CaseMeta{}, invalidf("status_detail", "goes with a status change")
+	}
+	if ch.Assignee != nil && *ch.Assignee != "" {
+		a, err := s.db.HandlerByName(ctx, *ch.Assignee)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && (!a.Active || a.Team != h.Team)) {
+			return store.CaseMeta{}, invalidf("assignee", "%q is not an active handler of %s", *ch.Assignee, h.Team)
+		}
+		if err != nil {
+			return store.CaseMeta{}, err
+		}
+	}
+	if ch.Status != nil && *ch.Status == "duplicate" && ch.StatusDetail != nil {
+		ok, err := s.db.CaseVisible(ctx, h.Team, *ch.StatusDetail)
+		if err != nil {
+			return store.CaseMeta{}, err
+		}
+		if !ok || *ch.StatusDetail == ref {
+			return store.CaseMeta{}, invalidf("status_detail", "%q is not another case of your team", *ch.StatusDetail)
+		}
+	}
+	var detail []string
+	check := func(cur store.CaseMeta) error {
+		if ch.Status != nil {
+			d := ""
+			if ch.StatusDetail != nil {
+				d = *ch.StatusDetail
+			}
+			d, err := checkStatusChange(cur.Status, *ch.Status, d)
+			if err != nil {
+				return err
+			}
+			ch.StatusDetail = &d
+			detail = append(detail, fmt.Sprintf("status %s -> %s %s", cur.Status, *ch.Status, d))
+		}
+		if ch.Urgency != nil {
+			detail = append(detail, fmt.Sprintf("urgency %s -> %s", dash(cur.Urgency), dash(*ch.Urgency)))
+		}
+		if ch.Assignee != nil {
+			detail = append(detail, fmt.Sprintf("assignee %s -> %s", dash(cur.Assignee), dash(*ch.Assignee)))
+		}
+		if ch.NextDeadline != nil {
+			detail = append(detail, fmt.Sprintf("deadline -> %s", dash(*ch.NextDeadline)))
+		}
+		return nil
+	}
+	a := s.audit(h, "case.triage", ref, "")
+	// The detail is filled in by check, inside the transaction, before the
+	// audit entry is written.
+	return s.db.UpdateCase(ctx, h.Team, ref, store.CaseChange{
+		Status: ch.Status, StatusDetail: ch.StatusDetail, Urgency: ch.Urgency, Assignee: ch.Assignee, NextDeadline: ch.NextDeadline,
+	}, func(cur store.CaseMeta) error {
+		if err := check(cur); err != nil {
+			return err
+		}
+		a.Detail = strings.Join(detail, "; ")
+		return nil
+	}, &a)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// checkCiphertext accepts only a binary age file of bounded size: the
+// server cannot read it, but it can refuse anything that is not one.
+func checkCiphertext(ct []byte) error {
+	if len(ct) == 0 || len(ct) > MaxCiphertext {
+		return invalidf("ciphertext", "must be an age file of at most %d bytes", MaxCiphertext)
+	}
+	if !bytes.HasPrefix(ct, []byte("age-encryption.org/v1\n")) {
+		return invalidf("ciphertext", "must be a binary age file (not armoured, not plaintext)")
+	}
+	return nil
+}
+
+// AddNote stores a note (kind "note", encrypted by the client to the team's
+// recipients) or a reply (kind "reply", encrypted to the reporter's reply
+// key and the case's recipients).
+func (s *Service) AddNote(ctx context.Context, h store.Handler, ref, kind string, ciphertext []byte) (int64, error) {
+	if kind != "note" && kind != "reply" {
+		return 0, invalidf("kind", "must be note or reply")
+	}
+	if err := checkCiphertext(ciphertext); err != nil {
+		return 0, err
+	}
+	return s.db.AddNote(ctx, h.Team, ref, store.Note{Kind: kind, Team: h.Team, Author: h.Name, Ciphertext: ciphertext},
+		s.audit(h, "case."+kind, ref, ""))
+}
+
+// ListNotes returns the team's notes on a case and every reply.
+func (s *Service) ListNotes(ctx context.Context, h store.Handler, ref string) ([]store.Note, error) {
+	return s.db.ListNotes(ctx, h.Team, ref, s.audit(h, "case.notes", ref, ""))
+}
+
+// Rekey replaces a case's ciphertext and its notes' with versions the
+// client re-encrypted to the current recipients.
+func (s *Service) Rekey(ctx context.Context, h store.Handler, ref string, ciphertext []byte, notes map[int64][]byte) error {
+	if err := checkCiphertext(ciphertext); err != nil {
+		return err
+	}
+	if len(notes) > 10_000 {
+		return invalidf("notes", "too many")
+	}
+	for _, ct := range notes {
+		if err := checkCiphertext(ct); err != nil {
+			return err
+		}
+	}
+	return s.db.Rekey(ctx, h.Team, ref, ciphertext, notes, s.audit(h, "case.rekey", ref, fmt.Sprintf("%d notes", len(notes))))
+}
+
+// RecordExport audits that the handler's client exported a case.
+func (s *Service) RecordExport(ctx context.Context, h store.Handler, ref string) error {
+	ok, err := s.db.CaseVisible(ctx, h.Team, ref)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return store.ErrNotFound
+	}
+	return s.db.Audited(ctx, s.audit(h, "case.export", ref, ""), nil)
+}
+
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

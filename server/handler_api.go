@@ -1,0 +1,303 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// Body limits for the handler API.
+const (
+	maxHandlerJSON = 64 << 10
+	// A rekey carries a case and its notes, base64-encoded.
+	maxHandlerUpload = 48 << 20
+)
+
+// handlerKey is where the authenticated handler is kept in the context.
+const handlerKey = "reprisals.handler"
+
+// registerHandlerAPI adds the case handlers' API under /api/v1/handler.
+func (s *Server) registerHandlerAPI(e *echo.Echo) {
+	g := e.Group("/api/v1/handler")
+	g.POST("/login/challenge", s.loginChallenge, limitBody(maxHandlerJSON))
+	g.POST("/login", s.login, limitBody(maxHandlerJSON))
+
+	a := g.Group("", s.requireHandler)
+	a.POST("/logout", s.logout, limitBody(maxHandlerJSON))
+	a.GET("/team", s.team)
+	a.GET("/cases", s.listCases)
+	a.GET("/cases/:ref", s.getCase)
+	a.PATCH("/cases/:ref", s.triage, limitBody(maxHandlerJSON))
+	a.GET("/cases/:ref/notes", s.listNotes)
+	a.POST("/cases/:ref/notes", s.addNote, limitBody(maxHandlerUpload))
+	a.POST("/cases/:ref/rekey", s.rekey, limitBody(maxHandlerUpload))
+	a.POST("/cases/:ref/export", s.recordExport, limitBody(maxHandlerJSON))
+}
+
+// decodeStrict reads exactly one JSON object into v, refusing unknown
+// fields.
+func decodeStrict(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return &intake.DecodeError{Message: "The request body is not the JSON this endpoint expects: " + clipErr(err)}
+	}
+	if dec.Decode(&struct{}{}) != io.EOF {
+		return &intake.DecodeError{Message: "The request body must hold exactly one JSON object."}
+	}
+	return nil
+}
+
+func clipErr(err error) string {
+	s := strings.TrimPrefix(err.Error(), "json: ")
+	if len(s) > 120 {
+		s = s[:120] + "..."
+	}
+	return s
+}
+
+func bearer(c echo.Context) string {
+	h := c.Request().Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+// requireHandler lets through only requests with a valid session token.
+func (s *Server) requireHandler(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h, err := s.cases.Authenticate(c.Request().Context(), bearer(c))
+		if err != nil {
+			return err
+		}
+		c.Set(handlerKey, h)
+		return next(c)
+	}
+}
+
+func handlerOf(c echo.Context) store.Handler { return c.Get(handlerKey).(store.Handler) }
+
+// caseRef reads and normalises the :ref path parameter.
+func caseRef(c echo.Context) string {
+	return strings.ToUpper(strings.TrimSpace(c.Param("ref")))
+}
+
+func (s *Server) loginChallenge(c echo.Context) error {
+	var in struct {
+		Handler string `json:"handler"`
+	}
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if in.Handler == "" || len(in.Handler) > 64 {
+		return &casework.InvalidError{Field: "handler", Message: "give your handler name"}
+	}
+	ch, err := s.cases.NewChallenge(c.Request().Context(), in.Handler)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"challenge_id": ch.ID, "challenge": ch.Encrypted, "expires_at": ch.Expires.UTC()})
+}
+
+func (s *Server) login(c echo.Context) error {
+	var in struct {
+		ChallengeID string `json:"challenge_id"`
+		Answer      string `json:"answer"`
+	}
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if len(in.ChallengeID) != 36 || len(in.Answer) > 200 {
+		return casework.ErrLoginFailed
+	}
+	sess, err := s.cases.Login(c.Request().Context(), in.ChallengeID, in.Answer)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"token": sess.Token, "expires_at": sess.Expires.UTC(), "handler": sess.Handler.Name, "team": sess.Handler.Team,
+	})
+}
+
+func (s *Server) logout(c echo.Context) error {
+	if err := s.cases.Logout(c.Request().Context(), handlerOf(c), bearer(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// statusInfo describes one workflow status for clients.
+type statusInfo struct {
+	Key         string   `json:"key"`
+	Name        string   `json:"name"`
+	Transitions []string `json:"transitions"`
+}
+
+func (s *Server) team(c echo.Context) error {
+	h := handlerOf(c)
+	recs, err := s.cases.CaseRecipients(c.Request().Context(), []string{h.Team})
+	if err != nil {
+		return err
+	}
+	var statuses []statusInfo
+	for _, k := range casework.Statuses {
+		statuses = append(statuses, statusInfo{Key: k, Name: s.cases.StatusNames()[k], Transitions: casework.Transitions(k)})
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"handler": h.Name, "team": h.Team, "recipients": recs, "statuses": statuses,
+		"urgencies": casework.Urgencies, "closure_reasons": casework.ClosureReasons,
+	})
+}
+
+// caseJSON is a case's clear metadata as the API shows it.
+type caseJSON struct {
+	Reference    string   `json:"reference"`
+	ReceivedOn   string   `json:"received_on"`
+	Status       string   `json:"status"`
+	StatusName   string   `json:"status_name"`
+	StatusDetail string   `json:"status_detail,omitempty"`
+	Urgency      string   `json:"urgency,omitempty"`
+	Assignee     string   `json:"assignee,omitempty"`
+	NextDeadline string   `json:"next_deadline,omitempty"`
+	SizeBucket   int      `json:"size_bucket"`
+	Channel      string   `json:"channel"`
+	Teams        []string `json:"routed_teams"`
+}
+
+func (s *Server) caseJSON(m store.CaseMeta) caseJSON {
+	out := caseJSON{
+		Reference: m.Reference, ReceivedOn: m.ReceivedOn.Format(time.DateOnly), Status: m.Status,
+		StatusName: s.cases.StatusNames()[m.Status], StatusDetail: m.StatusDetail, Urgency: m.Urgency,
+		Assignee: m.Assignee, SizeBucket: m.SizeBucket, Channel: m.Channel, Teams: m.Teams,
+	}
+	if m.NextDeadline != nil {
+		out.NextDeadline = m.NextDeadline.Format(time.DateOnly)
+	}
+	return out
+}
+
+func (s *Server) listCases(c echo.Context) error {
+	q := c.QueryParams()
+	page, _ := strconv.Atoi(q.Get("page"))
+	perPage, _ := strconv.Atoi(q.Get("per_page"))
+	if page < 1 {
+		page = 1
+	}
+	if perPage < 1 || perPage > 100 {
+		perPage = 50
+	}
+	f := store.CaseFilter{Status: q.Get("status"), Urgency: q.Get("urgency"), Assignee: q.Get("assignee"),
+		Sort: q.Get("sort"), Limit: perPage, Offset: (page - 1) * perPage}
+	list, total, err := s.cases.ListCases(c.Request().Context(), handlerOf(c), f)
+	if err != nil {
+		return err
+	}
+	out := make([]caseJSON, 0, len(list))
+	for _, m := range list {
+		out = append(out, s.caseJSON(m))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"cases": out, "total": total, "page": page, "per_page": perPage})
+}
+
+func (s *Server) getCase(c echo.Context) error {
+	ctx := c.Request().Context()
+	cs, err := s.cases.FetchCase(ctx, handlerOf(c), caseRef(c))
+	if err != nil {
+		return err
+	}
+	recs, err := s.cases.CaseRecipients(ctx, cs.Teams)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		caseJSON
+		ReplyRecipient string   `json:"reply_recipient"`
+		Recipients     []string `json:"recipients"`
+		Ciphertext     []byte   `json:"ciphertext"`
+	}{s.caseJSON(cs.CaseMeta), cs.ReplyRecipient, recs, cs.Ciphertext})
+}
+
+func (s *Server) triage(c echo.Context) error {
+	var ch casework.Change
+	if err := decodeStrict(c, &ch); err != nil {
+		return err
+	}
+	m, err := s.cases.Triage(c.Request().Context(), handlerOf(c), caseRef(c), ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.caseJSON(m))
+}
+
+// noteJSON is an encrypted note or reply.
+type noteJSON struct {
+	ID         int64  `json:"id"`
+	Kind       string `json:"kind"`
+	Team       string `json:"team"`
+	Author     string `json:"author"`
+	CreatedOn  string `json:"created_on"`
+	Ciphertext []byte `json:"ciphertext"`
+}
+
+func (s *Server) listNotes(c echo.Context) error {
+	notes, err := s.cases.ListNotes(c.Request().Context(), handlerOf(c), caseRef(c))
+	if err != nil {
+		return err
+	}
+	out := make([]noteJSON, 0, len(notes))
+	for _, n := range notes {
+		out = append(out, noteJSON{ID: n.ID, Kind: n.Kind, Team: n.Team, Author: n.Author, CreatedOn: n.CreatedOn.Format(time.DateOnly), Ciphertext: n.Ciphertext})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"notes": out})
+}
+
+func (s *Server) addNote(c echo.Context) error {
+	var in struct {
+		Kind       string `json:"kind"`
+		Ciphertext []byte `json:"ciphertext"`
+	}
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	id, err := s.cases.AddNote(c.Request().Context(), handlerOf(c), caseRef(c), in.Kind, in.Ciphertext)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]any{"id": id})
+}
+
+func (s *Server) rekey(c echo.Context) error {
+	var in struct {
+		Ciphertext []byte           `json:"ciphertext"`
+		Notes      map[int64][]byte `json:"notes"`
+	}
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if err := s.cases.Rekey(c.Request().Context(), handlerOf(c), caseRef(c), in.Ciphertext, in.Notes); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) recordExport(c echo.Context) error {
+	if err := s.cases.RecordExport(c.Request().Context(), handlerOf(c), caseRef(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

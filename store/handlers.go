@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Handler is a case handler's account.
+type Handler struct {
+	ID        int64
+	Name      string
+	Team      string
+	Recipient string
+	Active    bool
+}
+
+// AddHandler registers a handler.
+func (db *DB) AddHandler(ctx context.Context, h Handler, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO handlers (name, team, recipient) VALUES ($1, $2, $3)`, h.Name, h.Team, h.Recipient)
+		return err
+	})
+}
+
+// ListHandlers returns every handler, by team and name.
+func (db *DB) ListHandlers(ctx context.Context) ([]Handler, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, name, team, recipient, active FROM handlers ORDER BY team, name`)
+	if err != nil {
+		return nil, fmt.Errorf("store.ListHandlers: %w", classify(err))
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Handler])
+	if err != nil {
+		return nil, fmt.Errorf("store.ListHandlers: %w", classify(err))
+	}
+	return out, nil
+}
+
+// HandlerByName returns the handler called name.
+func (db *DB) HandlerByName(ctx context.Context, name string) (Handler, error) {
+	var h Handler
+	err := db.pool.QueryRow(ctx, `SELECT id, name, team, recipient, active FROM handlers WHERE name = $1`, name).
+		Scan(&h.ID, &h.Name, &h.Team, &h.Recipient, &h.Active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return h, fmt.Errorf("store.HandlerByName: %w", ErrNotFound)
+	}
+	if err != nil {
+		return h, fmt.Errorf("store.HandlerByName: %w", classify(err))
+	}
+	return h, nil
+}
+
+// UpdateHandler sets a handler's active flag and recipient, and ends all of
+// their sessions (a disabled handler or a replaced key must log in again).
+func (db *DB) UpdateHandler(ctx context.Context, name string, active bool, recipient string, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `UPDATE handlers SET active = $2, recipient = $3 WHERE name = $1 RETURNING id`, name, active, recipient).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE sessions SET revoked = true WHERE handler_id = $1`, id)
+		return err
+	})
+}
+
+// ActiveRecipients returns the recipients of active handlers, by team.
+func (db *DB) ActiveRecipients(ctx context.Context) (map[string][]string, error) {
+	rows, err := db.pool.Query(ctx, `SELECT team, recipient FROM handlers WHERE active ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store.ActiveRecipients: %w", classify(err))
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var team, rec string
+		if err := rows.Scan(&team, &rec); err != nil {
+			return nil, fmt.Errorf("store.ActiveRecipients: %w", err)
+		}
+		out[team] = append(out[team], rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store.ActiveRecipients: %w", classify(err))
+	}
+	return out, nil
+}
+
+// CreateChallenge stores a login challenge. handlerID is nil for a name
+// that matches no active handler: the challenge then can never succeed.
+func (db *DB) CreateChallenge(ctx context.Context, id string, handlerID *int64, answerHash []byte, expires time.Time) error {
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO challenges (id, handler_id, answer_hash, expires_at) VALUES ($1, $2, $3, $4)`,
+		id, handlerID, answerHash, expires)
+	if err != nil {
+		return fmt.Errorf("store.CreateChallenge: %w", classify(err))
+	}
+	// Old challenges are of no use to anyone.
+	db.pool.Exec(ctx, `DELETE FROM challenges WHERE expires_at < now() - interval '1 hour'`)
+	return nil
+}
+
+// ConsumeChallenge marks a challenge used and returns it. A challenge can
+// be consumed once: a second call (a replayed answer) is ErrNotFound, as is
+// an unknown one. The caller checks expiry and the answer.
+func (db *DB) ConsumeChallenge(ctx context.Context, id string) (handlerID *int64, answerHash []byte, expires time.Time, err error) {
+	err = db.pool.QueryRow(ctx, `
+		UPDATE challenges SET used = true WHERE id = $1 AND NOT used
+		RETURNING handler_id, answer_hash, expires_at`, id).Scan(&handlerID, &answerHash, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, expires, fmt.Errorf("store.ConsumeChallenge: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, expires, fmt.Errorf("store.ConsumeChallenge: %w", classify(err))
+	}
+	return handlerID, answerHash, expires, nil
+}
+
+// CreateSession stores a session by the hash of its token.
+func (db *DB) CreateSession(ctx context.Context, tokenHash []byte, handlerID int64, expires time.Time, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, handler_id, expires_at) VALUES ($1, $2, $3)`, tokenHash, handlerID, expires)
+		if err == nil {
+			_, err = tx.Exec(ctx, `DELETE FROM sessions WHERE expires_at < now() - interval '1 day'`)
+		}
+		return err
+	})
+}
+
+// SessionHandler returns the active handler whose session token hashes to
+// tokenHash, if the session is neither expired nor revoked.
+func (db *DB) SessionHandler(ctx context.Context, tokenHash []byte) (Handler, error) {
+	var h Handler
+	err := db.pool.QueryRow(ctx, `
+		SELECT h.id, h.name, h.team, h.recipient, h.active
+		FROM sessions s JOIN handlers h ON h.id = s.handler_id
+		WHERE s.token_hash = $1 AND NOT s.revoked AND s.expires_at > now() AND h.active`, tokenHash).
+		Scan(&h.ID, &h.Name, &h.Team, &h.Recipient, &h.Active)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return h, fmt.Errorf("store.SessionHandler: %w", ErrNotFound)
+	}
+	if err != nil {
+		return h, fmt.Errorf("store.SessionHandler: %w", classify(err))
+	}
+	return h, nil
+}
+
+// RevokeSession ends one session.
+func (db *DB) RevokeSession(ctx context.Context, tokenHash []byte, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE sessions SET revoked = true WHERE token_hash = $1`, tokenHash)
+		return err
+	})
+}
