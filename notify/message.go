@@ -91,7 +91,8 @@ func writeSummary(b *strings.Builder, a store.ClaimedAlert) {
 func (c composer) writeHowTo(b *strings.Builder, alerts []store.ClaimedAlert) {
 	b.WriteString("This e-mail contains no report content. To read a report, on your own\n")
 	b.WriteString("computer, with your age identity:\n\n")
-	fmt.Fprintf(b, "  casectl show -db \"$DATABASE_URL\" -i ~/.config/reprisals/identity.key %s\n", alerts[0].Reference)
+	fmt.Fprintf(b, "  casectl login -server %s -handler YOUR-NAME -i ~/.config/reprisals/identity.key\n", c.publicURL)
+	fmt.Fprintf(b, "  casectl show -i ~/.config/reprisals/identity.key %s\n", alerts[0].Reference)
 	if alerts[0].Ciphertext != nil {
 		b.WriteString("\nThe encrypted report")
 		if len(alerts) > 1 {

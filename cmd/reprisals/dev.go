@@ -18,9 +18,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/notify"
+	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/pgtemp"
 )
 
@@ -103,10 +105,15 @@ func cmdDev(args []string) error {
 	if err != nil {
 		return err
 	}
+	handlers, err := ensureDevHandlers(ctx, cfg, keyDir)
+	if err != nil {
+		return err
+	}
 
 	ready := func() {
 		url := cfg.Database.URL.Reveal()
 		idFile := filepath.Join(keyDir, "reprisals-team.key")
+		h := handlers[len(handlers)-1]
 		fmt.Printf(`
 Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
 
@@ -118,16 +125,20 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
                    %[5]s
   Alert e-mails    %[8]s (a local mail sink on %[9]s; one .eml file per alert)
 
-  Read a stored report as a handler, with its REFERENCE (for example 7KQ4-M2XD):
-    go run ./cmd/casectl show -db '%[4]s' -i %[6]s REFERENCE
-  or with the stock age CLI (apt-get install age):
+  Dev handlers     %[10]s
+
+  As a handler, from an alert to the decrypted case (REFERENCE such as 7KQ4-M2XD):
+    go run ./cmd/casectl login -server %[1]s -handler %[11]s -i %[12]s
+    go run ./cmd/casectl cases
+    go run ./cmd/casectl show -i %[12]s REFERENCE
+  or straight from the database with the stock age CLI (apt-get install age):
     psql '%[4]s' -Atc "SELECT encode(ciphertext, 'base64') FROM reports WHERE reference = 'REFERENCE'" | base64 -d | age -d -i %[6]s
 
   Press Ctrl-C to stop%[7]s.
 
 `, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
 			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")],
-			mailDir, sinkAddr)
+			mailDir, sinkAddr, strings.Join(handlerLines(handlers), "\n                   "), h.name, h.key)
 	}
 	err = serve(ctx, cfg, logger, ready)
 	fmt.Println("Stopped.")
@@ -161,4 +172,55 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
 	return err
+}
+
+// devHandler is a dev case handler and its identity file.
+type devHandler struct{ name, team, key string }
+
+func handlerLines(hs []devHandler) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, fmt.Sprintf("%-20s %-16s %s", h.name, h.team, h.key))
+	}
+	return out
+}
+
+// ensureDevHandlers registers one handler per team, "dev-TEAM", with an
+// identity file of its own, so the whole handler loop runs locally.
+func ensureDevHandlers(ctx context.Context, cfg config.Config, keyDir string) ([]devHandler, error) {
+	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), 2)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	cases, err := casework.NewService(db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []devHandler
+	for _, t := range cfg.Teams {
+		h := devHandler{name: "dev-" + t.Name, team: t.Name, key: filepath.Join(keyDir, "dev-"+t.Name+".key")}
+		pub := strings.TrimSuffix(h.key, ".key") + ".pub"
+		if err := ensureDevIdentity(h.key, pub); err != nil {
+			return nil, err
+		}
+		recipient, err := os.ReadFile(pub)
+		if err != nil {
+			return nil, err
+		}
+		existing, err := db.HandlerByName(ctx, h.name)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			err = db.AddHandler(ctx, store.Handler{Name: h.name, Team: t.Name, Recipient: strings.TrimSpace(string(recipient))},
+				cases.OperatorAudit("dev", "handler.add", h.name+" team="+t.Name))
+		case err == nil && existing.Recipient != strings.TrimSpace(string(recipient)):
+			err = db.UpdateHandler(ctx, h.name, true, strings.TrimSpace(string(recipient)),
+				cases.OperatorAudit("dev", "handler.set-recipient", h.name))
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }

@@ -6,6 +6,9 @@
 //	reprisals migrate [-config FILE]          apply database migrations
 //	reprisals alerts list [-state S]          undelivered alerts (pending, failed)
 //	reprisals alerts retry (-all | ID...)     queue failed alerts again
+//	reprisals handler add|list|disable|enable|set-recipient
+//	                                          manage case handlers (see -h)
+//	reprisals audit verify                    check the audit log's chain
 //	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
 //	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
 //	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
@@ -31,7 +34,7 @@ func run(args []string) error {
 	}
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
-		"alerts": cmdAlerts,
+		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -41,5 +44,5 @@ func run(args []string) error {
 }
 
 func usageError() error {
-	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|keygen|config [flags] (see -h of each)")
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|keygen|config [flags] (see -h of each)")
 }

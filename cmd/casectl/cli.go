@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"filippo.io/age/plugin"
+)
+
+// cli is one invocation: its flags, session and server connection.
+type cli struct {
+	name string
+	fs   *flag.FlagSet
+	in   io.Reader
+	out  io.Writer
+
+	sessionFile, identityFile, server, handler                         string
+	status, detail, urgency, assignee, deadline, sort, message, outDir string
+	page                                                               int
+	asJSON, dryRun                                                     bool
+
+	sess sessionData
+}
+
+// sessionData is what login keeps on the handler's computer.
+type sessionData struct {
+	Server    string    `json:"server"`
+	Handler   string    `json:"handler"`
+	Team      string    `json:"team"`
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+func newCLI(name string, in io.Reader, out io.Writer) *cli {
+	c := &cli{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError), in: in, out: out}
+	c.fs.SetOutput(os.Stderr)
+	home, _ := os.UserConfigDir()
+	def := os.Getenv("CASECTL_SESSION")
+	if def == "" {
+		def = filepath.Join(home, "reprisals", "session.json")
+	}
+	c.fs.StringVar(&c.sessionFile, "session", def, "session file")
+	switch name {
+	case "login":
+		c.fs.StringVar(&c.server, "server", "", "server address, such as https://report.example.org")
+		c.fs.StringVar(&c.handler, "handler", "", "your handler name")
+	case "cases":
+		c.fs.StringVar(&c.status, "status", "", "only cases in this status")
+		c.fs.StringVar(&c.urgency, "urgency", "", "only cases of this urgency (U1-U4)")
+		c.fs.StringVar(&c.assignee, "assignee", "", "only cases assigned to this handler (- for unassigned)")
+		c.fs.StringVar(&c.sort, "sort", "", "received (newest first), -received, urgency, deadline or status")
+		c.fs.IntVar(&c.page, "page", 1, "page number")
+	case "triage":
+		c.fs.StringVar(&c.status, "status", "", "new status")
+		c.fs.StringVar(&c.detail, "detail", "", "closure reason (for closed) or the original's reference (for duplicate)")
+		c.fs.StringVar(&c.urgency, "urgency", "", "U1-U4, or \"\" to clear")
+		c.fs.StringVar(&c.assignee, "assignee", "", "a handler of your team, or \"\" to unassign")
+		c.fs.StringVar(&c.deadline, "deadline", "", "next deadline as YYYY-MM-DD, or \"\" to clear")
+	case "note", "reply":
+		c.fs.StringVar(&c.message, "m", "", "the text (default: read standard input)")
+	case "export":
+		c.fs.StringVar(&c.outDir, "out", "", "folder to write the decrypted case into")
+	case "rekey":
+		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
+	}
+	switch name {
+	case "login", "show", "notes", "export", "rekey":
+		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
+	}
+	if name == "show" {
+		c.fs.BoolVar(&c.asJSON, "json", false, "print the decrypted envelope as JSON")
+	}
+	return c
+}
+
+func (c *cli) parse(args []string) error {
+	if err := c.fs.Parse(args); err != nil {
+		return err
+	}
+	if c.name != "login" {
+		b, err := os.ReadFile(c.sessionFile)
+		if errors.Is(err, os.ErrNotExist) {
+			return errors.New("not logged in: run casectl login first")
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &c.sess); err != nil {
+			return fmt.Errorf("session file %s is damaged: log in again", c.sessionFile)
+		}
+		if time.Now().After(c.sess.ExpiresAt) {
+			return errors.New("your session has expired: run casectl login again")
+		}
+	}
+	return nil
+}
+
+// ref returns the one positional argument, a case reference.
+func (c *cli) ref() (string, error) {
+	if c.fs.NArg() != 1 {
+		return "", fmt.Errorf("name one case reference (usage: casectl %s [flags] REF)", c.name)
+	}
+	return strings.ToUpper(strings.TrimSpace(c.fs.Arg(0))), nil
+}
+
+// set reports whether flag name was given on the command line.
+func (c *cli) set(name string) bool {
+	found := false
+	c.fs.Visit(func(f *flag.Flag) { found = found || f.Name == name })
+	return found
+}
+
+// identities loads the handler's identities: native age identities, and
+// plugin identities (AGE-PLUGIN-...) that run the plugin, such as a
+// hardware key's.
+func (c *cli) identities() ([]age.Identity, error) {
+	if c.identityFile == "" {
+		return nil, errors.New("name your identity file with -i (or CASECTL_IDENTITY)")
+	}
+	f, err := os.Open(c.identityFile)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var ids []age.Identity
+	var native bytes.Buffer
+	sc := bufio.NewScanner(io.LimitReader(f, 1<<20))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "AGE-PLUGIN-") {
+			ui := plugin.NewTerminalUI(func(format string, v ...any) { fmt.Fprintf(os.Stderr, format+"\n", v...) },
+				func(format string, v ...any) { fmt.Fprintf(os.Stderr, "warning: "+format+"\n", v...) })
+			id, err := plugin.NewIdentity(line, ui)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.identityFile, err)
+			}
+			ids = append(ids, id)
+			continue
+		}
+		native.WriteString(line + "\n")
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if strings.Contains(native.String(), "AGE-SECRET-KEY-") {
+		more, err := age.ParseIdentities(&native)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.identityFile, err)
+		}
+		ids = append(ids, more...)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s holds no age identity", c.identityFile)
+	}
+	return ids, nil
+}
+
+// apiError is the server's error body.
+type apiError struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields"`
+	} `json:"error"`
+}
+
+var httpClient = &http.Client{Timeout: 2 * time.Minute}
+
+// call sends a JSON request to the server and decodes the JSON answer.
+func (c *cli) call(method, path string, q url.Values, in, out any) error {
+	server, token := c.sess.Server, c.sess.Token
+	if c.name == "login" {
+		server, token = c.server, ""
+	}
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	u := strings.TrimRight(server, "/") + "/api/v1/handler" + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e apiError
+		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
+			return fmt.Errorf("%s (HTTP %d)", e.Error.Message, resp.StatusCode)
+		}
+		return fmt.Errorf("the server answered HTTP %d", resp.StatusCode)
+	}
+	if out != nil && len(data) > 0 {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}

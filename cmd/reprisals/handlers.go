@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/user"
+	"regexp"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ohchr-reprisals/intake/audit"
+	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+const handlerUsage = `usage:
+  reprisals handler add -name NAME -team TEAM -recipient age1...
+  reprisals handler list
+  reprisals handler disable NAME
+  reprisals handler enable NAME
+  reprisals handler set-recipient NAME age1...`
+
+var handlerName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+
+// operatorEnv is what the operator commands share: the configuration, the
+// database, and the audit identity of the person running the command.
+type operatorEnv struct {
+	cfg   config.Config
+	db    *store.DB
+	cases *casework.Service
+	actor string
+}
+
+func openOperator(ctx context.Context, fs *flag.FlagSet, args []string) (*operatorEnv, error) {
+	cfg, err := loadForDatabase(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.ReceiptKey()) == 0 {
+		return nil, errors.New("receipts.key_file: not set: the audit log's key is derived from the receipt key")
+	}
+	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), 2)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := casework.NewService(db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	actor := "unknown"
+	if u, err := user.Current(); err == nil {
+		actor = u.Username
+	}
+	return &operatorEnv{cfg: cfg, db: db, cases: cases, actor: actor}, nil
+}
+
+// checkHandlerRecipient parses a handler's recipient and checks it can be
+// mixed with the configured keys.
+func (o *operatorEnv) checkHandlerRecipient(s string) (crypto.Recipient, error) {
+	r, err := crypto.ParseRecipient(s)
+	if err != nil {
+		return r, fmt.Errorf("recipient: %w", err)
+	}
+	all := []crypto.Recipient{r}
+	for _, t := range o.cfg.Teams {
+		all = append(all, t.Keys()...)
+	}
+	if err := crypto.CheckCompatible(all); err != nil {
+		return r, fmt.Errorf("recipient: %w", err)
+	}
+	return r, nil
+}
+
+func cmdHandler(args []string) error {
+	if len(args) == 0 {
+		return errors.New(handlerUsage)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("handler "+sub, flag.ExitOnError)
+	name := fs.String("name", "", "handler name: lower-case letters, digits, '.', '_' or '-'")
+	team := fs.String("team", "", "the handler's team")
+	recipient := fs.String("recipient", "", "the handler's age recipient (public key), made on their own machine")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := openOperator(ctx, fs, args[1:])
+	if err != nil {
+		return err
+	}
+	defer o.db.Close()
+
+	switch sub {
+	case "add":
+		if !handlerName.MatchString(*name) {
+			return errors.New("-name: lower-case letters, digits, '.', '_' or '-', at most 63")
+		}
+		known := false
+		for _, t := range o.cfg.Teams {
+			known = known || t.Name == *team
+		}
+		if !known {
+			return fmt.Errorf("-team: %q is not a configured team", *team)
+		}
+		r, err := o.checkHandlerRecipient(*recipient)
+		if err != nil {
+			return err
+		}
+		err = o.db.AddHandler(ctx, store.Handler{Name: *name, Team: *team, Recipient: r.String()},
+			o.cases.OperatorAudit(o.actor, "handler.add", fmt.Sprintf("%s team=%s recipient=%s", *name, *team, r.String())))
+		if errors.Is(err, store.ErrDuplicate) {
+			return fmt.Errorf("a handler called %s already exists", *name)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Added %s to %s. New reports are encrypted to their key too; to give them older cases, a handler of the team runs 'casectl rekey'.\n", *name, *team)
+		return nil
+
+	case "list":
+		list, err := o.db.ListHandlers(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tTEAM\tACTIVE\tRECIPIENT")
+		for _, h := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%t\t%s\n", h.Name, h.Team, h.Active, h.Recipient)
+		}
+		return tw.Flush()
+
+	case "disable", "enable", "set-recipient":
+		if fs.NArg() < 1 {
+			return errors.New(handlerUsage)
+		}
+		h, err := o.db.HandlerByName(ctx, fs.Arg(0))
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no handler called %s", fs.Arg(0))
+		}
+		if err != nil {
+			return err
+		}
+		active, rec, detail := h.Active, h.Recipient, h.Name
+		switch sub {
+		case "disable":
+			active = false
+		case "enable":
+			active = true
+		case "set-recipient":
+			if fs.NArg() != 2 {
+				return errors.New(handlerUsage)
+			}
+			r, err := o.checkHandlerRecipient(fs.Arg(1))
+			if err != nil {
+				return err
+			}
+			rec = r.String()
+			detail += " recipient=" + rec
+		}
+		if err := o.db.UpdateHandler(ctx, h.Name, active, rec, o.cases.OperatorAudit(o.actor, "handler."+sub, detail)); err != nil {
+			return err
+		}
+		fmt.Printf("Done: %s %s. Their sessions are ended. New reports use the team's current keys; a handler of the team runs 'casectl rekey' for older cases.\n", sub, h.Name)
+		return nil
+	}
+	return errors.New(handlerUsage)
+}
+
+func cmdAudit(args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("usage: reprisals audit verify")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	o, err := openOperator(ctx, flag.NewFlagSet("audit verify", flag.ExitOnError), args[1:])
+	if err != nil {
+		return err
+	}
+	defer o.db.Close()
+	v := audit.NewVerifier(audit.Key(o.cfg.ReceiptKey()))
+	if err := o.db.AuditEntries(ctx, v.Check); err != nil {
+		return err
+	}
+	n, head := v.Head()
+	fmt.Printf("The audit log verifies: %d entries. Head: entry %d, MAC %x\n", n, n, head)
+	fmt.Println("Record the head somewhere else: the chain alone cannot show that its newest entries were removed.")
+	return nil
+}
