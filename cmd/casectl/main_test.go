@@ -3,15 +3,23 @@ package main_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
@@ -31,90 +39,196 @@ func TestMain(m *testing.M) {
 	storetest.Main(m)
 }
 
-func writeIdentity(t *testing.T, id interface{ String() string }) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "id.key")
-	if err := os.WriteFile(p, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+// world is a real server (HTTP, PostgreSQL, real keys) and handlers with
+// identity files, each with their own casectl session file.
+type world struct {
+	t     *testing.T
+	db    *storetest.DB
+	cases *casework.Service
+	teams intaketest.Teams
+	url   string
+	dir   string
+	ids   map[string]*age.X25519Identity
 }
 
-func casectl(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
+func newWorld(t *testing.T) *world {
+	db := storetest.NewDB(t)
+	teams := intaketest.NewTeams(t)
+	cases, err := casework.NewService(db.DB, teams.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), cases, slog.New(slog.DiscardHandler), server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &world{t: t, db: db, cases: cases, teams: teams, url: srv.URL, dir: t.TempDir(), ids: map[string]*age.X25519Identity{}}
+}
+
+func (w *world) addHandler(name, team string) string {
+	w.t.Helper()
+	id, _ := age.GenerateX25519Identity()
+	w.ids[name] = id
+	if err := w.db.AddHandler(context.Background(), store.Handler{Name: name, Team: team, Recipient: id.Recipient().String()},
+		w.cases.OperatorAudit("test", "handler.add", name)); err != nil {
+		w.t.Fatal(err)
+	}
+	path := filepath.Join(w.dir, name+".key")
+	os.WriteFile(path, []byte("# "+name+"\n"+id.String()+"\n"), 0o600)
+	return path
+}
+
+func (w *world) submit(body string) string {
+	w.t.Helper()
+	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), intaketest.Report(body), intake.ChannelPublic)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return acc.Reference
+}
+
+// as runs casectl as handler who (their own session file).
+func (w *world) as(who, stdin string, args ...string) (string, error) {
+	w.t.Helper()
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_IDENTITY=")
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
-	return out.String(), errb.String(), err
+	return out.String() + errb.String(), err
 }
 
-// TestShow runs the real binary: it fetches a stored report and decrypts
-// it with the team's identity file, refuses another team's identity, and
-// detects a ciphertext moved to another row.
-func TestShow(t *testing.T) {
-	db := storetest.NewDB(t)
-	teams := intaketest.NewTeams(t)
-	svc := intake.NewService(db.DB, teams.Config, nil)
-	ctx := context.Background()
-	uprReport, err := svc.Submit(ctx, intaketest.Report("upr"), intake.ChannelPublic)
+func (w *world) must(who, stdin string, args ...string) string {
+	w.t.Helper()
+	out, err := w.as(who, stdin, args...)
 	if err != nil {
-		t.Fatal(err)
+		w.t.Fatalf("casectl %v: %v\n%s", args, err, out)
 	}
-	other := intaketest.Report("treaty_body")
-	other.Incidents[0].Narrative = "Travel ban at the airport.\nSecond line."
-	otherReport, err := svc.Submit(ctx, other, intake.ChannelPublic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reprisalsID, uprID := writeIdentity(t, teams.Reprisals), writeIdentity(t, teams.UPR)
+	return out
+}
 
-	out, stderr, err := casectl(t, "show", "-db", db.URL, "-i", reprisalsID, strings.ToLower(otherReport.Reference))
-	if err != nil {
-		t.Fatalf("show: %v\n%s", err, stderr)
+func (w *world) fails(who string, words string, args ...string) {
+	w.t.Helper()
+	out, err := w.as(who, "", args...)
+	if err == nil || !strings.Contains(out, words) {
+		w.t.Fatalf("casectl %v: err %v, want a failure saying %q:\n%s", args, err, words, out)
 	}
-	for _, want := range []string{
-		"Reference:   " + otherReport.Reference,
-		"Routed to:   reprisals-team",
-		"incidents[0].narrative: Travel ban at the airport.\n    Second line.",
-		"cooperation.body: treaty_body",
-		"consent.share_with_ohchr: true",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+}
+
+func contains(t *testing.T, out string, words ...string) {
+	t.Helper()
+	for _, w := range words {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
+}
 
-	out, stderr, err = casectl(t, "show", "-json", "-db", db.URL, "-i", uprID, uprReport.Reference)
+func TestHandlerLoopWithTheClient(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	inesKey := w.addHandler("ines", "upr-secretariat")
+	upr, other := w.submit("upr"), w.submit("hrc_session")
+
+	w.fails("omar", "cannot open the login challenge", "login", "-server", w.url, "-handler", "omar", "-i", inesKey)
+	contains(t, w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey), "Logged in as omar (reprisals-team)")
+	if info, err := os.Stat(filepath.Join(w.dir, "omar.session")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("session file: %v", err)
+	}
+	contains(t, w.must("ines", "", "login", "-server", w.url, "-handler", "ines", "-i", inesKey), "Logged in as ines")
+
+	contains(t, w.must("omar", "", "cases"), upr, other, "Received", "(2 cases)")
+	inesCases := w.must("ines", "", "cases")
+	contains(t, inesCases, upr, "(1 cases)")
+	if strings.Contains(inesCases, other) {
+		t.Errorf("the UPR handler lists a non-UPR case:\n%s", inesCases)
+	}
+	w.fails("ines", "no such case", "show", "-i", inesKey, other)
+
+	contains(t, w.must("omar", "", "show", "-i", omarKey, strings.ToLower(other)),
+		"Reference:   "+other, "incidents[0].narrative: Arrested at home", "consent.share_with_ohchr: true", "Routed to:   reprisals-team")
+	w.fails("omar", "not encrypted to your identity", "show", "-i", inesKey, other)
+
+	contains(t, w.must("omar", "", "triage", "-status", "acknowledged", "-urgency", "U2", "-deadline", "2026-12-31", other),
+		other+": Acknowledged, urgency U2", "deadline 2026-12-31")
+	w.fails("omar", "cannot go from", "triage", "-status", "published", other)
+	contains(t, w.must("omar", "", "cases", "-urgency", "U2"), other, "(1 cases)")
+
+	contains(t, w.must("omar", "", "note", "-m", "Called the family; consent confirmed.", other), "Added note")
+	contains(t, w.must("omar", "We have raised your case.\nPlease stay safe.", "reply", other), "Added reply")
+	contains(t, w.must("omar", "", "notes", "-i", omarKey, other), "Called the family; consent confirmed.", "We have raised your case.", "note", "reply")
+
+	exportDir := filepath.Join(w.dir, "export")
+	contains(t, w.must("omar", "", "export", "-i", omarKey, "-out", exportDir, other), "DECRYPTED", "WARNING")
+	for _, f := range []string{"WARNING.txt", "report.json", "report.txt", "notes.txt"} {
+		info, err := os.Stat(filepath.Join(exportDir, other, f))
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("export %s: %v", f, err)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(exportDir, other, "report.json")); !bytes.Contains(b, []byte(`"reference": "`+other+`"`)) {
+		t.Errorf("report.json:\n%s", b)
+	}
+	w.fails("omar", "new folder", "export", "-i", omarKey, "-out", exportDir, other)
+
+	contains(t, w.must("omar", "", "logout"), "Logged out")
+	w.fails("omar", "not logged in", "cases")
+}
+
+// TestRekey adds a handler after cases exist: they cannot read them until
+// a colleague runs rekey; a removed handler can no longer read them after
+// the next rekey.
+func TestRekey(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	refs := []string{w.submit("upr"), w.submit("hrc_session"), w.submit("treaty_body")}
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.must("omar", "", "note", "-m", "internal note", refs[1])
+	w.must("omar", "", "reply", "-m", "reply to the reporter", refs[1])
+
+	nadiaKey := w.addHandler("nadia", "reprisals-team")
+	w.must("nadia", "", "login", "-server", w.url, "-handler", "nadia", "-i", nadiaKey)
+	w.fails("nadia", "not encrypted to your identity yet", "show", "-i", nadiaKey, refs[0])
+
+	contains(t, w.must("nadia", "", "rekey", "-i", nadiaKey), "Re-encrypted 0 case(s)", "3 skipped")
+	contains(t, w.must("omar", "", "rekey", "-i", omarKey, "-dry-run"), "Would re-encrypt 3 case(s)")
+	contains(t, w.must("omar", "", "rekey", "-i", omarKey), "Re-encrypted 3 case(s)", "0 skipped")
+	for _, ref := range refs {
+		contains(t, w.must("nadia", "", "show", "-i", nadiaKey, ref), "Reference:   "+ref)
+	}
+	contains(t, w.must("nadia", "", "notes", "-i", nadiaKey, refs[1]), "internal note", "reply to the reporter")
+
+	// The UPR case stays readable by the UPR team's configured identity,
+	// and the reply by the reporter's key.
+	c, err := w.db.ReportByReference(context.Background(), refs[0])
 	if err != nil {
-		t.Fatalf("show -json: %v\n%s", err, stderr)
-	}
-	var env intake.Envelope
-	if err := json.Unmarshal([]byte(out), &env); err != nil || env.Reference != uprReport.Reference {
-		t.Errorf("-json output is not the envelope (%v):\n%s", err, out)
-	}
-
-	_, stderr, err = casectl(t, "show", "-db", db.URL, "-i", uprID, otherReport.Reference)
-	if err == nil || !strings.Contains(stderr, "not encrypted to this identity") {
-		t.Errorf("UPR identity on a non-UPR report: err %v, stderr %q", err, stderr)
-	}
-
-	_, stderr, err = casectl(t, "show", "-db", db.URL, "-i", reprisalsID, "ZZZZ-ZZZZ")
-	if err == nil || !strings.Contains(stderr, "no report with reference ZZZZ-ZZZZ") {
-		t.Errorf("unknown reference: err %v, stderr %q", err, stderr)
-	}
-
-	// Move one report's ciphertext into the other's row.
-	if _, err := db.Pool().Exec(ctx, `UPDATE reports SET ciphertext = (SELECT ciphertext FROM reports WHERE reference = $1) WHERE reference = $2`,
-		uprReport.Reference, otherReport.Reference); err != nil {
 		t.Fatal(err)
 	}
-	_, stderr, err = casectl(t, "show", "-db", db.URL, "-i", reprisalsID, otherReport.Reference)
-	if err == nil || !strings.Contains(stderr, "tampered") {
-		t.Errorf("swapped ciphertext: err %v, stderr %q", err, stderr)
+	if _, err := crypto.Open(c.Ciphertext, w.teams.UPR); err != nil {
+		t.Errorf("after rekey the UPR team lost access to a UPR case: %v", err)
 	}
 
-	if _, stderr, err := casectl(t, "show", "-db", db.URL, otherReport.Reference); err == nil || !strings.Contains(stderr, "usage") {
-		t.Errorf("missing -i: err %v, stderr %q", err, stderr)
+	// Nadia leaves: after the next rekey her key opens nothing.
+	if err := w.db.UpdateHandler(context.Background(), "nadia", false, w.ids["nadia"].Recipient().String(),
+		w.cases.OperatorAudit("test", "handler.disable", "nadia")); err != nil {
+		t.Fatal(err)
+	}
+	w.must("omar", "", "rekey", "-i", omarKey)
+	for _, ref := range refs {
+		c, err := w.db.ReportByReference(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = crypto.Open(c.Ciphertext, w.ids["nadia"])
+		var nm *age.NoIdentityMatchError
+		if !errors.As(err, &nm) {
+			t.Errorf("%s: a removed handler can still decrypt it (err %v)", ref, err)
+		}
+		if _, err := crypto.Open(c.Ciphertext, w.ids["omar"]); err != nil {
+			t.Errorf("%s: omar cannot decrypt it after the rekey: %v", ref, err)
+		}
 	}
 }

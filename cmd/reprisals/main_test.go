@@ -23,17 +23,19 @@ import (
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
-var bin string
+var bin, casectl string
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "reprisals-bin-")
 	if err != nil {
 		panic(err)
 	}
-	bin = filepath.Join(dir, "reprisals")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		os.Stderr.Write(out)
-		panic(err)
+	bin, casectl = filepath.Join(dir, "reprisals"), filepath.Join(dir, "casectl")
+	for target, pkg := range map[string]string{bin: ".", casectl: "../casectl"} {
+		if out, err := exec.Command("go", "build", "-o", target, pkg).CombinedOutput(); err != nil {
+			os.Stderr.Write(out)
+			panic(err)
+		}
 	}
 	defer os.RemoveAll(dir)
 	storetest.Main(m)
@@ -221,7 +223,8 @@ func TestDev(t *testing.T) {
 	}
 	deadline.Stop()
 	out := banner.String()
-	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL", "Alert e-mails    " + filepath.Join(devDir, "mail")} {
+	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL", "Alert e-mails    " + filepath.Join(devDir, "mail"),
+		"Dev handlers     dev-upr-secretariat", "casectl login -server http://" + addr + " -handler dev-reprisals-team -i " + filepath.Join(devDir, "keys", "dev-reprisals-team.key")} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("start-up lines lack %q:\n%s\nstderr:\n%s", want, out, stderr.String())
 		}
@@ -236,9 +239,27 @@ func TestDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var accepted struct{ Reference string }
+	json.NewDecoder(resp.Body).Decode(&accepted)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST a report to dev: status %d", resp.StatusCode)
+	}
+
+	// The printed handler quick start works: log in, list, decrypt.
+	handlerKey := filepath.Join(devDir, "keys", "dev-reprisals-team.key")
+	session := filepath.Join(t.TempDir(), "session.json")
+	for _, step := range [][]string{
+		{"login", "-server", "http://" + addr, "-handler", "dev-reprisals-team", "-i", handlerKey},
+		{"cases"},
+		{"show", "-i", handlerKey, accepted.Reference},
+	} {
+		c := exec.Command(casectl, step...)
+		c.Env = append(cleanEnv(), "CASECTL_SESSION="+session)
+		out, err := c.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), map[string]string{"login": "Logged in", "cases": accepted.Reference, "show": "Reference:   " + accepted.Reference}[step[0]]) {
+			t.Fatalf("casectl %v against dev: %v\n%s", step, err, out)
+		}
 	}
 	for _, team := range []string{"upr-secretariat", "reprisals-team"} {
 		if info, err := os.Stat(filepath.Join(devDir, "keys", team+".key")); err != nil || info.Mode().Perm() != 0o600 {

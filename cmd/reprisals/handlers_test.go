@@ -1,0 +1,72 @@
+package main_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/store/storetest"
+)
+
+// TestHandlerAdminAndAudit drives the operator's handler commands and the
+// audit verification through the real binary.
+func TestHandlerAdminAndAudit(t *testing.T) {
+	db := storetest.NewDB(t)
+	teams := intaketest.NewTeams(t)
+	keyFile := filepath.Join(t.TempDir(), "receipt.key")
+	os.WriteFile(keyFile, []byte(crypto.NewReceiptKey()), 0o600)
+	env := cleanEnv(
+		"DATABASE_URL="+db.URL,
+		"REPRISALS_RECEIPT_KEY_FILE="+keyFile,
+		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
+		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
+	)
+	id, _ := age.GenerateX25519Identity()
+	next, _ := age.GenerateX25519Identity()
+	pq, _ := age.GenerateHybridIdentity()
+
+	ok := func(words string, args ...string) {
+		t.Helper()
+		out, stderr, err := runBin(t, env, args...)
+		if err != nil || !strings.Contains(out, words) {
+			t.Fatalf("%v: %v\n%s%s", args, err, out, stderr)
+		}
+	}
+	bad := func(words string, args ...string) {
+		t.Helper()
+		out, stderr, err := runBin(t, env, args...)
+		if err == nil || !strings.Contains(stderr, words) {
+			t.Fatalf("%v should fail saying %q: %v\n%s%s", args, words, err, out, stderr)
+		}
+		if strings.Contains(stderr+out, strings.TrimPrefix(id.String(), "AGE-SECRET-KEY-1")) {
+			t.Fatalf("%v printed a private key", args)
+		}
+	}
+
+	ok("Added amal to reprisals-team", "handler", "add", "-name", "amal", "-team", "reprisals-team", "-recipient", id.Recipient().String())
+	bad("already exists", "handler", "add", "-name", "amal", "-team", "reprisals-team", "-recipient", next.Recipient().String())
+	bad("private key", "handler", "add", "-name", "bad", "-team", "reprisals-team", "-recipient", id.String())
+	bad("not a configured team", "handler", "add", "-name", "x", "-team", "nobody", "-recipient", next.Recipient().String())
+	bad("cannot be mixed", "handler", "add", "-name", "x", "-team", "reprisals-team", "-recipient", pq.Recipient().String())
+	bad("-name", "handler", "add", "-name", "Bad Name", "-team", "reprisals-team", "-recipient", next.Recipient().String())
+	ok("amal", "handler", "list")
+	ok("Done: set-recipient amal", "handler", "set-recipient", "amal", next.Recipient().String())
+	ok("Done: disable amal", "handler", "disable", "amal")
+	out, _, _ := runBin(t, env, "handler", "list")
+	if !strings.Contains(out, "false") || !strings.Contains(out, next.Recipient().String()) {
+		t.Errorf("handler list after changes:\n%s", out)
+	}
+	ok("Done: enable amal", "handler", "enable", "amal")
+	bad("no handler called ghost", "handler", "disable", "ghost")
+
+	ok("The audit log verifies: 4 entries", "audit", "verify")
+	if _, err := db.Pool().Exec(t.Context(), `UPDATE audit_log SET detail = 'amal team=upr-secretariat' WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	bad("audit log broken at entry 1", "audit", "verify")
+}
