@@ -23,7 +23,8 @@ const handlerUsage = `usage:
   reprisals handler list
   reprisals handler disable NAME
   reprisals handler enable NAME
-  reprisals handler set-recipient NAME age1...`
+  reprisals handler set-recipient NAME age1...
+  reprisals handler revoke-sessions NAME`
 
 var handlerName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 
@@ -133,7 +134,7 @@ func cmdHandler(args []string) error {
 		}
 		return tw.Flush()
 
-	case "disable", "enable", "set-recipient":
+	case "disable", "enable", "set-recipient", "revoke-sessions":
 		if fs.NArg() < 1 {
 			return errors.New(handlerUsage)
 		}

@@ -62,9 +62,10 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 		t.Errorf("handler list after changes:\n%s", out)
 	}
 	ok("Done: enable amal", "handler", "enable", "amal")
+	ok("Done: revoke-sessions amal", "handler", "revoke-sessions", "amal")
 	bad("no handler called ghost", "handler", "disable", "ghost")
 
-	ok("The audit log verifies: 4 entries", "audit", "verify")
+	ok("The audit log verifies: 5 entries", "audit", "verify")
 	if _, err := db.Pool().Exec(t.Context(), `UPDATE audit_log SET detail = 'amal team=upr-secretariat' WHERE seq = 1`); err != nil {
 		t.Fatal(err)
 	}
