@@ -115,8 +115,8 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 	aw.Write(sealed.Ciphertext)
 	aw.Close()
 	hash := sha256.Sum256([]byte(answer))
-	c := Challenge{ID: newID(), Encrypted: armored.String(), Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration)}
-	if err := s.db.CreateChallenge(ctx, c.ID, handlerID, hash[:], c.Expires); err != nil {
+	c := Challenge{Encrypted: armored.String(), Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration)}
+	if c.ID, err = s.db.CreateChallenge(ctx, handlerID, hash[:], c.Expires); err != nil {
 		return Challenge{}, err
 	}
 	return c, nil
@@ -144,18 +144,12 @@ func (s *Service) Login(ctx context.Context, challengeID, answer string) (Sessio
 	if handlerID == nil || !ok || s.now().After(expires) {
 		return Session{}, ErrLoginFailed
 	}
-	var h store.Handler
-	handlers, err := s.db.ListHandlers(ctx)
+	h, err := s.db.HandlerByID(ctx, *handlerID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !h.Active) {
+		return Session{}, ErrLoginFailed
+	}
 	if err != nil {
 		return Session{}, err
-	}
-	for _, x := range handlers {
-		if x.ID == *handlerID && x.Active {
-			h = x
-		}
-	}
-	if h.ID == 0 {
-		return Session{}, ErrLoginFailed
 	}
 	tok := make([]byte, 32)
 	rand.Read(tok)
@@ -384,12 +378,4 @@ func (s *Service) RecordExport(ctx context.Context, h store.Handler, ref string)
 		return store.ErrNotFound
 	}
 	return s.db.Audited(ctx, s.audit(h, "case.export", ref, ""), nil)
-}
-
-func newID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

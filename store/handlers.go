@@ -41,14 +41,23 @@ func (db *DB) ListHandlers(ctx context.Context) ([]Handler, error) {
 
 // HandlerByName returns the handler called name.
 func (db *DB) HandlerByName(ctx context.Context, name string) (Handler, error) {
+	return db.handler(ctx, `name = $1`, name)
+}
+
+// HandlerByID returns the handler with the given id.
+func (db *DB) HandlerByID(ctx context.Context, id int64) (Handler, error) {
+	return db.handler(ctx, `id = $1`, id)
+}
+
+func (db *DB) handler(ctx context.Context, where string, arg any) (Handler, error) {
 	var h Handler
-	err := db.pool.QueryRow(ctx, `SELECT id, name, team, recipient, active FROM handlers WHERE name = $1`, name).
+	err := db.pool.QueryRow(ctx, `SELECT id, name, team, recipient, active FROM handlers WHERE `+where, arg).
 		Scan(&h.ID, &h.Name, &h.Team, &h.Recipient, &h.Active)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return h, fmt.Errorf("store.HandlerByName: %w", ErrNotFound)
+		return h, fmt.Errorf("store.Handler(%v): %w", arg, ErrNotFound)
 	}
 	if err != nil {
-		return h, fmt.Errorf("store.HandlerByName: %w", classify(err))
+		return h, fmt.Errorf("store.Handler: %w", classify(err))
 	}
 	return h, nil
 }
@@ -91,18 +100,20 @@ func (db *DB) ActiveRecipients(ctx context.Context) (map[string][]string, error)
 	return out, nil
 }
 
-// CreateChallenge stores a login challenge. handlerID is nil for a name
-// that matches no active handler: the challenge then can never succeed.
-func (db *DB) CreateChallenge(ctx context.Context, id string, handlerID *int64, answerHash []byte, expires time.Time) error {
+// CreateChallenge stores a login challenge and returns its random id.
+// handlerID is nil for a name that matches no active handler: the
+// challenge then can never succeed.
+func (db *DB) CreateChallenge(ctx context.Context, handlerID *int64, answerHash []byte, expires time.Time) (string, error) {
+	id := newUUID()
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO challenges (id, handler_id, answer_hash, expires_at) VALUES ($1, $2, $3, $4)`,
 		id, handlerID, answerHash, expires)
 	if err != nil {
-		return fmt.Errorf("store.CreateChallenge: %w", classify(err))
+		return "", fmt.Errorf("store.CreateChallenge: %w", classify(err))
 	}
 	// Old challenges are of no use to anyone.
 	db.pool.Exec(ctx, `DELETE FROM challenges WHERE expires_at < now() - interval '1 hour'`)
-	return nil
+	return id, nil
 }
 
 // ConsumeChallenge marks a challenge used and returns it. A challenge can

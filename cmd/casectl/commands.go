@@ -168,12 +168,18 @@ func (c *cli) fetch(ref string, ids []age.Identity) (caseFull, intake.Envelope, 
 	return cs, env, plain, nil
 }
 
-func (c *cli) show() error {
+// refAndIdentities returns the case reference argument and the identities.
+func (c *cli) refAndIdentities() (string, []age.Identity, error) {
 	ref, err := c.ref()
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	ids, err := c.identities()
+	return ref, ids, err
+}
+
+func (c *cli) show() error {
+	ref, ids, err := c.refAndIdentities()
 	if err != nil {
 		return err
 	}
@@ -359,11 +365,7 @@ func (c *cli) listNotes(ref string) ([]note, error) {
 }
 
 func (c *cli) notes() error {
-	ref, err := c.ref()
-	if err != nil {
-		return err
-	}
-	ids, err := c.identities()
+	ref, ids, err := c.refAndIdentities()
 	if err != nil {
 		return err
 	}
@@ -391,14 +393,10 @@ func writeNotes(w io.Writer, list []note, ids []age.Identity) {
 }
 
 func (c *cli) export() error {
-	ref, err := c.ref()
-	if err != nil {
-		return err
-	}
 	if c.outDir == "" {
 		return errors.New("name the folder with -out")
 	}
-	ids, err := c.identities()
+	ref, ids, err := c.refAndIdentities()
 	if err != nil {
 		return err
 	}
