@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -61,6 +62,12 @@ type Config struct {
 	// PublicURL is the address reporters use, shown in start-up lines and,
 	// later, in alerts. No trailing slash.
 	PublicURL string `toml:"public_url"`
+	// OnionURL, if set, is the service's Tor onion address
+	// (http://xxx.onion); pages then send an Onion-Location header.
+	OnionURL string `toml:"onion_url"`
+	// QuickExitURL is where the "leave this site quickly" link goes: a
+	// neutral, harmless page.
+	QuickExitURL string `toml:"quick_exit_url"`
 
 	Database Database `toml:"database"`
 	Receipts Receipts `toml:"receipts"`
@@ -214,9 +221,10 @@ func (t Team) Keys() []crypto.Recipient { return t.keys }
 // must supply them).
 func Default() Config {
 	return Config{
-		Listen:    "127.0.0.1:8080",
-		PublicURL: "http://127.0.0.1:8080",
-		Database:  Database{MaxConns: 10},
+		Listen:       "127.0.0.1:8080",
+		PublicURL:    "http://127.0.0.1:8080",
+		QuickExitURL: "https://www.wikipedia.org/",
+		Database:     Database{MaxConns: 10},
 		SMTP: SMTP{
 			TLS:               "starttls",
 			From:              "Reprisals reporting service <noreply@localhost>",
@@ -275,6 +283,12 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	if md.IsDefined("public_url") {
 		cfg.PublicURL = file.PublicURL
 	}
+	if md.IsDefined("onion_url") {
+		cfg.OnionURL = file.OnionURL
+	}
+	if md.IsDefined("quick_exit_url") {
+		cfg.QuickExitURL = file.QuickExitURL
+	}
 	if md.IsDefined("database", "url") {
 		cfg.Database.URL = file.Database.URL
 	}
@@ -315,6 +329,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	set(&cfg.Listen, "REPRISALS_LISTEN")
 	set(&cfg.PublicURL, "REPRISALS_PUBLIC_URL")
+	set(&cfg.OnionURL, "REPRISALS_ONION_URL")
+	set(&cfg.QuickExitURL, "REPRISALS_QUICK_EXIT_URL")
 	if v := getenv("DATABASE_URL"); v != "" {
 		cfg.Database.URL = Secret(v)
 	}
@@ -377,6 +393,15 @@ func (c *Config) Validate() error {
 		bad("public_url", "must start with http:// or https://")
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.OnionURL != "" {
+		if u, err := url.Parse(c.OnionURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.HasSuffix(u.Hostname(), ".onion") || u.Path != "" && u.Path != "/" {
+			bad("onion_url", "must be the onion address alone, such as http://xxxx.onion")
+		}
+		c.OnionURL = strings.TrimRight(c.OnionURL, "/")
+	}
+	if u, err := url.Parse(c.QuickExitURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		bad("quick_exit_url", "must be an https:// address of a neutral page")
+	}
 
 	if c.Database.URLFile != "" {
 		v, err := readSecretFile(c.Database.URLFile)

@@ -142,9 +142,10 @@ var ignoreUnexported = cmpopts.IgnoreUnexported(config.Team{}, config.Receipts{}
 func TestDefault(t *testing.T) {
 	got := config.Default()
 	want := config.Config{
-		Listen:    "127.0.0.1:8080",
-		PublicURL: "http://127.0.0.1:8080",
-		Database:  config.Database{MaxConns: 10},
+		Listen:       "127.0.0.1:8080",
+		PublicURL:    "http://127.0.0.1:8080",
+		QuickExitURL: "https://www.wikipedia.org/",
+		Database:     config.Database{MaxConns: 10},
 		SMTP: config.SMTP{
 			TLS: "starttls", From: "Reprisals reporting service <noreply@localhost>", EnvelopeFrom: "noreply@localhost",
 			ConnectTimeout: config.Duration{Duration: 10 * time.Second}, CommandTimeout: config.Duration{Duration: 30 * time.Second},
@@ -235,13 +236,14 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 	}
 	defaults := config.Default()
 	want := config.Config{
-		SMTP:      defaults.SMTP,
-		Alerts:    defaults.Alerts,
-		Handlers:  defaults.Handlers,
-		Listen:    "0.0.0.0:9000",
-		PublicURL: "https://report.example.org/",
-		Database:  config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},
-		Receipts:  config.Receipts{KeyFile: filepath.Join(dir, "receipt-key")},
+		SMTP:         defaults.SMTP,
+		Alerts:       defaults.Alerts,
+		Handlers:     defaults.Handlers,
+		QuickExitURL: defaults.QuickExitURL,
+		Listen:       "0.0.0.0:9000",
+		PublicURL:    "https://report.example.org/",
+		Database:     config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},
+		Receipts:     config.Receipts{KeyFile: filepath.Join(dir, "receipt-key")},
 		Teams: []config.Team{
 			{Name: "secretariat", Address: "sec@example.org", Receives: "upr", Recipients: []string{k.x1}},
 			{Name: "field-office", Address: "field@example.org", Receives: "all", Recipients: []string{k.x1, "  " + k.x2 + "  "}, RecipientsFile: filepath.Join(dir, "alpha.txt")},

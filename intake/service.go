@@ -38,11 +38,13 @@ type Envelope struct {
 // Marshal encodes the envelope as compact JSON, without HTML escaping so
 // that a handler reading it with the stock age CLI sees the text as
 // written (pipe it through jq to indent it).
-func (e Envelope) Marshal() ([]byte, error) {
+func (e Envelope) Marshal() ([]byte, error) { return marshalJSON(e) }
+
+func marshalJSON(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

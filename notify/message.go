@@ -50,12 +50,18 @@ func (c composer) single(a store.ClaimedAlert, to string) Message {
 	if a.Urgent {
 		subject = fmt.Sprintf("[URGENT] Reprisals report %s (%s): someone may be in immediate danger", a.Reference, day(a.ReceivedOn))
 	}
+	intro := "A new report of intimidation or reprisal has been received and encrypted.\n\n"
+	id := fmt.Sprintf("report-%s.%s@%s", a.Reference, a.Team, c.domain)
+	if a.Kind == "followup" {
+		subject = fmt.Sprintf("[Reprisals] New information on report %s", a.Reference)
+		intro = "The reporter came back and added information to a report. It is encrypted like the report;\nread it with 'casectl notes'.\n\n"
+		id = fmt.Sprintf("followup-%s.%s.%d@%s", a.Reference, a.Team, a.ID, c.domain)
+	}
 	var body strings.Builder
-	body.WriteString("A new report of intimidation or reprisal has been received and encrypted.\n\n")
+	body.WriteString(intro)
 	writeSummary(&body, a)
 	body.WriteString("\n")
 	c.writeHowTo(&body, []store.ClaimedAlert{a})
-	id := fmt.Sprintf("report-%s.%s@%s", a.Reference, a.Team, c.domain)
 	return c.build(id, to, subject, a.Urgent, body.String(), []store.ClaimedAlert{a})
 }
 
@@ -72,7 +78,11 @@ func (c composer) digest(alerts []store.ClaimedAlert, to string) Message {
 	var body strings.Builder
 	fmt.Fprintf(&body, "%d new report%s of intimidation or reprisal %s been received and encrypted.\n\n", len(alerts), plural(len(alerts)), map[bool]string{true: "has", false: "have"}[len(alerts) == 1])
 	for _, a := range alerts {
-		fmt.Fprintf(&body, "  %s   submitted on %s (UTC)   routed to %s\n", a.Reference, day(a.ReceivedOn), strings.Join(a.Teams, ", "))
+		what := ""
+		if a.Kind == "followup" {
+			what = "   (new information from the reporter)"
+		}
+		fmt.Fprintf(&body, "  %s   submitted on %s (UTC)   routed to %s%s\n", a.Reference, day(a.ReceivedOn), strings.Join(a.Teams, ", "), what)
 	}
 	body.WriteString("\n")
 	c.writeHowTo(&body, alerts)

@@ -177,4 +177,28 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	if strings.Join(stored.Teams, ",") != "upr-secretariat,reprisals-team" {
 		t.Errorf("a UPR report was routed to %v", stored.Teams)
 	}
+
+	// Come back with the receipt, read a handler's reply, add information.
+	e.reply(ref, "Thank you. We are looking into this.")
+	step("return with the receipt",
+		chromedp.Click(chromedp.CSS(`a[href="/return"]`)),
+		chromedp.WaitVisible(chromedp.ID("receipt")),
+		chromedp.SendKeys(chromedp.ID("receipt"), strings.ToLower(receipt)),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.ID("messages")),
+	)
+	screenshot(t, ctx, "visit-en")
+	if got := read("#messages"); !strings.Contains(got, "Thank you. We are looking into this.") {
+		t.Errorf("the reply is not shown: %q", got)
+	}
+	step("add a follow-up",
+		chromedp.SendKeys(chromedp.ID("text"), "He was released on bail yesterday."),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.ID("added")),
+	)
+	var followups int
+	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'followup'`).Scan(&followups)
+	if followups != 1 {
+		t.Errorf("%d follow-ups stored, want 1", followups)
+	}
 }

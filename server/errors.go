@@ -108,7 +108,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.JSON(p.status, apiError{apiErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})
 		return
 	}
-	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: newBase(p.heading), Heading: p.heading, Message: p.message}); rerr != nil {
+	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: s.base(p.heading), Heading: p.heading, Message: p.message}); rerr != nil {
 		s.log.Error("rendering error page", "err", rerr)
 		c.String(p.status, p.message)
 	}

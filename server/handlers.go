@@ -90,7 +90,7 @@ func (s *Server) submitForm(c echo.Context) error {
 		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText})
 	}
 	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
-		basePage:  newBase("Report received"),
+		basePage:  s.base("Report received"),
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
 		Teams:     acc.Teams,
@@ -123,7 +123,7 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 		rep.Incidents = []intake.Incident{{}}
 	}
 	page := formPage{
-		basePage:     newBase("Report a reprisal"),
+		basePage:     s.base("Report a reprisal"),
 		Report:       rep,
 		Banner:       b,
 		MaxVictims:   intake.MaxVictims,

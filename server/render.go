@@ -16,12 +16,15 @@ import (
 
 // basePage is embedded in every page's data.
 type basePage struct {
-	Lang  string
-	Dir   string
-	Title string
+	Lang      string
+	Dir       string
+	Title     string
+	QuickExit string
 }
 
-func newBase(title string) basePage { return basePage{Lang: "en", Dir: "ltr", Title: title} }
+func (s *Server) base(title string) basePage {
+	return basePage{Lang: "en", Dir: "ltr", Title: title, QuickExit: s.opts.QuickExitURL}
+}
 
 // banner is a message at the top of the form, such as "not saved".
 type banner struct{ Title, Text string }
@@ -43,6 +46,30 @@ type confirmPage struct {
 	Reference string
 	Receipt   string
 	Teams     []string
+}
+
+// returnPage asks for the receipt.
+type returnPage struct {
+	basePage
+	Error string
+}
+
+// visitPage shows a case to the reporter who holds its receipt.
+type visitPage struct {
+	basePage
+	Reference  string
+	ReceivedOn string
+	Status     string
+	Replies    []replyView
+	Token      string
+	Text       string
+	Error      string
+	Added      bool
+}
+
+type replyView struct {
+	Kind, On, Text string
+	OK             bool
 }
 
 // errorPage is a page for a request that could not be served.
@@ -132,7 +159,7 @@ func newRenderer() (*renderer, error) {
 		return nil, err
 	}
 	r := &renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"form", "confirm", "error"} {
+	for _, name := range []string{"form", "confirm", "error", "return", "visit"} {
 		page, err := fs.ReadFile(web.Templates, "templates/"+name+".html")
 		if err != nil {
 			return nil, err

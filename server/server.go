@@ -39,15 +39,23 @@ const (
 type Options struct {
 	// HTTPS adds Strict-Transport-Security (the public URL is https).
 	HTTPS bool
+	// OnionURL, if set, is sent as Onion-Location (plus the path).
+	OnionURL string
+	// QuickExitURL is where the "leave quickly" link on every page goes.
+	QuickExitURL string
+	// ReceiptAttempts bounds receipt entries per client per 15 minutes
+	// (default 10).
+	ReceiptAttempts int
 }
 
 // Server serves the intake and the handler API.
 type Server struct {
-	svc   *intake.Service
-	cases *casework.Service
-	log   *slog.Logger
-	r     *renderer
-	opts  Options
+	svc     *intake.Service
+	cases   *casework.Service
+	log     *slog.Logger
+	r       *renderer
+	opts    Options
+	guesses *attemptLimiter
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -56,7 +64,13 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, cases: cases, log: log, r: r, opts: opts}
+	if opts.QuickExitURL == "" {
+		opts.QuickExitURL = "https://www.wikipedia.org/"
+	}
+	if opts.ReceiptAttempts == 0 {
+		opts.ReceiptAttempts = 10
+	}
+	s := &Server{svc: svc, cases: cases, log: log, r: r, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -86,6 +100,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/report") })
 	e.GET("/report", s.showForm)
 	e.POST("/report", s.submitForm, limitBody(MaxFormBody))
+	e.GET("/return", s.showReturn)
+	e.POST("/return", s.openReturn, limitBody(16<<10))
+	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
 	api := e.Group("/api/v1")
@@ -139,6 +156,9 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 		if s.opts.HTTPS {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		if s.opts.OnionURL != "" {
+			h.Set("Onion-Location", s.opts.OnionURL+c.Request().URL.Path)
 		}
 		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
 			h.Set("Cache-Control", "public, max-age=3600")

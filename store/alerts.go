@@ -15,6 +15,7 @@ import (
 // attached.
 type ClaimedAlert struct {
 	ID         int64
+	Kind       string // "report" or "followup"
 	Team       string
 	Urgent     bool
 	Attempts   int // including this one
@@ -47,15 +48,15 @@ func (db *DB) ClaimAlerts(ctx context.Context, limit int, lease time.Duration, a
 			ORDER BY urgent DESC, due_at NULLS FIRST, id
 			LIMIT $1
 			FOR UPDATE SKIP LOCKED)
-		RETURNING a.id, a.team, a.urgent, a.attempts, r.reference, r.received_on, r.teams,
-		          CASE WHEN a.team = ANY($4) THEN r.ciphertext END`,
+		RETURNING a.id, a.kind, a.team, a.urgent, a.attempts, r.reference, r.received_on, r.teams,
+		          CASE WHEN a.team = ANY($4) AND a.kind = 'report' THEN r.ciphertext END`,
 		limit, lease.Seconds(), c.Token, attachTeams)
 	if err != nil {
 		return c, fmt.Errorf("store.ClaimAlerts: %w", classify(err))
 	}
 	c.Alerts, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ClaimedAlert, error) {
 		var a ClaimedAlert
-		err := row.Scan(&a.ID, &a.Team, &a.Urgent, &a.Attempts, &a.Reference, &a.ReceivedOn, &a.Teams, &a.Ciphertext)
+		err := row.Scan(&a.ID, &a.Kind, &a.Team, &a.Urgent, &a.Attempts, &a.Reference, &a.ReceivedOn, &a.Teams, &a.Ciphertext)
 		return a, err
 	})
 	if err != nil {

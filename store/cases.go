@@ -164,10 +164,10 @@ func (db *DB) CaseVisible(ctx context.Context, team, ref string) (bool, error) {
 	return ok, nil
 }
 
-// Note is an encrypted note or reply.
+// Note is an encrypted note, reply or follow-up.
 type Note struct {
 	ID         int64
-	Kind       string // "note" or "reply"
+	Kind       string // "note", "reply" or "followup" (from the reporter)
 	Team       string
 	Author     string
 	CreatedOn  time.Time
@@ -190,8 +190,8 @@ func (db *DB) AddNote(ctx context.Context, team, ref string, n Note, a Audit) (i
 	return id, err
 }
 
-// ListNotes returns a case's notes written by team and every reply, oldest
-// first.
+// ListNotes returns a case's notes written by team, every reply and every
+// follow-up from the reporter, oldest first.
 func (db *DB) ListNotes(ctx context.Context, team, ref string, a Audit) ([]Note, error) {
 	var out []Note
 	err := db.Audited(ctx, a, func(tx pgx.Tx) error {
@@ -205,7 +205,7 @@ func (db *DB) ListNotes(ctx context.Context, team, ref string, a Audit) ([]Note,
 		rows, err := tx.Query(ctx, `
 			SELECT n.id, n.kind, n.team, n.author, n.created_on, n.ciphertext
 			FROM notes n JOIN reports r ON r.id = n.report_id
-			WHERE r.reference = $1 AND (n.kind = 'reply' OR n.team = $2)
+			WHERE r.reference = $1 AND (n.kind IN ('reply', 'followup') OR n.team = $2)
 			ORDER BY n.id`, ref, team)
 		if err != nil {
 			return err
@@ -233,7 +233,7 @@ func (db *DB) Rekey(ctx context.Context, team, ref string, ciphertext []byte, no
 		}
 		for nid, ct := range notes {
 			tag, err := tx.Exec(ctx, `
-				UPDATE notes SET ciphertext = $3 WHERE id = $1 AND report_id = $2 AND (kind = 'reply' OR team = $4)`,
+				UPDATE notes SET ciphertext = $3 WHERE id = $1 AND report_id = $2 AND (kind IN ('reply', 'followup') OR team = $4)`,
 				nid, id, ct, team)
 			if err != nil {
 				return err

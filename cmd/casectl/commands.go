@@ -532,8 +532,11 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 			continue // another team's, or not readable by us: left as it is
 		}
 		recs := teamRecs
-		if n.Kind == "reply" {
+		switch n.Kind {
+		case "reply":
 			recs = replyRecs
+		case "followup": // the reporter's: for every team the case is routed to
+			recs = caseRecs
 		}
 		s, err := crypto.Seal(text, recs)
 		clear(text)

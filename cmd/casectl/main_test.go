@@ -159,7 +159,23 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 
 	contains(t, w.must("omar", "", "note", "-m", "Called the family; consent confirmed.", other), "Added note")
 	contains(t, w.must("omar", "We have raised your case.\nPlease stay safe.", "reply", other), "Added reply")
-	contains(t, w.must("omar", "", "notes", "-i", omarKey, other), "Called the family; consent confirmed.", "We have raised your case.", "note", "reply")
+	// The reporter comes back and adds information; the team reads it.
+	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
+	rc, err := w.db.ReportByReference(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	w.db.Pool().QueryRow(context.Background(), `SELECT id FROM reports WHERE reference = $1`, rc.Reference).Scan(&id)
+	visit, err := svc.CaseByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.FollowUp(context.Background(), visit, "He was released on bail.", "en"); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, w.must("omar", "", "notes", "-i", omarKey, other), "Called the family; consent confirmed.", "We have raised your case.",
+		"-- note", "-- reply", "-- followup", "He was released on bail.")
 
 	exportDir := filepath.Join(w.dir, "export")
 	contains(t, w.must("omar", "", "export", "-i", omarKey, "-out", exportDir, other), "DECRYPTED", "WARNING")

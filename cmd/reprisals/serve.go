@@ -110,7 +110,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	if err != nil {
 		return err
 	}
-	e, err := server.New(svc, cases, logger, server.Options{HTTPS: strings.HasPrefix(cfg.PublicURL, "https://")})
+	e, err := server.New(svc, cases, logger, server.Options{
+		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
+	})
 	if err != nil {
 		return err
 	}

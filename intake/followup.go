@@ -1,0 +1,153 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/notify"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// MaxFollowUp is the longest follow-up a reporter may add, in characters.
+const MaxFollowUp = 10000
+
+// FollowUpEnvelope is the sealed form of a reporter's follow-up.
+type FollowUpEnvelope struct {
+	Version    int       `json:"version"`
+	Kind       string    `json:"kind"` // "followup"
+	Reference  string    `json:"reference"`
+	ReceivedAt time.Time `json:"received_at"`
+	Language   string    `json:"language"`
+	Text       string    `json:"text"`
+}
+
+// Reply is a handler's reply, decrypted for the reporter, or the
+// reporter's own earlier follow-up (which they cannot read back: it is
+// encrypted to the teams only).
+type Reply struct {
+	Kind string // "reply" or "followup"
+	On   time.Time
+	Text string // empty for follow-ups, and for a reply that would not open
+	OK   bool
+}
+
+// Visit is what a reporter sees on a return visit.
+type Visit struct {
+	Case    store.ReturnCase
+	Replies []Reply
+}
+
+// ErrNoSuchReceipt is a receipt that opens no case.
+var ErrNoSuchReceipt = errors.New("no case for this receipt")
+
+// Lookup opens a return visit: it finds the case by the receipt's keyed
+// hash and decrypts the handlers' replies with the receipt-derived key, in
+// memory, for this request only.
+func (s *Service) Lookup(ctx context.Context, receipt crypto.Receipt) (Visit, error) {
+	c, err := s.db.CaseByReceiptHash(ctx, receipt.LookupHash(s.receiptKey))
+	if errors.Is(err, store.ErrNotFound) {
+		return Visit{}, ErrNoSuchReceipt
+	}
+	if err != nil {
+		return Visit{}, err
+	}
+	v := Visit{Case: c}
+	notes, err := s.db.ReporterNotes(ctx, c.ID)
+	if err != nil {
+		return Visit{}, err
+	}
+	key := receipt.ReplyIdentity()
+	for _, n := range notes {
+		r := Reply{Kind: n.Kind, On: n.CreatedOn}
+		if n.Kind == "reply" {
+			if plain, err := crypto.Open(n.Ciphertext, key); err == nil {
+				r.Text, r.OK = strings.TrimRight(string(plain), " \n"), true
+				clear(plain)
+			}
+		}
+		v.Replies = append(v.Replies, r)
+	}
+	return v, nil
+}
+
+// CaseByID returns the case a visit token names.
+func (s *Service) CaseByID(ctx context.Context, id string) (store.ReturnCase, error) {
+	return s.db.CaseByID(ctx, id)
+}
+
+// FollowUp seals a reporter's follow-up to the case's teams and stores it
+// with an alert for each team. It returns a *ValidationError for text that
+// is empty or too long.
+func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, language string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: "Please write the information you want to add."}}}
+	case utf8.RuneCountInString(text) > MaxFollowUp:
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: fmt.Sprintf("Please shorten this to at most %d characters.", MaxFollowUp)}}}
+	}
+	if !slices.Contains(Choices["language"], language) {
+		language = "en"
+	}
+	var routed []config.Team
+	for _, t := range s.teams {
+		if slices.Contains(c.Teams, t.Name) {
+			routed = append(routed, t)
+		}
+	}
+	teamKeys, err := EffectiveRecipients(ctx, s.db, routed)
+	if err != nil {
+		return fmt.Errorf("intake.FollowUp: %w", err)
+	}
+	var recipients []crypto.Recipient
+	var alerts []store.NewAlert
+	now := s.now().UTC().Truncate(time.Millisecond)
+	for _, t := range routed {
+		for _, k := range teamKeys[t.Name] {
+			if !slices.ContainsFunc(recipients, func(r crypto.Recipient) bool { return r.String() == k.String() }) {
+				recipients = append(recipients, k)
+			}
+		}
+		alerts = append(alerts, store.NewAlert{Team: t.Name, DueAt: notify.DueAt(t, false, now)})
+	}
+	plain, err := marshalJSON(FollowUpEnvelope{Version: EnvelopeVersion, Kind: "followup", Reference: c.Reference, ReceivedAt: now, Language: language, Text: text})
+	if err != nil {
+		return fmt.Errorf("intake.FollowUp: %w", err)
+	}
+	sealed, err := crypto.Seal(plain, recipients)
+	clear(plain)
+	if err != nil {
+		return fmt.Errorf("intake.FollowUp: %w", err)
+	}
+	if err := s.db.AddFollowUp(ctx, c.ID, sealed.Ciphertext, alerts); err != nil {
+		return fmt.Errorf("intake.FollowUp: %w", err)
+	}
+	return nil
+}
+
+// visitTTL is how long a return visit may add follow-ups without entering
+// the receipt again.
+const visitTTL = 30 * time.Minute
+
+// VisitToken returns a token that lets the page of a return visit add a
+// follow-up to case id without carrying the receipt: the case id, an
+// expiry and an HMAC under a key derived from the receipt key. Nothing is
+// stored about the visit.
+func (s *Service) VisitToken(id string) string {
+	return crypto.SignToken(s.visitKey(), []byte(id), s.now().Add(visitTTL))
+}
+
+// OpenVisitToken checks a visit token and returns its case id.
+func (s *Service) OpenVisitToken(tok string) (string, error) {
+	id, err := crypto.OpenToken(s.visitKey(), tok, s.now())
+	return string(id), err
+}
+
+func (s *Service) visitKey() []byte { return crypto.DeriveKey(s.receiptKey, "reprisals/visit-token/v1") }

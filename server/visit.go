@@ -1,0 +1,142 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// reporterStatus says what each workflow status means, in the reporter's
+// terms.
+var reporterStatus = map[string]string{
+	"received":                "Your report has been received. It has not been read yet.",
+	"acknowledged":            "Your report has been read by the team.",
+	"awaiting_consent":        "The team needs to confirm consent before acting. They may contact you.",
+	"under_assessment":        "The team is assessing your report.",
+	"urgent_escalation":       "The team is treating your report as urgent.",
+	"raised_with_state":       "The UN has raised the case with the authorities.",
+	"state_response_received": "The authorities have answered the UN. The team is studying their answer.",
+	"sg_report_candidate":     "The case is being considered for the Secretary-General's annual report on reprisals.",
+	"published":               "The case has been included in a public UN report.",
+	"follow_up":               "The team is following up on the case.",
+	"on_hold":                 "Work on the case is paused, so as not to put anyone at risk.",
+	"closed":                  "The case is closed.",
+	"duplicate":               "Your report has been joined with another report about the same events.",
+}
+
+const (
+	wrongReceipt = "We could not find a report with this receipt code. Check each character and try again."
+	tooMany      = "Too many receipt codes were tried from your connection. Please wait %d minutes and try again."
+)
+
+// showReturn is GET /return: the receipt form.
+func (s *Server) showReturn(c echo.Context) error {
+	return s.r.render(c, http.StatusOK, "return", returnPage{basePage: s.base("Come back to your report")})
+}
+
+func formRequest(c echo.Context) error {
+	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	if mt != "application/x-www-form-urlencoded" {
+		return errUnsupportedMedia
+	}
+	if err := c.Request().ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return &intake.DecodeError{Message: "The form could not be read. Please go back and send it again."}
+	}
+	return nil
+}
+
+// openReturn is POST /return: the receipt comes only in the body, is
+// checked (with a per-client limit on attempts), and opens the case page.
+func (s *Server) openReturn(c echo.Context) error {
+	if err := formRequest(c); err != nil {
+		return err
+	}
+	page := returnPage{basePage: s.base("Come back to your report")}
+	if ok, wait := s.guesses.allow(c.Request().RemoteAddr); !ok {
+		page.Error = fmt.Sprintf(tooMany, int(math.Ceil(wait.Minutes())))
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+		return s.r.render(c, http.StatusTooManyRequests, "return", page)
+	}
+	receipt, err := crypto.ParseReceipt(c.Request().PostForm.Get("receipt"))
+	if err != nil {
+		page.Error = "A receipt code has 25 letters and digits, in five groups of five, such as ABCDE-FGH23-JKLMN-PQRS4-TUVWX."
+		return s.r.render(c, http.StatusUnprocessableEntity, "return", page)
+	}
+	visit, err := s.svc.Lookup(c.Request().Context(), receipt)
+	if errors.Is(err, intake.ErrNoSuchReceipt) {
+		page.Error = wrongReceipt
+		return s.r.render(c, http.StatusNotFound, "return", page)
+	}
+	if err != nil {
+		return err
+	}
+	return s.r.render(c, http.StatusOK, "visit", s.visitPage(visit.Case, visit.Replies))
+}
+
+func (s *Server) visitPage(rc store.ReturnCase, replies []intake.Reply) visitPage {
+	p := visitPage{
+		basePage:   s.base("Your report " + rc.Reference),
+		Reference:  rc.Reference,
+		ReceivedOn: rc.ReceivedOn.Format(time.DateOnly),
+		Status:     reporterStatus[rc.Status],
+		Token:      s.svc.VisitToken(rc.ID),
+	}
+	for _, r := range replies {
+		p.Replies = append(p.Replies, replyView{Kind: r.Kind, On: r.On.Format(time.DateOnly), Text: r.Text, OK: r.OK})
+	}
+	return p
+}
+
+// addFollowUp is POST /return/follow-up: more information from the reporter,
+// authorised by the visit token the case page carries (never the receipt).
+func (s *Server) addFollowUp(c echo.Context) error {
+	if err := formRequest(c); err != nil {
+		return err
+	}
+	form := c.Request().PostForm
+	id, err := s.svc.OpenVisitToken(form.Get("visit"))
+	if err != nil {
+		return s.r.render(c, http.StatusForbidden, "return", returnPage{basePage: s.base("Come back to your report"),
+			Error: "This page has expired (pages stay open for 30 minutes). Nothing was added. Enter your receipt code again; copy your text first so you do not lose it."})
+	}
+	ctx := c.Request().Context()
+	rc, err := s.svc.CaseByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	text := form.Get("text")
+	err = s.svc.FollowUp(ctx, rc, text, form.Get("language"))
+	var ve *intake.ValidationError
+	page := s.visitPage(rc, nil)
+	switch {
+	case errors.As(err, &ve):
+		page.Text, page.Error = text, ve.Fields[0].Message
+		return s.r.render(c, http.StatusUnprocessableEntity, "visit", page)
+	case err != nil:
+		// Not saved: keep the text on the page and say so.
+		p := classify(err)
+		if p.status >= 500 {
+			s.log.Error("follow-up not saved", "route", c.Path(), "status", p.status, "err", err)
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			c.Response().Header().Set("Retry-After", "60")
+		}
+		page.Text, page.Error = text, notSavedText
+		return s.r.render(c, p.status, "visit", page)
+	}
+	page.Added = true
+	return s.r.render(c, http.StatusOK, "visit", page)
+}

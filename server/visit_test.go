@@ -1,0 +1,199 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/server"
+)
+
+// submitted stores a report and returns what the reporter was shown.
+func (e *env) submitted(body string) intake.Accepted {
+	e.t.Helper()
+	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report(body), intake.ChannelPublic)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acc
+}
+
+// reply stores a handler's reply the way casectl does.
+func (e *env) reply(ref, text string) {
+	e.t.Helper()
+	id := e.addHandler("h-"+strings.ToLower(ref[:4]), "reprisals-team")
+	tok := e.login("h-"+strings.ToLower(ref[:4]), id)
+	var cs struct {
+		ReplyRecipient string `json:"reply_recipient"`
+		Recipients     []string
+	}
+	e.api(tok, "GET", "/cases/"+ref, nil, &cs)
+	var recs []crypto.Recipient
+	for _, s := range append([]string{cs.ReplyRecipient}, cs.Recipients...) {
+		r, _ := crypto.ParseRecipient(s)
+		recs = append(recs, r)
+	}
+	sealed, _ := crypto.Seal([]byte(text), recs)
+	if code := e.api(tok, "POST", "/cases/"+ref+"/notes", map[string]any{"kind": "reply", "ciphertext": sealed.Ciphertext}, nil); code != 201 {
+		e.t.Fatalf("reply: %d", code)
+	}
+}
+
+func (e *env) openReturn(receipt string) (*http.Response, *html.Node, []byte) {
+	e.t.Helper()
+	resp, b := e.postFormTo("/return", url.Values{"receipt": {receipt}})
+	return resp, parseHTML(e.t.(*testing.T), b), b
+}
+
+func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.do("POST", path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+}
+
+func TestReturnVisit(t *testing.T) {
+	e := newEnv(t)
+	acc := e.submitted("hrc_session")
+	e.reply(acc.Reference, "We have received your report.\nWe will contact you safely.")
+
+	// The receipt opens the case, however it is typed.
+	typed := strings.ToLower(strings.ReplaceAll(acc.Receipt.String(), "-", " "))
+	resp, doc, body := e.openReturn(typed)
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d:\n%s", resp.StatusCode, body)
+	}
+	if got := text(byID(doc, "status")); !strings.Contains(got, "received") {
+		t.Errorf("status shown: %q", got)
+	}
+	if got := text(byID(doc, "messages")); !strings.Contains(got, "We have received your report.") {
+		t.Errorf("the reply was not decrypted for the reporter: %q", got)
+	}
+	if bytes.Contains(body, []byte(acc.Receipt.String())) {
+		t.Error("the receipt is echoed in the page")
+	}
+	if resp.Header.Get("Cache-Control") != "no-store" {
+		t.Error("the case page may be cached")
+	}
+	var token string
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "name") == "visit" }) {
+		token = attr(n, "value")
+	}
+	if token == "" {
+		t.Fatal("no visit token on the page")
+	}
+
+	// A follow-up, with a canary, is stored encrypted and alerts the team.
+	canary := "CANARY" + strings.ToUpper(hex.EncodeToString(randBytes(10)))
+	resp, b := e.postFormTo("/return/follow-up", url.Values{"visit": {token}, "text": {"New threats: " + canary}, "language": {"en"}})
+	if resp.StatusCode != 200 || byID(parseHTML(t, b), "added") == nil {
+		t.Fatalf("follow-up: %d\n%s", resp.StatusCode, b)
+	}
+	if bytes.Contains(e.db.Dump(t), []byte(canary)) || strings.Contains(e.logs.String(), canary) {
+		t.Error("the follow-up is in clear in the database or the logs")
+	}
+	var alerts int
+	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM alerts WHERE kind = 'followup'`).Scan(&alerts)
+	if alerts != 1 {
+		t.Errorf("%d follow-up alerts, want 1 (the reprisals team)", alerts)
+	}
+	var ct []byte
+	e.db.Pool().QueryRow(context.Background(), `SELECT ciphertext FROM notes WHERE kind = 'followup'`).Scan(&ct)
+	plain, err := crypto.Open(ct, e.teams.Reprisals)
+	if err != nil || !bytes.Contains(plain, []byte(canary)) {
+		t.Errorf("the team cannot read the follow-up: %v", err)
+	}
+	if _, err := crypto.Open(ct, e.teams.UPR); err == nil {
+		t.Error("the UPR team can read a follow-up on a non-UPR case")
+	}
+
+	// Empty text keeps the page; a forged or expired token adds nothing.
+	resp, b = e.postFormTo("/return/follow-up", url.Values{"visit": {token}, "text": {"   "}})
+	if resp.StatusCode != 422 || byID(parseHTML(t, b), "error-summary") == nil {
+		t.Errorf("empty follow-up: %d", resp.StatusCode)
+	}
+	for _, bad := range []string{token[:len(token)-2] + "AA", "", "x"} {
+		resp, _ := e.postFormTo("/return/follow-up", url.Values{"visit": {bad}, "text": {"forged"}})
+		if resp.StatusCode != 403 {
+			t.Errorf("forged token %.12q: %d, want 403", bad, resp.StatusCode)
+		}
+	}
+	var n int
+	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'followup'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d follow-ups stored, want 1", n)
+	}
+
+	// A wrong receipt says so plainly.
+	resp, doc, _ = e.openReturn(crypto.NewReceipt().String())
+	if resp.StatusCode != 404 || !strings.Contains(text(byID(doc, "error-summary")), "could not find") {
+		t.Errorf("wrong receipt: %d", resp.StatusCode)
+	}
+	resp, doc, _ = e.openReturn("not a receipt")
+	if resp.StatusCode != 422 || !strings.Contains(text(byID(doc, "error-summary")), "25 letters") {
+		t.Errorf("malformed receipt: %d", resp.StatusCode)
+	}
+	if strings.Contains(e.logs.String(), acc.Receipt.String()) || strings.Contains(e.logs.String(), typed) {
+		t.Error("the receipt is in the logs")
+	}
+}
+
+func TestReceiptGuessesAreLimited(t *testing.T) {
+	e := newEnv(t)
+	acc := e.submitted("hrc_session")
+	for i := range 10 {
+		if resp, _, _ := e.openReturn(crypto.NewReceipt().String()); resp.StatusCode != 404 {
+			t.Fatalf("guess %d: %d, want 404", i+1, resp.StatusCode)
+		}
+	}
+	resp, doc, _ := e.openReturn(acc.Receipt.String())
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(text(byID(doc, "error-summary")), "Too many") {
+		t.Fatalf("11th attempt, even with the right receipt: %d, want 429", resp.StatusCode)
+	}
+}
+
+func TestOnionLocationAndQuickExit(t *testing.T) {
+	e := newEnv(t)
+	cases, _ := casework.NewService(e.db.DB, e.teams.Config)
+	h, err := server.New(intake.NewService(e.db.DB, e.teams.Config, nil), cases, slog.New(slog.DiscardHandler),
+		server.Options{OnionURL: "http://exampleonionaddressxyz.onion", QuickExitURL: "https://example.org/weather"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, path := range []string{"/report", "/return", "/nowhere"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, _ := html.Parse(resp.Body)
+		resp.Body.Close()
+		if got := resp.Header.Get("Onion-Location"); got != "http://exampleonionaddressxyz.onion"+path {
+			t.Errorf("%s: Onion-Location %q", path, got)
+		}
+		exits := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "class"), "quick-exit") })
+		if len(exits) != 1 || attr(exits[0], "href") != "https://example.org/weather" || attr(exits[0], "rel") != "noreferrer" {
+			t.Errorf("%s: quick exit link %v", path, exits)
+		}
+	}
+	// Without an onion address, no header.
+	resp, _ := e.do("GET", "/report", "", nil)
+	if resp.Header.Get("Onion-Location") != "" {
+		t.Error("Onion-Location sent without an onion address")
+	}
+	_, b := e.do("GET", "/report", "", nil)
+	if !bytes.Contains(b, []byte("Tor Browser")) || !bytes.Contains(b, []byte("cannot guarantee")) || !bytes.Contains(b, []byte("metadata")) {
+		t.Error("the form lacks the safety notice")
+	}
+}
