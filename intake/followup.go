@@ -150,4 +150,6 @@ func (s *Service) OpenVisitToken(tok string) (string, error) {
 	return string(id), err
 }
 
-func (s *Service) visitKey() []byte { return crypto.DeriveKey(s.receiptKey, "reprisals/visit-token/v1") }
+func (s *Service) visitKey() []byte {
+	return crypto.DeriveKey(s.receiptKey, "reprisals/visit-token/v1")
+}
