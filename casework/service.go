@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -351,13 +352,15 @@ func (s *Service) ListNotes(ctx context.Context, h store.Handler, ref string) ([
 	return s.db.ListNotes(ctx, h.Team, ref, s.audit(h, "case.notes", ref, ""))
 }
 
-// Rekey replaces a case's ciphertext and its notes' with versions the
-// client re-encrypted to the current recipients.
-func (s *Service) Rekey(ctx context.Context, h store.Handler, ref string, ciphertext []byte, notes map[int64][]byte) error {
+// Rekey replaces a case's ciphertext, its notes' and its attachments'
+// manifests with versions the client re-encrypted to the current
+// recipients. Attachment contents stay as they are: their keys live in the
+// manifests.
+func (s *Service) Rekey(ctx context.Context, h store.Handler, ref string, ciphertext []byte, notes map[int64][]byte, manifests map[string][]byte) error {
 	if err := checkCiphertext(ciphertext); err != nil {
 		return err
 	}
-	if len(notes) > 10_000 {
+	if len(notes) > 10_000 || len(manifests) > 10_000 {
 		return invalidf("notes", "too many")
 	}
 	for _, ct := range notes {
@@ -365,7 +368,27 @@ func (s *Service) Rekey(ctx context.Context, h store.Handler, ref string, cipher
 			return err
 		}
 	}
-	return s.db.Rekey(ctx, h.Team, ref, ciphertext, notes, s.audit(h, "case.rekey", ref, fmt.Sprintf("%d notes", len(notes))))
+	for _, ct := range manifests {
+		if err := checkCiphertext(ct); err != nil {
+			return err
+		}
+	}
+	return s.db.Rekey(ctx, h.Team, ref, ciphertext, notes, manifests,
+		s.audit(h, "case.rekey", ref, fmt.Sprintf("%d notes, %d attachments", len(notes), len(manifests))))
+}
+
+// Attachments lists a case's attachments (padded size and sealed manifest).
+func (s *Service) Attachments(ctx context.Context, h store.Handler, ref string) ([]store.Attachment, error) {
+	return s.db.CaseAttachments(ctx, h.Team, ref, s.audit(h, "case.attachments", ref, ""))
+}
+
+// AttachmentContent writes an attachment's ciphertext to w, after
+// auditing the fetch.
+func (s *Service) AttachmentContent(ctx context.Context, h store.Handler, ref, id string, w io.Writer) error {
+	if err := s.db.Audited(ctx, s.audit(h, "case.attachment.fetch", ref, id), nil); err != nil {
+		return err
+	}
+	return s.db.AttachmentContent(ctx, h.Team, ref, id, w)
 }
 
 // RecordExport audits that the handler's client exported a case.

@@ -69,13 +69,22 @@ type Config struct {
 	// neutral, harmless page.
 	QuickExitURL string `toml:"quick_exit_url"`
 
-	Database Database `toml:"database"`
-	Receipts Receipts `toml:"receipts"`
-	SMTP     SMTP     `toml:"smtp"`
-	Alerts   Alerts   `toml:"alerts"`
-	Metrics  Metrics  `toml:"metrics"`
-	Handlers Handlers `toml:"handlers"`
-	Teams    []Team   `toml:"teams"`
+	Database    Database    `toml:"database"`
+	Receipts    Receipts    `toml:"receipts"`
+	SMTP        SMTP        `toml:"smtp"`
+	Alerts      Alerts      `toml:"alerts"`
+	Metrics     Metrics     `toml:"metrics"`
+	Handlers    Handlers    `toml:"handlers"`
+	Attachments Attachments `toml:"attachments"`
+	Teams       []Team      `toml:"teams"`
+}
+
+// Attachments bounds reporters' files.
+type Attachments struct {
+	// MaxFiles is the most files one case may have.
+	MaxFiles int `toml:"max_files"`
+	// MaxFileBytes is the largest file accepted, in bytes.
+	MaxFileBytes int64 `toml:"max_file_bytes"`
 }
 
 // Handlers configures case handlers' sessions and the case workflow.
@@ -233,6 +242,7 @@ func Default() Config {
 			CommandTimeout:    Duration{30 * time.Second},
 			SubmissionTimeout: Duration{2 * time.Minute},
 		},
+		Attachments: Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
 		Handlers: Handlers{
 			SessionTTL:   Duration{8 * time.Hour},
 			ChallengeTTL: Duration{2 * time.Minute},
@@ -308,6 +318,7 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	mergeFields(&cfg.Alerts, file.Alerts, md, "alerts")
 	mergeFields(&cfg.Metrics, file.Metrics, md, "metrics")
 	mergeFields(&cfg.Handlers, file.Handlers, md, "handlers")
+	mergeFields(&cfg.Attachments, file.Attachments, md, "attachments")
 }
 
 // mergeFields copies each field of src that the file defined into dst.
@@ -447,6 +458,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Handlers.ChallengeTTL.Duration < 10*time.Second || c.Handlers.ChallengeTTL.Duration > time.Hour {
 		bad("handlers.challenge_ttl", "must be between 10s and 1h")
+	}
+	if c.Attachments.MaxFiles < 0 || c.Attachments.MaxFiles > 1000 {
+		bad("attachments.max_files", "must be between 0 and 1000")
+	}
+	if c.Attachments.MaxFileBytes < 1<<20 || c.Attachments.MaxFileBytes > 64<<30 {
+		bad("attachments.max_file_bytes", "must be between 1 MiB and 64 GiB")
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

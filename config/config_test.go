@@ -154,6 +154,7 @@ func TestDefault(t *testing.T) {
 		Handlers: config.Handlers{
 			SessionTTL: config.Duration{Duration: 8 * time.Hour}, ChallengeTTL: config.Duration{Duration: 2 * time.Minute},
 		},
+		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
 		Alerts: config.Alerts{
 			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
 			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
@@ -239,6 +240,7 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 		SMTP:         defaults.SMTP,
 		Alerts:       defaults.Alerts,
 		Handlers:     defaults.Handlers,
+		Attachments:  defaults.Attachments,
 		QuickExitURL: defaults.QuickExitURL,
 		Listen:       "0.0.0.0:9000",
 		PublicURL:    "https://report.example.org/",

@@ -1026,3 +1026,29 @@ func TestNewIdentityFile(t *testing.T) {
 		t.Error("two generated identity files are identical")
 	}
 }
+
+func TestPadmeSize(t *testing.T) {
+	tests := []struct{ n, want int64 }{
+		{0, MinAttachmentBucket}, {1, MinAttachmentBucket}, {MinAttachmentBucket, MinAttachmentBucket},
+		{1 << 30, 1 << 30}, // e=30, s=5: multiples of 2^25
+		{1<<30 + 1, 1<<30 + 1<<25},
+	}
+	for _, tt := range tests {
+		if got := PadmeSize(tt.n); got != tt.want {
+			t.Errorf("PadmeSize(%d) = %d, want %d", tt.n, got, tt.want)
+		}
+	}
+	for _, n := range []int64{MinAttachmentBucket + 1, 1 << 20, 3<<20 + 17, 1 << 30, 1<<30 + 1, 5<<30 + 12345} {
+		p := PadmeSize(n)
+		if p < n || float64(p-n) > 0.12*float64(n) {
+			t.Errorf("PadmeSize(%d) = %d: not within 12%% above", n, p)
+		}
+		if PadmeSize(p) != p {
+			t.Errorf("PadmeSize(%d) = %d is not itself a bucket", n, p)
+		}
+	}
+	// Many sizes share a bucket: a 1 GiB file and one a few MiB larger.
+	if PadmeSize(1<<30+1) != PadmeSize(1<<30+(1<<24)) {
+		t.Error("nearby sizes do not share a bucket")
+	}
+}

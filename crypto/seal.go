@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 
 	"filippo.io/age"
 )
@@ -101,4 +102,21 @@ func Open(ciphertext []byte, identities ...age.Identity) ([]byte, error) {
 		return nil, errors.New("decrypted content is larger than the client accepts")
 	}
 	return out, nil
+}
+
+// MinAttachmentBucket is the smallest padded attachment size.
+const MinAttachmentBucket = 64 << 10
+
+// PadmeSize returns the padded size of an attachment of n bytes, by the
+// Padmé scheme (Nikitin et al., PETS 2019): at most about 12% larger, and
+// a stored size reveals only O(log log n) bits of the real one. Sizes
+// below MinAttachmentBucket are padded to it.
+func PadmeSize(n int64) int64 {
+	if n <= MinAttachmentBucket {
+		return MinAttachmentBucket
+	}
+	e := int64(63 - bits.LeadingZeros64(uint64(n)))   // floor(log2 n)
+	s := int64(63-bits.LeadingZeros64(uint64(e))) + 1 // floor(log2 e) + 1
+	mask := int64(1)<<(e-s) - 1
+	return (n + mask) &^ mask
 }

@@ -9,9 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -96,27 +94,11 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 	if !slices.Contains(Choices["language"], language) {
 		language = "en"
 	}
-	var routed []config.Team
-	for _, t := range s.teams {
-		if slices.Contains(c.Teams, t.Name) {
-			routed = append(routed, t)
-		}
-	}
-	teamKeys, err := EffectiveRecipients(ctx, s.db, routed)
+	recipients, alerts, err := s.caseRecipients(ctx, c)
 	if err != nil {
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}
-	var recipients []crypto.Recipient
-	var alerts []store.NewAlert
 	now := s.now().UTC().Truncate(time.Millisecond)
-	for _, t := range routed {
-		for _, k := range teamKeys[t.Name] {
-			if !slices.ContainsFunc(recipients, func(r crypto.Recipient) bool { return r.String() == k.String() }) {
-				recipients = append(recipients, k)
-			}
-		}
-		alerts = append(alerts, store.NewAlert{Team: t.Name, DueAt: notify.DueAt(t, false, now)})
-	}
 	plain, err := marshalJSON(FollowUpEnvelope{Version: EnvelopeVersion, Kind: "followup", Reference: c.Reference, ReceivedAt: now, Language: language, Text: text})
 	if err != nil {
 		return fmt.Errorf("intake.FollowUp: %w", err)

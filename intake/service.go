@@ -66,6 +66,7 @@ func Route(r *Report, teams []config.Team) []config.Team {
 // Accepted is what the reporter is shown once: the public reference and
 // the secret receipt.
 type Accepted struct {
+	ID        string // the case's internal id, for the upload token
 	Reference string
 	Receipt   crypto.Receipt
 	Teams     []string
@@ -147,7 +148,7 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
-		err = s.db.InsertReport(ctx, store.NewReport{
+		id, err := s.db.InsertReport(ctx, store.NewReport{
 			Reference:      ref,
 			ReceiptHash:    receipt.LookupHash(s.receiptKey),
 			ReplyRecipient: receipt.ReplyIdentity().Recipient().String(),
@@ -164,7 +165,7 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
-		return Accepted{Reference: ref, Receipt: receipt, Teams: names}, nil
+		return Accepted{ID: id, Reference: ref, Receipt: receipt, Teams: names}, nil
 	}
 }
 

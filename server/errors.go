@@ -47,6 +47,15 @@ func classify(err error) problem {
 	var he *echo.HTTPError
 	var ie *casework.InvalidError
 	switch {
+	case errors.Is(err, intake.ErrFileTooLarge):
+		return problem{status: http.StatusRequestEntityTooLarge, code: "file_too_large", heading: "A file is too large",
+			message: "A file is larger than this service accepts, so nothing of it was kept: " + err.Error() + ". Files before it in the same upload were kept."}
+	case errors.Is(err, intake.ErrTooManyFiles):
+		return problem{status: http.StatusUnprocessableEntity, code: "too_many_files", heading: "Too many files",
+			message: "This report cannot take more files: " + err.Error() + ". Files before it in the same upload were kept."}
+	case errors.Is(err, errVisitExpired):
+		return problem{status: http.StatusForbidden, code: "visit_expired", heading: "This page has expired",
+			message: "Pages that can add to a report stay open for 30 minutes. Nothing was added. Enter your receipt code again to continue."}
 	case errors.Is(err, casework.ErrLoginFailed):
 		return problem{status: http.StatusUnauthorized, code: "login_failed", heading: "Login failed",
 			message: "Login failed: the answer is wrong, expired or already used, or the handler is unknown or disabled. Ask for a new challenge."}

@@ -41,6 +41,8 @@ func (s *Server) registerHandlerAPI(e *echo.Echo) {
 	a.GET("/cases/:ref/notes", s.listNotes)
 	a.POST("/cases/:ref/notes", s.addNote, limitBody(maxHandlerUpload))
 	a.POST("/cases/:ref/rekey", s.rekey, limitBody(maxHandlerUpload))
+	a.GET("/cases/:ref/attachments", s.listAttachments)
+	a.GET("/cases/:ref/attachments/:id", s.getAttachment)
 	a.POST("/cases/:ref/export", s.recordExport, limitBody(maxHandlerJSON))
 }
 
@@ -283,13 +285,14 @@ func (s *Server) addNote(c echo.Context) error {
 
 func (s *Server) rekey(c echo.Context) error {
 	var in struct {
-		Ciphertext []byte           `json:"ciphertext"`
-		Notes      map[int64][]byte `json:"notes"`
+		Ciphertext  []byte            `json:"ciphertext"`
+		Notes       map[int64][]byte  `json:"notes"`
+		Attachments map[string][]byte `json:"attachments"`
 	}
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	if err := s.cases.Rekey(c.Request().Context(), handlerOf(c), caseRef(c), in.Ciphertext, in.Notes); err != nil {
+	if err := s.cases.Rekey(c.Request().Context(), handlerOf(c), caseRef(c), in.Ciphertext, in.Notes, in.Attachments); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -300,4 +303,58 @@ func (s *Server) recordExport(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listAttachments(c echo.Context) error {
+	list, err := s.cases.Attachments(c.Request().Context(), handlerOf(c), caseRef(c))
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(list))
+	for _, a := range list {
+		out = append(out, map[string]any{"id": a.ID, "size_bucket": a.SizeBucket, "manifest": a.Manifest})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"attachments": out})
+}
+
+// getAttachment streams an attachment's ciphertext, chunk by chunk.
+func (s *Server) getAttachment(c echo.Context) error {
+	id := c.Param("id")
+	if len(id) != 36 {
+		return store.ErrNotFound
+	}
+	rc := http.NewResponseController(c.Response().Writer)
+	rc.SetWriteDeadline(time.Now().Add(6 * time.Hour))
+	w := &lazyHeader{c: c}
+	if err := s.cases.AttachmentContent(c.Request().Context(), handlerOf(c), caseRef(c), id, w); err != nil {
+		if w.started {
+			// Too late for an error page: cut the response short.
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	}
+	if !w.started {
+		w.start()
+	}
+	return nil
+}
+
+// lazyHeader sends the 200 header with the first chunk, so a missing
+// attachment can still answer 404.
+type lazyHeader struct {
+	c       echo.Context
+	started bool
+}
+
+func (l *lazyHeader) start() {
+	l.c.Response().Header().Set("Content-Type", "application/octet-stream")
+	l.c.Response().WriteHeader(http.StatusOK)
+	l.started = true
+}
+
+func (l *lazyHeader) Write(p []byte) (int, error) {
+	if !l.started {
+		l.start()
+	}
+	return l.c.Response().Write(p)
 }

@@ -18,6 +18,7 @@ type acceptedResponse struct {
 	Reference   string   `json:"reference"`
 	Receipt     string   `json:"receipt"`
 	RoutedTeams []string `json:"routed_teams"`
+	UploadToken string   `json:"upload_token"`
 	Message     string   `json:"message"`
 }
 
@@ -39,6 +40,7 @@ func (s *Server) submitJSON(c echo.Context) error {
 		Reference:   acc.Reference,
 		Receipt:     acc.Receipt.String(),
 		RoutedTeams: acc.Teams,
+		UploadToken: s.svc.VisitToken(acc.ID),
 		Message:     "Report received and encrypted. Keep the receipt secret and safe: it is shown only once and is needed to read replies.",
 	})
 }
@@ -94,6 +96,7 @@ func (s *Server) submitForm(c echo.Context) error {
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
 		Teams:     acc.Teams,
+		Token:     s.svc.VisitToken(acc.ID),
 	})
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -183,4 +185,17 @@ func leafPaths() []string {
 	}
 	walk(reflect.TypeOf(intake.Report{}), "")
 	return out
+}
+
+func intaketestReport(body string) *intake.Report { return intaketest.Report(body) }
+
+func hexString(b []byte) string { return hex.EncodeToString(b) }
+
+func mustTime(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

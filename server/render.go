@@ -46,6 +46,7 @@ type confirmPage struct {
 	Reference string
 	Receipt   string
 	Teams     []string
+	Token     string // for attaching files
 }
 
 // returnPage asks for the receipt.
@@ -65,6 +66,7 @@ type visitPage struct {
 	Text       string
 	Error      string
 	Added      bool
+	Attached   []string
 }
 
 type replyView struct {

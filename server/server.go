@@ -46,6 +46,8 @@ type Options struct {
 	// ReceiptAttempts bounds receipt entries per client per 15 minutes
 	// (default 10).
 	ReceiptAttempts int
+	// Attach bounds attachments (defaults: 20 files of 2 GiB).
+	Attach intake.AttachLimits
 }
 
 // Server serves the intake and the handler API.
@@ -69,6 +71,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	}
 	if opts.ReceiptAttempts == 0 {
 		opts.ReceiptAttempts = 10
+	}
+	if opts.Attach.MaxFileBytes == 0 {
+		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
 	s := &Server{svc: svc, cases: cases, log: log, r: r, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute)}
 
@@ -103,10 +108,12 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.GET("/return", s.showReturn)
 	e.POST("/return", s.openReturn, limitBody(16<<10))
 	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))
+	e.POST("/attachments", s.upload, limitBody(s.uploadBodyLimit()))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 
 	api := e.Group("/api/v1")
 	api.POST("/reports", s.submitJSON, limitBody(MaxJSONBody))
+	api.POST("/attachments", s.upload, limitBody(s.uploadBodyLimit()))
 	api.GET("/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", OpenAPI)
 	})

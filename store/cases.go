@@ -219,7 +219,7 @@ func (db *DB) ListNotes(ctx context.Context, team, ref string, a Audit) ([]Note,
 // Rekey replaces a case's ciphertext, and those of the given notes (the
 // team's notes and the case's replies only), with versions encrypted to
 // the current recipients.
-func (db *DB) Rekey(ctx context.Context, team, ref string, ciphertext []byte, notes map[int64][]byte, a Audit) error {
+func (db *DB) Rekey(ctx context.Context, team, ref string, ciphertext []byte, notes map[int64][]byte, manifests map[string][]byte, a Audit) error {
 	return db.Audited(ctx, a, func(tx pgx.Tx) error {
 		var id string
 		err := tx.QueryRow(ctx, `
@@ -240,6 +240,15 @@ func (db *DB) Rekey(ctx context.Context, team, ref string, ciphertext []byte, no
 			}
 			if tag.RowsAffected() != 1 {
 				return fmt.Errorf("%w: note %d is not one of this team's notes on the case", ErrNotFound, nid)
+			}
+		}
+		for aid, m := range manifests {
+			tag, err := tx.Exec(ctx, `UPDATE attachments SET manifest = $3 WHERE id = $1 AND report_id = $2 AND complete`, aid, id, m)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("%w: attachment %s is not on the case", ErrNotFound, aid)
 			}
 		}
 		return nil

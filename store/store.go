@@ -122,13 +122,13 @@ const AlertChannel = "reprisals_alerts"
 // InsertReport stores a report and its alerts (at least one) in one
 // statement: if the report is committed, its alerts exist, and if not,
 // neither does. A clash on reference or receipt hash is ErrDuplicate.
-func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) error {
+func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) (id string, err error) {
 	var urgency *string
 	if r.Urgency != "" {
 		urgency = &r.Urgency
 	}
 	if len(alerts) == 0 {
-		return fmt.Errorf("store.InsertReport(%s): a report needs at least one alert", r.Reference)
+		return "", fmt.Errorf("store.InsertReport(%s): a report needs at least one alert", r.Reference)
 	}
 	teams := make([]string, len(alerts))
 	urgent := make([]bool, len(alerts))
@@ -138,7 +138,7 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	}
 	// One statement, so one round trip and atomic without an explicit
 	// transaction; the notification is delivered at commit.
-	_, err := db.pool.Exec(ctx, `
+	err = db.pool.QueryRow(ctx, `
 		WITH report AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
 			                     received_on, size_bucket, channel, ciphertext)
@@ -149,14 +149,15 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 		)
 		INSERT INTO alerts (report_id, team, urgent, due_at)
 		SELECT report.id, a.team, a.urgent, a.due_at
-		FROM report, wake, unnest($10::text[], $11::boolean[], $12::timestamptz[]) AS a(team, urgent, due_at)`,
+		FROM report, wake, unnest($10::text[], $11::boolean[], $12::timestamptz[]) AS a(team, urgent, due_at)
+		RETURNING report_id`,
 		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
 		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
-		teams, urgent, due, AlertChannel)
+		teams, urgent, due, AlertChannel).Scan(&id)
 	if err != nil {
-		return fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
+		return "", fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
 	}
-	return nil
+	return id, nil
 }
 
 // pgDate keeps only the UTC calendar day.

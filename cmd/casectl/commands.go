@@ -192,6 +192,11 @@ func (c *cli) show() error {
 		return err
 	}
 	printCase(c.out, cs, env)
+	list, err := c.attachments(ref, ids)
+	if err != nil {
+		return err
+	}
+	writeAttachmentList(c.out, list)
 	return nil
 }
 
@@ -408,6 +413,10 @@ func (c *cli) export() error {
 	if err != nil {
 		return err
 	}
+	files, err := c.attachments(ref, ids)
+	if err != nil {
+		return err
+	}
 	dir := filepath.Join(c.outDir, ref)
 	if err := os.MkdirAll(c.outDir, 0o700); err != nil {
 		return err
@@ -423,17 +432,21 @@ func (c *cli) export() error {
 	envJSON, _ := json.MarshalIndent(env, "", "  ")
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
+	writeAttachmentList(&readable, files)
 	writeNotes(&notesText, list, ids)
-	files := map[string][]byte{
+	texts := map[string][]byte{
 		"WARNING.txt": []byte(exportWarning),
 		"report.json": append(envJSON, '\n'),
 		"report.txt":  readable.Bytes(),
 		"notes.txt":   notesText.Bytes(),
 	}
-	for name, data := range files {
+	for name, data := range texts {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			return err
 		}
+	}
+	if err := c.exportAttachments(ref, dir, files); err != nil {
+		return err
 	}
 	fmt.Fprintf(c.out, "Wrote the DECRYPTED case %s to %s.\n%s", ref, dir, exportWarning)
 	return nil
@@ -545,5 +558,14 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 		}
 		notes[strconv.FormatInt(n.ID, 10)] = s.Ciphertext
 	}
-	return true, c.call("POST", "/cases/"+url.PathEscape(ref)+"/rekey", nil, map[string]any{"ciphertext": sealed.Ciphertext, "notes": notes}, nil)
+	files, err := c.attachments(ref, ids)
+	if err != nil {
+		return false, err
+	}
+	manifests, err := resealManifests(files, ids, caseRecs)
+	if err != nil {
+		return false, err
+	}
+	return true, c.call("POST", "/cases/"+url.PathEscape(ref)+"/rekey", nil,
+		map[string]any{"ciphertext": sealed.Ciphertext, "notes": notes, "attachments": manifests}, nil)
 }

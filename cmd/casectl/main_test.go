@@ -177,6 +177,14 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 	contains(t, w.must("omar", "", "notes", "-i", omarKey, other), "Called the family; consent confirmed.", "We have raised your case.",
 		"-- note", "-- reply", "-- followup", "He was released on bail.")
 
+	// An attachment, streamed in as a reporter would send it.
+	evidence := bytes.Repeat([]byte("video frame "), 100_000)
+	if _, err := svc.Attach(context.Background(), visit, "../../etc/evil name.mp4", "video/mp4", bytes.NewReader(evidence),
+		intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 10 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, w.must("omar", "", "show", "-i", omarKey, other), "== attachments", "evil name.mp4 (video/mp4, 1200000 bytes)")
+
 	exportDir := filepath.Join(w.dir, "export")
 	contains(t, w.must("omar", "", "export", "-i", omarKey, "-out", exportDir, other), "DECRYPTED", "WARNING")
 	for _, f := range []string{"WARNING.txt", "report.json", "report.txt", "notes.txt"} {
@@ -187,6 +195,12 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(exportDir, other, "report.json")); !bytes.Contains(b, []byte(`"reference": "`+other+`"`)) {
 		t.Errorf("report.json:\n%s", b)
+	}
+	// The file name from the manifest cannot leave the export folder (the
+	// server already turned its slashes into underscores).
+	got, err := os.ReadFile(filepath.Join(exportDir, other, "attachments", "01-.._.._etc_evil name.mp4"))
+	if err != nil || !bytes.Equal(got, evidence) {
+		t.Errorf("exported attachment: %v, %d bytes, want the %d bytes sent", err, len(got), len(evidence))
 	}
 	w.fails("omar", "new folder", "export", "-i", omarKey, "-out", exportDir, other)
 
@@ -205,6 +219,14 @@ func TestRekey(t *testing.T) {
 	w.must("omar", "", "note", "-m", "internal note", refs[1])
 	w.must("omar", "", "reply", "-m", "reply to the reporter", refs[1])
 
+	var rid string
+	w.db.Pool().QueryRow(context.Background(), `SELECT id FROM reports WHERE reference = $1`, refs[1]).Scan(&rid)
+	visit, _ := intake.NewService(w.db.DB, w.teams.Config, nil).CaseByID(context.Background(), rid)
+	if _, err := intake.NewService(w.db.DB, w.teams.Config, nil).Attach(context.Background(), visit, "evidence.txt", "text/plain",
+		strings.NewReader("the evidence"), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+
 	nadiaKey := w.addHandler("nadia", "reprisals-team")
 	w.must("nadia", "", "login", "-server", w.url, "-handler", "nadia", "-i", nadiaKey)
 	w.fails("nadia", "not encrypted to your identity yet", "show", "-i", nadiaKey, refs[0])
@@ -216,6 +238,7 @@ func TestRekey(t *testing.T) {
 		contains(t, w.must("nadia", "", "show", "-i", nadiaKey, ref), "Reference:   "+ref)
 	}
 	contains(t, w.must("nadia", "", "notes", "-i", nadiaKey, refs[1]), "internal note", "reply to the reporter")
+	contains(t, w.must("nadia", "", "show", "-i", nadiaKey, refs[1]), "1. evidence.txt (text/plain, 12 bytes)")
 
 	// The UPR case stays readable by the UPR team's configured identity,
 	// and the reply by the reporter's key.

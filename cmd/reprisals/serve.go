@@ -112,6 +112,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	}
 	e, err := server.New(svc, cases, logger, server.Options{
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
+		Attach: intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes},
 	})
 	if err != nil {
 		return err
@@ -158,6 +159,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workerCtx); close(workerDone) }()
+	go sweepUploads(workerCtx, svc, logger)
 	logger.Info("alert worker started", "relay", cfg.SMTP.Addr(), "tls", cfg.SMTP.TLS)
 	if ready != nil {
 		ready()
@@ -242,4 +244,21 @@ func cmdConfig(args []string) error {
 		return fmt.Errorf("configuration:\n%w", verr)
 	}
 	return nil
+}
+
+// sweepUploads deletes abandoned attachment uploads now and every ten
+// minutes until ctx is done.
+func sweepUploads(ctx context.Context, svc *intake.Service, logger *slog.Logger) {
+	for {
+		if n, err := svc.CleanUp(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("cannot delete abandoned uploads", "err", err)
+		} else if n > 0 {
+			logger.Info("deleted abandoned uploads", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Minute):
+		}
+	}
 }

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+)
+
+// attachment is a listed attachment with its manifest opened (Manifest is
+// zero when this identity cannot open it).
+type attachment struct {
+	ID       string `json:"id"`
+	Sealed   []byte `json:"manifest"`
+	Manifest intake.Manifest
+	Readable bool
+}
+
+func (c *cli) attachments(ref string, ids []age.Identity) ([]attachment, error) {
+	var res struct {
+		Attachments []attachment `json:"attachments"`
+	}
+	if err := c.call("GET", "/cases/"+url.PathEscape(ref)+"/attachments", nil, nil, &res); err != nil {
+		return nil, err
+	}
+	for i := range res.Attachments {
+		a := &res.Attachments[i]
+		plain, err := crypto.Open(a.Sealed, ids...)
+		if err != nil {
+			continue
+		}
+		if json.Unmarshal(plain, &a.Manifest) == nil && a.Manifest.Reference == ref {
+			a.Readable = true
+		}
+		clear(plain)
+	}
+	return res.Attachments, nil
+}
+
+func writeAttachmentList(w io.Writer, list []attachment) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n== attachments\n")
+	for i, a := range list {
+		if !a.Readable {
+			fmt.Fprintf(w, "%d. (not encrypted to your identity)\n", i+1)
+			continue
+		}
+		fmt.Fprintf(w, "%d. %s\n", i+1, a.Manifest)
+	}
+}
+
+// download streams an attachment's ciphertext, decrypts it with the key in
+// its manifest, and writes exactly the real content to path, checking its
+// SHA-256. Memory use does not depend on the file's size.
+func (c *cli) download(ref string, a attachment, path string) error {
+	key, err := age.ParseX25519Identity(a.Manifest.Key)
+	if err != nil {
+		return fmt.Errorf("attachment %s: bad key in manifest", a.Manifest.Name)
+	}
+	req, err := http.NewRequest("GET", strings.TrimRight(c.sess.Server, "/")+"/api/v1/handler/cases/"+url.PathEscape(ref)+"/attachments/"+url.PathEscape(a.ID), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.sess.Token)
+	resp, err := (&http.Client{}).Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("downloading %s: HTTP %d", a.Manifest.Name, resp.StatusCode)
+	}
+	r, err := age.Decrypt(resp.Body, key)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, a.Manifest.Size))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && (n != a.Manifest.Size || hex.EncodeToString(h.Sum(nil)) != a.Manifest.SHA256) {
+		err = errors.New("the content does not match its manifest")
+	}
+	if err != nil {
+		os.Remove(path)
+		return fmt.Errorf("%s: %w", a.Manifest.Name, err)
+	}
+	return nil
+}
+
+// exportAttachments downloads every readable attachment into dir/attachments.
+func (c *cli) exportAttachments(ref, dir string, list []attachment) error {
+	if len(list) == 0 {
+		return nil
+	}
+	adir := filepath.Join(dir, "attachments")
+	if err := os.Mkdir(adir, 0o700); err != nil {
+		return err
+	}
+	for i, a := range list {
+		if !a.Readable {
+			continue
+		}
+		// Numbered, so that two files of the same name do not collide, and
+		// reduced to a base name, so a manifest cannot write elsewhere.
+		name := fmt.Sprintf("%02d-%s", i+1, filepath.Base(filepath.Clean("/"+a.Manifest.Name)))
+		if err := c.download(ref, a, filepath.Join(adir, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resealManifests re-encrypts the readable manifests of a case to recs.
+func resealManifests(list []attachment, ids []age.Identity, recs []crypto.Recipient) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, a := range list {
+		plain, err := crypto.Open(a.Sealed, ids...)
+		if err != nil {
+			continue
+		}
+		s, err := crypto.Seal(plain, recs)
+		clear(plain)
+		if err != nil {
+			return nil, err
+		}
+		out[a.ID] = s.Ciphertext
+	}
+	return out, nil
+}

@@ -1,0 +1,212 @@
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/notify"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// Attachment limits.
+var (
+	ErrTooManyFiles = errors.New("too many attachments")
+	ErrFileTooLarge = errors.New("attachment too large")
+)
+
+// uploadDeadline is how long an unfinished upload is kept before it counts
+// as abandoned and is deleted.
+const uploadDeadline = 12 * time.Hour
+
+// Manifest is the sealed description of an attachment. It holds the key
+// that opens the attachment's content, so only the case's recipients can
+// open either.
+type Manifest struct {
+	Version     int       `json:"version"`
+	Kind        string    `json:"kind"` // "attachment"
+	Reference   string    `json:"reference"`
+	ReceivedAt  time.Time `json:"received_at"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	Key         string    `json:"key"` // AGE-SECRET-KEY-1...: decrypts the content
+}
+
+// AttachLimits bound attachments.
+type AttachLimits struct {
+	MaxFiles     int   // per case
+	MaxFileBytes int64 // per file
+}
+
+// Attach streams one file from r into storage: it is encrypted with age to
+// a fresh key as it arrives, padded to a Padmé bucket, and stored in
+// chunks; memory use does not depend on its size. The key, name, type and
+// size are sealed in the manifest to the case's recipients. A file over
+// the limit is deleted and ErrFileTooLarge returned.
+func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits) (Manifest, error) {
+	n, err := s.db.CountAttachments(ctx, c.ID)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if n >= lim.MaxFiles {
+		return Manifest{}, ErrTooManyFiles
+	}
+	id, err := s.db.BeginAttachment(ctx, c.ID, s.now().Add(uploadDeadline))
+	if err != nil {
+		return Manifest{}, err
+	}
+	m, err := s.attach(ctx, c, id, name, contentType, r, lim)
+	if err != nil {
+		// Leave nothing of a failed upload; if even this fails, the
+		// abandoned-upload sweep removes it.
+		s.db.DeleteAttachment(context.WithoutCancel(ctx), id)
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+func (s *Service) attach(ctx context.Context, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits) (Manifest, error) {
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		return Manifest{}, err
+	}
+	cw := s.db.NewChunkWriter(ctx, id)
+	aw, err := age.Encrypt(cw, key.Recipient())
+	if err != nil {
+		return Manifest{}, err
+	}
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(aw, h), io.LimitReader(r, lim.MaxFileBytes+1))
+	if err != nil {
+		return Manifest{}, err
+	}
+	if size > lim.MaxFileBytes {
+		return Manifest{}, ErrFileTooLarge
+	}
+	bucket := crypto.PadmeSize(size)
+	if err := writeZeros(aw, bucket-size); err != nil {
+		return Manifest{}, err
+	}
+	if err := aw.Close(); err != nil {
+		return Manifest{}, err
+	}
+	if err := cw.Close(); err != nil {
+		return Manifest{}, err
+	}
+
+	m := Manifest{
+		Version: EnvelopeVersion, Kind: "attachment", Reference: c.Reference, ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
+		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
+	}
+	recipients, alerts, err := s.caseRecipients(ctx, c)
+	if err != nil {
+		return Manifest{}, err
+	}
+	plain, err := marshalJSON(m)
+	if err != nil {
+		return Manifest{}, err
+	}
+	sealed, err := crypto.Seal(plain, recipients)
+	clear(plain)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if err := s.db.FinishAttachment(ctx, id, bucket, sealed.Ciphertext, alerts); err != nil {
+		return Manifest{}, err
+	}
+	m.Key = ""
+	return m, nil
+}
+
+// caseRecipients returns the effective recipients of a case's teams and a
+// "new information" alert for each.
+func (s *Service) caseRecipients(ctx context.Context, c store.ReturnCase) ([]crypto.Recipient, []store.NewAlert, error) {
+	var routed []config.Team
+	for _, t := range s.teams {
+		if slices.Contains(c.Teams, t.Name) {
+			routed = append(routed, t)
+		}
+	}
+	teamKeys, err := EffectiveRecipients(ctx, s.db, routed)
+	if err != nil {
+		return nil, nil, err
+	}
+	var recipients []crypto.Recipient
+	var alerts []store.NewAlert
+	now := s.now()
+	for _, t := range routed {
+		for _, k := range teamKeys[t.Name] {
+			if !slices.ContainsFunc(recipients, func(r crypto.Recipient) bool { return r.String() == k.String() }) {
+				recipients = append(recipients, k)
+			}
+		}
+		alerts = append(alerts, store.NewAlert{Team: t.Name, DueAt: notify.DueAt(t, false, now)})
+	}
+	return recipients, alerts, nil
+}
+
+// CleanUp deletes abandoned uploads and returns how many.
+func (s *Service) CleanUp(ctx context.Context) (int, error) {
+	return s.db.DeleteAbandonedAttachments(ctx)
+}
+
+var zeros = make([]byte, 32<<10)
+
+func writeZeros(w io.Writer, n int64) error {
+	for n > 0 {
+		k := min(n, int64(len(zeros)))
+		if _, err := w.Write(zeros[:k]); err != nil {
+			return err
+		}
+		n -= k
+	}
+	return nil
+}
+
+// cleanName keeps a client-supplied file name or type printable and short.
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '/' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, s)
+	for len(s) > 200 || !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "_")
+		if len(s) > 200 {
+			s = s[:200]
+		}
+	}
+	if s == "" {
+		return "unnamed"
+	}
+	return s
+}
+
+// cleanType keeps a well-formed media type, or says the type is unknown.
+func cleanType(s string) string {
+	mt, _, err := mime.ParseMediaType(s)
+	if err != nil || len(mt) > 100 {
+		return "application/octet-stream"
+	}
+	return mt
+}
+
+// String describes a manifest without its key.
+func (m Manifest) String() string {
+	return fmt.Sprintf("%s (%s, %d bytes)", m.Name, m.ContentType, m.Size)
+}

@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ChunkSize is the size of the pieces an attachment's ciphertext is stored
+// in: the most of it held in memory at once.
+const ChunkSize = 512 << 10
+
+// Attachment is a stored attachment: its padded size and encrypted
+// manifest. The content is read with AttachmentContent.
+type Attachment struct {
+	ID         string
+	SizeBucket int64
+	Manifest   []byte
+}
+
+// BeginAttachment starts an upload for a case. Until FinishAttachment, it is
+// an abandoned upload after expires, deleted by DeleteAbandonedAttachments.
+func (db *DB) BeginAttachment(ctx context.Context, reportID string, expires time.Time) (string, error) {
+	var id string
+	err := db.pool.QueryRow(ctx, `INSERT INTO attachments (report_id, expires_at) VALUES ($1, $2) RETURNING id`, reportID, expires).Scan(&id)
+	if err != nil {
+		return "", fmt.Errorf("store.BeginAttachment: %w", classify(err))
+	}
+	return id, nil
+}
+
+// ChunkWriter stores what is written to it as numbered chunks of an
+// attachment, ChunkSize at a time. Close stores the rest.
+type ChunkWriter struct {
+	ctx context.Context
+	db  *DB
+	id  string
+	seq int
+	buf []byte
+	n   int64
+}
+
+// NewChunkWriter returns a writer into attachment id's chunks.
+func (db *DB) NewChunkWriter(ctx context.Context, id string) *ChunkWriter {
+	return &ChunkWriter{ctx: ctx, db: db, id: id, buf: make([]byte, 0, ChunkSize)}
+}
+
+func (w *ChunkWriter) Write(p []byte) (int, error) {
+	total := len(p)
+	for len(p) > 0 {
+		k := min(len(p), ChunkSize-len(w.buf))
+		w.buf = append(w.buf, p[:k]...)
+		p = p[k:]
+		if len(w.buf) == ChunkSize {
+			if err := w.flush(); err != nil {
+				return total - len(p), err
+			}
+		}
+	}
+	return total, nil
+}
+
+func (w *ChunkWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
+	}
+	_, err := w.db.pool.Exec(w.ctx, `INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)`, w.id, w.seq, w.buf)
+	if err != nil {
+		return fmt.Errorf("store: storing an attachment chunk: %w", classify(err))
+	}
+	w.n += int64(len(w.buf))
+	w.seq++
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close stores the last chunk.
+func (w *ChunkWriter) Close() error { return w.flush() }
+
+// Written returns how many bytes have been stored.
+func (w *ChunkWriter) Written() int64 { return w.n }
+
+// FinishAttachment marks an upload complete with its manifest, and alerts
+// the case's teams (as new information) in the same statement.
+func (db *DB) FinishAttachment(ctx context.Context, id string, sizeBucket int64, manifest []byte, alerts []NewAlert) error {
+	teams := make([]string, len(alerts))
+	urgent := make([]bool, len(alerts))
+	due := make([]*time.Time, len(alerts))
+	for i, a := range alerts {
+		teams[i], urgent[i], due[i] = a.Team, a.Urgent, a.DueAt
+	}
+	_, err := db.pool.Exec(ctx, `
+		WITH done AS (
+			UPDATE attachments SET complete = true, expires_at = NULL, size_bucket = $2, manifest = $3
+			WHERE id = $1 AND NOT complete
+			RETURNING report_id
+		), wake AS (
+			SELECT pg_notify($7, '')
+		)
+		INSERT INTO alerts (report_id, team, urgent, due_at, kind)
+		SELECT done.report_id, a.team, a.urgent, a.due_at, 'followup'
+		FROM done, wake, unnest($4::text[], $5::boolean[], $6::timestamptz[]) AS a(team, urgent, due_at)
+		ON CONFLICT (report_id, team, kind) DO NOTHING`,
+		id, sizeBucket, manifest, teams, urgent, due, AlertChannel)
+	if err != nil {
+		return fmt.Errorf("store.FinishAttachment: %w", classify(err))
+	}
+	return nil
+}
+
+// DeleteAttachment removes an attachment and its chunks (an upload that
+// failed or was refused).
+func (db *DB) DeleteAttachment(ctx context.Context, id string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM attachments WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("store.DeleteAttachment: %w", classify(err))
+	}
+	return nil
+}
+
+// DeleteAbandonedAttachments removes uploads that never completed before
+// their expiry, and returns how many.
+func (db *DB) DeleteAbandonedAttachments(ctx context.Context) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM attachments WHERE NOT complete AND expires_at < now()`)
+	if err != nil {
+		return 0, fmt.Errorf("store.DeleteAbandonedAttachments: %w", classify(err))
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// CountAttachments returns how many attachments a case has, complete or
+// still uploading.
+func (db *DB) CountAttachments(ctx context.Context, reportID string) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM attachments WHERE report_id = $1`, reportID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store.CountAttachments: %w", classify(err))
+	}
+	return n, nil
+}
+
+// CaseAttachments lists the complete attachments of a case routed to team.
+func (db *DB) CaseAttachments(ctx context.Context, team, ref string, a Audit) ([]Attachment, error) {
+	var out []Attachment
+	err := db.Audited(ctx, a, func(tx pgx.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM reports WHERE reference = $1 AND $2 = ANY (teams)`, ref, team).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, size_bucket, manifest FROM attachments WHERE report_id = $1 AND complete ORDER BY id`, id)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Attachment])
+		return err
+	})
+	return out, err
+}
+
+// AttachmentContent writes the ciphertext of attachment id, on a case
+// routed to team, to w, one chunk at a time.
+func (db *DB) AttachmentContent(ctx context.Context, team, ref, id string, w io.Writer) error {
+	var ok bool
+	err := db.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM attachments a JOIN reports r ON r.id = a.report_id
+		               WHERE a.id = $1 AND a.complete AND r.reference = $2 AND $3 = ANY (r.teams))`, id, ref, team).Scan(&ok)
+	if err != nil {
+		return fmt.Errorf("store.AttachmentContent: %w", classify(err))
+	}
+	if !ok {
+		return fmt.Errorf("store.AttachmentContent: %w", ErrNotFound)
+	}
+	for seq := 0; ; seq++ {
+		var data []byte
+		err := db.pool.QueryRow(ctx, `SELECT data FROM attachment_chunks WHERE attachment_id = $1 AND seq = $2`, id, seq).Scan(&data)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("store.AttachmentContent: %w", classify(err))
+		}
+		if _, err := w.Write(data); err != nil {
+			return err
+		}
+	}
+}
