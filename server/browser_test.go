@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -173,6 +174,24 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	stored, err := e.db.ReportByReference(context.Background(), ref)
 	if err != nil {
 		t.Fatalf("the confirmed report is not stored: %v", err)
+	}
+
+	// Attach a file from the confirmation page.
+	photo := filepath.Join(t.TempDir(), "photo.jpg")
+	os.WriteFile(photo, bytes.Repeat([]byte("not really a jpeg "), 5000), 0o600)
+	step("attach a file",
+		chromedp.SetUploadFiles(chromedp.ID("files"), []string{photo}),
+		chromedp.Click(chromedp.CSS("button.secondary")),
+		chromedp.WaitVisible(chromedp.ID("attached")),
+	)
+	screenshot(t, ctx, "attached-en")
+	if got := read("#attached"); !strings.Contains(got, "photo.jpg") {
+		t.Errorf("attached panel: %q", got)
+	}
+	var files int
+	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM attachments WHERE complete`).Scan(&files)
+	if files != 1 {
+		t.Errorf("%d attachments stored, want 1", files)
 	}
 	if strings.Join(stored.Teams, ",") != "upr-secretariat,reprisals-team" {
 		t.Errorf("a UPR report was routed to %v", stored.Teams)
