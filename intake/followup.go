@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +16,11 @@ import (
 
 // MaxFollowUp is the longest follow-up a reporter may add, in characters.
 const MaxFollowUp = 10000
+
+const (
+	msgFollowUpEmpty = "Please write the information you want to add."
+	msgFollowUpLong  = msgMaxChars
+)
 
 // FollowUpEnvelope is the sealed form of a reporter's follow-up.
 type FollowUpEnvelope struct {
@@ -87,9 +93,10 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
-		return &ValidationError{Fields: []FieldError{{Path: "text", Message: "Please write the information you want to add."}}}
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: msgFollowUpEmpty, Key: msgFollowUpEmpty}}}
 	case utf8.RuneCountInString(text) > MaxFollowUp:
-		return &ValidationError{Fields: []FieldError{{Path: "text", Message: fmt.Sprintf("Please shorten this to at most %d characters.", MaxFollowUp)}}}
+		args := []string{strconv.Itoa(MaxFollowUp)}
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: Fill(msgFollowUpLong, args...), Key: msgFollowUpLong, Args: args}}}
 	}
 	if !slices.Contains(Choices["language"], language) {
 		language = "en"

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,19 @@ type FieldError struct {
 	// Path names the field as in the JSON API and the form, for example
 	// "victims[0].name".
 	Path    string `json:"path"`
-	Message string `json:"message"`
+	Message string `json:"message"` // in English
+	// Key is the message before its arguments are filled in ({0}, {1}...),
+	// for translation.
+	Key  string   `json:"-"`
+	Args []string `json:"-"`
+}
+
+// Fill replaces {0}, {1}... in s with args.
+func Fill(s string, args ...string) string {
+	for i, a := range args {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", a)
+	}
+	return s
 }
 
 // ValidationError lists every problem found in a report, in form order.
@@ -118,7 +131,8 @@ func (v *Validator) Validate(r *Report) error {
 		if fe.Tag() == "contactmethod" {
 			path = "submitter.contact_method"
 		}
-		out.Fields = append(out.Fields, FieldError{Path: path, Message: message(path, fe)})
+		key, args := message(path, fe)
+		out.Fields = append(out.Fields, FieldError{Path: path, Message: Fill(key, args...), Key: key, Args: args})
 	}
 	return out
 }
@@ -166,34 +180,60 @@ var fieldMessages = map[string]string{
 	"submitter.contact_method/contactmethod": "Please tell us a safe way to reach you, or answer \"No\" to being contacted.",
 }
 
-func message(path string, fe validator.FieldError) string {
+// Generic messages, by validation tag.
+const (
+	msgChoose    = "Please choose an option."
+	msgFill      = "Please fill in this field."
+	msgMaxList   = "Please choose or list at most {0}."
+	msgMaxChars  = "Please shorten this to at most {0} characters."
+	msgMin       = "Please add at least {0}."
+	msgChoice    = "Please choose one of the options offered."
+	msgUnique    = "Each option can be chosen only once."
+	msgMonthDate = "Please give a date as YYYY-MM or YYYY-MM-DD."
+	msgCheck     = "Please check this field."
+)
+
+// MessageKeys lists every validation message, for the translation files.
+func MessageKeys() []string {
+	keys := []string{msgChoose, msgFill, msgMaxList, msgMaxChars, msgMin, msgChoice, msgUnique, msgMonthDate, msgCheck,
+		msgFollowUpEmpty, msgFollowUpLong}
+	for _, m := range fieldMessages {
+		if !slices.Contains(keys, m) {
+			keys = append(keys, m)
+		}
+	}
+	return keys
+}
+
+// message returns the message for a validation failure, with arguments.
+func message(path string, fe validator.FieldError) (string, []string) {
 	if m, ok := fieldMessages[genericPath(path)+"/"+fe.Tag()]; ok {
-		return m
+		return m, nil
 	}
 	isList := fe.Kind() == reflect.Slice
 	switch fe.Tag() {
 	case "required":
 		if fe.Param() == "" && isChoice(fe) {
-			return "Please choose an option."
+			return msgChoose, nil
 		}
-		return "Please fill in this field."
+		return msgFill, nil
 	case "required_if":
-		return "Please fill in this field."
+		return msgFill, nil
 	case "max":
 		if isList {
-			return fmt.Sprintf("Please choose or list at most %s.", fe.Param())
+			return msgMaxList, []string{fe.Param()}
 		}
-		return fmt.Sprintf("Please shorten this to at most %s characters.", fe.Param())
+		return msgMaxChars, []string{fe.Param()}
 	case "min":
-		return fmt.Sprintf("Please add at least %s.", fe.Param())
+		return msgMin, []string{fe.Param()}
 	case "choice":
-		return "Please choose one of the options offered."
+		return msgChoice, nil
 	case "unique":
-		return "Each option can be chosen only once."
+		return msgUnique, nil
 	case "monthdate":
-		return "Please give a date as YYYY-MM or YYYY-MM-DD."
+		return msgMonthDate, nil
 	}
-	return "Please check this field."
+	return msgCheck, nil
 }
 
 // isChoice reports whether a required field is a multiple-choice one.

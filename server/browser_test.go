@@ -200,7 +200,7 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	// Come back with the receipt, read a handler's reply, add information.
 	e.reply(ref, "Thank you. We are looking into this.")
 	step("return with the receipt",
-		chromedp.Click(chromedp.CSS(`a[href="/return"]`)),
+		chromedp.Click(chromedp.CSS(`header a[href^="/return"]`)),
 		chromedp.WaitVisible(chromedp.ID("receipt")),
 		chromedp.SendKeys(chromedp.ID("receipt"), strings.ToLower(receipt)),
 		chromedp.Click(chromedp.CSS("button.primary")),

@@ -38,6 +38,26 @@ const (
 	notSavedText    = "We could not store your report just now, so it was not sent. Nothing was kept. Please try again in a few minutes."
 )
 
+// Headings and messages of error pages that reporters may see, in English;
+// they are translated when the page is rendered.
+const (
+	hNotAllowed   = "Not allowed"
+	hFileTooLarge = "A file is too large"
+	hTooManyFiles = "Too many files"
+	hExpired      = "This page has expired"
+	mExpired      = "Pages that can add to a report stay open for 30 minutes. Nothing was added. Enter your receipt code again to continue."
+	hUnreadable   = "The request could not be read"
+	hTooLarge     = "The report is too large"
+	mTooLarge     = "The report is larger than this service accepts, so it was not saved. Please shorten the longest texts and send it again."
+	hUnsupported  = "Unsupported request"
+	hNotFoundPage = "Page not found"
+	mNotFoundPage = "There is nothing at this address."
+	mNotAllowed   = "This address does not accept this kind of request."
+	hUnserved     = "The request could not be served"
+	hInternal     = "Something went wrong"
+	mInternal     = "Something went wrong on our side and the request was not completed. If you were sending a report, it was not saved: please try again later."
+)
+
 // classify maps an error to what the user is told. Anything unknown is a
 // 500 whose message reveals nothing.
 func classify(err error) problem {
@@ -48,14 +68,14 @@ func classify(err error) problem {
 	var ie *casework.InvalidError
 	switch {
 	case errors.Is(err, intake.ErrFileTooLarge):
-		return problem{status: http.StatusRequestEntityTooLarge, code: "file_too_large", heading: "A file is too large",
+		return problem{status: http.StatusRequestEntityTooLarge, code: "file_too_large", heading: hFileTooLarge,
 			message: "A file is larger than this service accepts, so nothing of it was kept: " + err.Error() + ". Files before it in the same upload were kept."}
 	case errors.Is(err, intake.ErrTooManyFiles):
-		return problem{status: http.StatusUnprocessableEntity, code: "too_many_files", heading: "Too many files",
+		return problem{status: http.StatusUnprocessableEntity, code: "too_many_files", heading: hTooManyFiles,
 			message: "This report cannot take more files: " + err.Error() + ". Files before it in the same upload were kept."}
 	case errors.Is(err, errVisitExpired):
-		return problem{status: http.StatusForbidden, code: "visit_expired", heading: "This page has expired",
-			message: "Pages that can add to a report stay open for 30 minutes. Nothing was added. Enter your receipt code again to continue."}
+		return problem{status: http.StatusForbidden, code: "visit_expired", heading: hExpired,
+			message: mExpired}
 	case errors.Is(err, casework.ErrLoginFailed):
 		return problem{status: http.StatusUnauthorized, code: "login_failed", heading: "Login failed",
 			message: "Login failed: the answer is wrong, expired or already used, or the handler is unknown or disabled. Ask for a new challenge."}
@@ -71,12 +91,12 @@ func classify(err error) problem {
 		return problem{http.StatusUnprocessableEntity, "invalid_report", "Some answers need attention",
 			"The report was not saved: some fields need attention. See \"fields\".", ve.Map()}
 	case errors.As(err, &de):
-		return problem{status: http.StatusBadRequest, code: "bad_request", heading: "The request could not be read", message: de.Message}
+		return problem{status: http.StatusBadRequest, code: "bad_request", heading: hUnreadable, message: de.Message}
 	case errors.As(err, &mbe):
-		return problem{status: http.StatusRequestEntityTooLarge, code: "too_large", heading: "The report is too large",
-			message: "The report is larger than this service accepts, so it was not saved. Please shorten the longest texts and send it again."}
+		return problem{status: http.StatusRequestEntityTooLarge, code: "too_large", heading: hTooLarge,
+			message: mTooLarge}
 	case errors.Is(err, errUnsupportedMedia):
-		return problem{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", heading: "Unsupported request",
+		return problem{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", heading: hUnsupported,
 			message: "Send the report as JSON, with the header Content-Type: application/json."}
 	case errors.Is(err, store.ErrUnavailable):
 		return problem{status: http.StatusServiceUnavailable, code: "not_saved", heading: notSavedHeading,
@@ -84,16 +104,16 @@ func classify(err error) problem {
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
-			return problem{status: he.Code, code: "not_found", heading: "Page not found", message: "There is nothing at this address."}
+			return problem{status: he.Code, code: "not_found", heading: hNotFoundPage, message: mNotFoundPage}
 		case http.StatusMethodNotAllowed:
-			return problem{status: he.Code, code: "method_not_allowed", heading: "Not allowed", message: "This address does not accept this kind of request."}
+			return problem{status: he.Code, code: "method_not_allowed", heading: hNotAllowed, message: mNotAllowed}
 		}
 		if he.Code < 500 {
-			return problem{status: he.Code, code: "bad_request", heading: "The request could not be served", message: http.StatusText(he.Code) + "."}
+			return problem{status: he.Code, code: "bad_request", heading: hUnserved, message: http.StatusText(he.Code) + "."}
 		}
 	}
-	return problem{status: http.StatusInternalServerError, code: "internal", heading: "Something went wrong",
-		message: "Something went wrong on our side and the request was not completed. If you were sending a report, it was not saved: please try again later."}
+	return problem{status: http.StatusInternalServerError, code: "internal", heading: hInternal,
+		message: mInternal}
 }
 
 // handleError is echo's HTTPErrorHandler: the one place errors become
@@ -117,7 +137,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.JSON(p.status, apiError{apiErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})
 		return
 	}
-	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: s.base(p.heading), Heading: p.heading, Message: p.message}); rerr != nil {
+	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: s.base(c, p.heading), Heading: p.heading, Message: p.message}); rerr != nil {
 		s.log.Error("rendering error page", "err", rerr)
 		c.String(p.status, p.message)
 	}

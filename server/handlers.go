@@ -45,9 +45,10 @@ func (s *Server) submitJSON(c echo.Context) error {
 	})
 }
 
-// showForm is GET /report: an empty form with one victim and one incident.
+// showForm is GET /report: an empty form with one victim and one incident,
+// the report's language preset to the page's.
 func (s *Server) showForm(c echo.Context) error {
-	rep := &intake.Report{Language: "en"}
+	rep := &intake.Report{Language: negotiate(c.Request())}
 	return s.renderForm(c, http.StatusOK, rep, nil, nil)
 }
 
@@ -92,7 +93,7 @@ func (s *Server) submitForm(c echo.Context) error {
 		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText})
 	}
 	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
-		basePage:  s.base("Report received"),
+		basePage:  s.base(c, "Report received"),
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
 		Teams:     acc.Teams,
@@ -126,15 +127,36 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 		rep.Incidents = []intake.Incident{{}}
 	}
 	page := formPage{
-		basePage:     s.base("Report a reprisal"),
+		basePage:     s.base(c, "Report a reprisal"),
 		Report:       rep,
-		Banner:       b,
 		MaxVictims:   intake.MaxVictims,
 		MaxIncidents: intake.MaxIncidents,
 	}
 	if ve != nil {
-		page.ErrorList, page.Errors = ve.Fields, ve.Map()
-		page.Title = "Error: " + page.Title
+		// Messages in the page's language.
+		page.Errors = map[string]string{}
+		for _, f := range ve.Fields {
+			msg := f.Message
+			if f.Key != "" {
+				msg = page.T(f.Key, anys(f.Args)...)
+			}
+			page.ErrorList = append(page.ErrorList, intake.FieldError{Path: f.Path, Message: msg})
+			if _, ok := page.Errors[f.Path]; !ok {
+				page.Errors[f.Path] = msg
+			}
+		}
+		page.Title = page.T("Error:") + " " + page.Title
+	}
+	if b != nil {
+		page.Banner = &banner{Title: page.T(b.Title), Text: page.T(b.Text)}
 	}
 	return s.r.render(c, status, "form", page)
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -20,10 +21,42 @@ type basePage struct {
 	Dir       string
 	Title     string
 	QuickExit string
+	Languages []langLink // the language switcher
+	cat       catalog
 }
 
-func (s *Server) base(title string) basePage {
-	return basePage{Lang: "en", Dir: "ltr", Title: title, QuickExit: s.opts.QuickExitURL}
+// langLink is one entry of the language switcher.
+type langLink struct {
+	Tag, Name, Href string
+	Current         bool
+}
+
+// T translates an English string into the page's language; {0}, {1}...
+// are replaced by args.
+func (b basePage) T(s string, args ...any) string { return b.cat.translate(b.Lang, s, args...) }
+
+// Q is the query string that keeps the page's language in links and form
+// actions.
+func (b basePage) Q() string { return "?lang=" + b.Lang }
+
+// base returns the common page data for a request, in its language.
+func (s *Server) base(c echo.Context, title string) basePage {
+	lang := negotiate(c.Request())
+	b := basePage{Lang: lang, Dir: "ltr", QuickExit: s.opts.QuickExitURL, cat: s.cat}
+	for _, l := range uiLanguages {
+		if l.Tag == lang && l.RTL {
+			b.Dir = "rtl"
+		}
+		b.Languages = append(b.Languages, langLink{Tag: l.Tag, Name: l.Name, Href: c.Request().URL.Path + "?lang=" + l.Tag, Current: l.Tag == lang})
+	}
+	if c.Request().Method != http.MethodGet {
+		// After a POST, switching languages starts the page again.
+		for i := range b.Languages {
+			b.Languages[i].Href = strings.TrimSuffix(c.Request().URL.Path, "/follow-up") + "?lang=" + b.Languages[i].Tag
+		}
+	}
+	b.Title = b.T(title)
+	return b
 }
 
 // banner is a message at the top of the form, such as "not saved".
@@ -87,30 +120,41 @@ type Field struct {
 	Options                         []option
 	Values                          []string
 	Checked, Required, Large        bool
+	t                               func(string, ...any) string
 }
 
 type option struct{ Value, Label string }
 
-// F returns the field at path with its label, value and any error.
+// F returns the field at path with its label (translated), value and any
+// error.
 func (p formPage) F(path, label, value string) Field {
-	return Field{Name: path, Label: label, Value: value, Error: p.Errors[path]}
+	return Field{Name: path, Label: p.T(label), Value: value, Error: p.Errors[path], t: p.T}
+}
+
+// Tr translates a string in the field's page language (for templates:
+// {{call .Tr "..."}}).
+func (f Field) Tr(s string, args ...any) string {
+	if f.t == nil {
+		return s
+	}
+	return f.t(s, args...)
 }
 
 // Req marks a field required.
 func (f Field) Req() Field { f.Required = true; return f }
 
 // WithHint adds help text.
-func (f Field) WithHint(h string) Field { f.Hint = h; return f }
+func (f Field) WithHint(h string) Field { f.Hint = f.t(h); return f }
 
 // Tall makes a text area larger.
 func (f Field) Tall() Field { f.Large = true; return f }
 
 // Choice attaches the options of a single-choice field.
-func (f Field) Choice(name string) Field { f.Options = options(name); return f }
+func (f Field) Choice(name string) Field { f.Options = options(name, f.t); return f }
 
 // Multi attaches the options and chosen values of a multiple-choice field.
 func (f Field) Multi(name string, values []string) Field {
-	f.Options, f.Values = options(name), values
+	f.Options, f.Values = options(name, f.t), values
 	return f
 }
 
@@ -140,11 +184,15 @@ func (f Field) Describe() string {
 	return strings.Join(ids, " ")
 }
 
-func options(name string) []option {
+func options(name string, t func(string, ...any) string) []option {
 	labels := choiceLabels[name]
 	var out []option
 	for _, v := range intake.Choices[name] {
-		out = append(out, option{Value: v, Label: labels[v]})
+		label := labels[v]
+		if name != "language" { // languages are named in themselves
+			label = t(label)
+		}
+		out = append(out, option{Value: v, Label: label})
 	}
 	return out
 }

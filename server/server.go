@@ -56,6 +56,7 @@ type Server struct {
 	cases   *casework.Service
 	log     *slog.Logger
 	r       *renderer
+	cat     catalog
 	opts    Options
 	guesses *attemptLimiter
 }
@@ -63,6 +64,10 @@ type Server struct {
 // New returns the HTTP handler. It fails fast if a template does not parse.
 func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Options) (*echo.Echo, error) {
 	r, err := newRenderer()
+	if err != nil {
+		return nil, err
+	}
+	cat, err := loadCatalog()
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
-	s := &Server{svc: svc, cases: cases, log: log, r: r, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute)}
+	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

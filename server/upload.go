@@ -98,7 +98,7 @@ func (s *Server) upload(c echo.Context) error {
 		}
 		return c.JSON(http.StatusCreated, map[string]any{"attachments": out})
 	}
-	page := s.visitPage(rcase, nil)
+	page := s.visitPage(c, rcase, nil)
 	for _, m := range added {
 		page.Attached = append(page.Attached, m.Name)
 	}

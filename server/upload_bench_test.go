@@ -2,12 +2,12 @@ package server_test
 
 import (
 	"io"
-	"os"
-	"strconv"
-	"strings"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"

@@ -35,12 +35,14 @@ var reporterStatus = map[string]string{
 
 const (
 	wrongReceipt = "We could not find a report with this receipt code. Check each character and try again."
-	tooMany      = "Too many receipt codes were tried from your connection. Please wait %d minutes and try again."
+	tooMany      = "Too many receipt codes were tried from your connection. Please wait {0} minutes and try again."
+	badReceipt   = "A receipt code has 25 letters and digits, in five groups of five, such as ABCDE-FGH23-JKLMN-PQRS4-TUVWX."
+	pageExpired  = "This page has expired (pages stay open for 30 minutes). Nothing was added. Enter your receipt code again; copy your text first so you do not lose it."
 )
 
 // showReturn is GET /return: the receipt form.
 func (s *Server) showReturn(c echo.Context) error {
-	return s.r.render(c, http.StatusOK, "return", returnPage{basePage: s.base("Come back to your report")})
+	return s.r.render(c, http.StatusOK, "return", returnPage{basePage: s.base(c, "Come back to your report")})
 }
 
 func formRequest(c echo.Context) error {
@@ -64,31 +66,31 @@ func (s *Server) openReturn(c echo.Context) error {
 	if err := formRequest(c); err != nil {
 		return err
 	}
-	page := returnPage{basePage: s.base("Come back to your report")}
+	page := returnPage{basePage: s.base(c, "Come back to your report")}
 	if ok, wait := s.guesses.allow(c.Request().RemoteAddr); !ok {
-		page.Error = fmt.Sprintf(tooMany, int(math.Ceil(wait.Minutes())))
+		page.Error = page.T(tooMany, int(math.Ceil(wait.Minutes())))
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return s.r.render(c, http.StatusTooManyRequests, "return", page)
 	}
 	receipt, err := crypto.ParseReceipt(c.Request().PostForm.Get("receipt"))
 	if err != nil {
-		page.Error = "A receipt code has 25 letters and digits, in five groups of five, such as ABCDE-FGH23-JKLMN-PQRS4-TUVWX."
+		page.Error = page.T(badReceipt)
 		return s.r.render(c, http.StatusUnprocessableEntity, "return", page)
 	}
 	visit, err := s.svc.Lookup(c.Request().Context(), receipt)
 	if errors.Is(err, intake.ErrNoSuchReceipt) {
-		page.Error = wrongReceipt
+		page.Error = page.T(wrongReceipt)
 		return s.r.render(c, http.StatusNotFound, "return", page)
 	}
 	if err != nil {
 		return err
 	}
-	return s.r.render(c, http.StatusOK, "visit", s.visitPage(visit.Case, visit.Replies))
+	return s.r.render(c, http.StatusOK, "visit", s.visitPage(c, visit.Case, visit.Replies))
 }
 
-func (s *Server) visitPage(rc store.ReturnCase, replies []intake.Reply) visitPage {
+func (s *Server) visitPage(c echo.Context, rc store.ReturnCase, replies []intake.Reply) visitPage {
 	p := visitPage{
-		basePage:   s.base("Your report " + rc.Reference),
+		basePage:   s.base(c, "Your report"),
 		Reference:  rc.Reference,
 		ReceivedOn: rc.ReceivedOn.Format(time.DateOnly),
 		Status:     reporterStatus[rc.Status],
@@ -109,8 +111,8 @@ func (s *Server) addFollowUp(c echo.Context) error {
 	form := c.Request().PostForm
 	id, err := s.svc.OpenVisitToken(form.Get("visit"))
 	if err != nil {
-		return s.r.render(c, http.StatusForbidden, "return", returnPage{basePage: s.base("Come back to your report"),
-			Error: "This page has expired (pages stay open for 30 minutes). Nothing was added. Enter your receipt code again; copy your text first so you do not lose it."})
+		b := s.base(c, "Come back to your report")
+		return s.r.render(c, http.StatusForbidden, "return", returnPage{basePage: b, Error: b.T(pageExpired)})
 	}
 	ctx := c.Request().Context()
 	rc, err := s.svc.CaseByID(ctx, id)
@@ -120,10 +122,10 @@ func (s *Server) addFollowUp(c echo.Context) error {
 	text := form.Get("text")
 	err = s.svc.FollowUp(ctx, rc, text, form.Get("language"))
 	var ve *intake.ValidationError
-	page := s.visitPage(rc, nil)
+	page := s.visitPage(c, rc, nil)
 	switch {
 	case errors.As(err, &ve):
-		page.Text, page.Error = text, ve.Fields[0].Message
+		page.Text, page.Error = text, page.T(ve.Fields[0].Key, anys(ve.Fields[0].Args)...)
 		return s.r.render(c, http.StatusUnprocessableEntity, "visit", page)
 	case err != nil:
 		// Not saved: keep the text on the page and say so.
@@ -134,7 +136,7 @@ func (s *Server) addFollowUp(c echo.Context) error {
 		if errors.Is(err, store.ErrUnavailable) {
 			c.Response().Header().Set("Retry-After", "60")
 		}
-		page.Text, page.Error = text, notSavedText
+		page.Text, page.Error = text, page.T(notSavedText)
 		return s.r.render(c, p.status, "visit", page)
 	}
 	page.Added = true

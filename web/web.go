@@ -10,6 +10,13 @@ import "embed"
 //go:embed templates/*.html
 var Templates embed.FS
 
+// Messages holds the translations of the reporter pages: one JSON file per
+// language (ar, es, fr, ru, zh), mapping each English string to its
+// translation. English is the source and has no file.
+//
+//go:embed messages/*.json
+var Messages embed.FS
+
 // Static holds the files served under /static/.
 //
 //go:embed static

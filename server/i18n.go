@@ -1,0 +1,102 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/language"
+
+	"github.com/ohchr-reprisals/intake/web"
+)
+
+// uiLanguage is one language of the reporter pages.
+type uiLanguage struct {
+	Tag  string // BCP 47, as in the report's "language" field
+	Name string // in the language itself
+	RTL  bool
+}
+
+// uiLanguages are the six UN languages, in the order the switcher lists
+// them (the UN's: Arabic, Chinese, English, French, Russian, Spanish).
+var uiLanguages = []uiLanguage{
+	{"ar", "العربية", true}, {"zh", "中文", false}, {"en", "English", false},
+	{"fr", "Français", false}, {"ru", "Русский", false}, {"es", "Español", false},
+}
+
+var languageMatcher = language.NewMatcher([]language.Tag{
+	language.English, language.Arabic, language.Chinese, language.French, language.Russian, language.Spanish,
+})
+
+// catalog holds the translations, by language, of every English string.
+type catalog map[string]map[string]string
+
+// loadCatalog reads the message files; English needs none.
+func loadCatalog() (catalog, error) {
+	c := catalog{}
+	for _, l := range uiLanguages {
+		if l.Tag == "en" {
+			continue
+		}
+		b, err := fs.ReadFile(web.Messages, "messages/"+l.Tag+".json")
+		if err != nil {
+			return nil, fmt.Errorf("server: messages for %s: %w", l.Tag, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("server: messages/%s.json: %w", l.Tag, err)
+		}
+		c[l.Tag] = m
+	}
+	return c, nil
+}
+
+// translate returns s in lang, with {0}, {1}... replaced by args. A string
+// without a translation stays in English.
+func (c catalog) translate(lang, s string, args ...any) string {
+	if t, ok := c[lang][s]; ok && t != "" {
+		s = t
+	}
+	for i, a := range args {
+		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
+	}
+	return s
+}
+
+// negotiate picks the page language: ?lang= when it names one of ours (the
+// switcher's links and every form's action carry it), else the browser's
+// preference, else English.
+func negotiate(r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); q != "" {
+		for _, l := range uiLanguages {
+			if l.Tag == q {
+				return q
+			}
+		}
+	}
+	tag, _ := language.MatchStrings(languageMatcher, r.Header.Get("Accept-Language"))
+	base, _ := tag.Base()
+	for _, l := range uiLanguages {
+		if l.Tag == base.String() {
+			return l.Tag
+		}
+	}
+	return "en"
+}
+
+// goStrings are the translatable strings that Go code, not templates,
+// puts on reporter pages. TestMessages checks every one is translated.
+var goStrings = []string{
+	// page titles
+	"Report a reprisal", "Report received", "Come back to your report", "Your report",
+	// the form's banner when a report could not be stored
+	notSavedHeading, notSavedText,
+	// return visits
+	wrongReceipt, tooMany, badReceipt, pageExpired,
+	// error pages
+	hNotAllowed, hFileTooLarge, hTooManyFiles, hExpired, mExpired, hUnreadable, hTooLarge, mTooLarge,
+	hUnsupported, hNotFoundPage, mNotFoundPage, mNotAllowed, hUnserved, hInternal, mInternal,
+}

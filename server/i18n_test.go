@@ -1,0 +1,122 @@
+package server
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/web"
+)
+
+var dumpKeys = flag.Bool("dump-keys", false, "print every translatable string as a JSON object, for translators")
+
+// templateString matches a Go template string literal.
+const templateString = `"((?:[^"\\]|\\.)*)"`
+
+var keyPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`\.(?:T|Tr) ` + templateString),                              // {{.T "..."}}, {{$p.T "..."}}
+	regexp.MustCompile(`\$p\.F (?:"[^"]*"|\(printf "[^"]*" \$n\)) ` + templateString), // field labels
+	regexp.MustCompile(`WithHint ` + templateString),                                 // field hints
+}
+
+// translatable returns every English string the reporter pages can show.
+func translatable(t *testing.T) map[string]bool {
+	keys := map[string]bool{}
+	files, err := fs.Glob(web.Templates, "templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no templates", err)
+	}
+	for _, f := range files {
+		b, _ := fs.ReadFile(web.Templates, f)
+		for _, re := range keyPatterns {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				s, err := strconv.Unquote(`"` + m[1] + `"`)
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				if s != "" {
+					keys[s] = true
+				}
+			}
+		}
+	}
+	for name, labels := range choiceLabels {
+		if name == "language" {
+			continue
+		}
+		for _, l := range labels {
+			keys[l] = true
+		}
+	}
+	for _, s := range reporterStatus {
+		keys[s] = true
+	}
+	for _, s := range intake.MessageKeys() {
+		keys[s] = true
+	}
+	for _, s := range goStrings {
+		keys[s] = true
+	}
+	return keys
+}
+
+var placeholder = regexp.MustCompile(`\{\d+\}`)
+
+// TestMessages fails when a language lacks a translation, has one that is
+// no longer used, or loses or invents a {0} placeholder.
+func TestMessages(t *testing.T) {
+	keys := translatable(t)
+	if *dumpKeys {
+		out := map[string]string{}
+		for k := range keys {
+			out[k] = ""
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Println(string(b))
+		return
+	}
+	if len(keys) < 150 {
+		t.Fatalf("only %d translatable strings found: the patterns are broken", len(keys))
+	}
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range uiLanguages {
+		if l.Tag == "en" {
+			continue
+		}
+		var missing, unused []string
+		for k := range keys {
+			if cat[l.Tag][k] == "" {
+				missing = append(missing, k)
+			}
+		}
+		for k, v := range cat[l.Tag] {
+			if !keys[k] {
+				unused = append(unused, k)
+				continue
+			}
+			want, got := placeholder.FindAllString(k, -1), placeholder.FindAllString(v, -1)
+			slices.Sort(want)
+			slices.Sort(got)
+			if !slices.Equal(want, got) {
+				t.Errorf("%s: %q has placeholders %v, its translation %v", l.Tag, k, want, got)
+			}
+		}
+		slices.Sort(missing)
+		slices.Sort(unused)
+		if len(missing) > 0 {
+			t.Errorf("%s: %d strings not translated, such as %q", l.Tag, len(missing), missing[:min(5, len(missing))])
+		}
+		if len(unused) > 0 {
+			t.Errorf("%s: %d translations of strings no page uses, such as %q", l.Tag, len(unused), unused[:min(5, len(unused))])
+		}
+	}
+}
