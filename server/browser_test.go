@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/internal/debian"
 )
 
@@ -69,7 +71,12 @@ func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// JPEG is quicker to encode; REPRISALS_SCREENSHOT_PNG=1 gives PNG.
+	quality, ext := 80, ".jpg"
+	if os.Getenv("REPRISALS_SCREENSHOT_PNG") != "" {
+		quality, ext = 100, ".png"
+	}
+	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(quality))
 	if err != nil {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
@@ -78,7 +85,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+ext), img, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -219,5 +226,130 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'followup'`).Scan(&followups)
 	if followups != 1 {
 		t.Errorf("%d follow-ups stored, want 1", followups)
+	}
+}
+
+// TestBrowserArabicAndLayouts sends a report in Arabic with JavaScript off
+// (errors first, then complete), saves screenshots of the main pages in
+// every language, and checks that the form needs no horizontal scrolling at
+// 320 CSS pixels (a small phone) and at 640 (a 1280-pixel window at 200%
+// zoom).
+func TestBrowserArabicAndLayouts(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	run := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	read := func(sel chromedp.CSS) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		return s
+	}
+	attrOf := func(sel chromedp.CSS, name string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.AttributeValue(sel, name))
+		if err != nil {
+			t.Fatalf("%s[%s]: %v", sel, name, err)
+		}
+		return v.Value
+	}
+
+	for _, lang := range []string{"ar", "zh", "en", "fr", "ru", "es"} {
+		run("form "+lang, chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
+		screenshot(t, ctx, "form-"+lang)
+		run("return "+lang, chromedp.Navigate(e.srv.URL+"/return?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
+		screenshot(t, ctx, "return-"+lang)
+	}
+
+	// Arabic: right to left, translated, errors shown and input kept.
+	run("open the Arabic form", chromedp.Navigate(e.srv.URL+"/report?lang=ar"), chromedp.WaitVisible(chromedp.CSS("form")))
+	if attrOf("html", "dir") != "rtl" || attrOf("html", "lang") != "ar" {
+		t.Fatal("the Arabic page is not marked right-to-left")
+	}
+	run("send incomplete",
+		chromedp.SendKeys(byName("submitter.name"), "أمينة"),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
+	)
+	screenshot(t, ctx, "form-errors-ar")
+	if got := read("#error-summary"); !strings.Contains(got, "يرجى إدخال اسم أو اسم مستعار.") {
+		t.Errorf("Arabic error summary: %q", got)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	if v, err := chromedp.Run(sctx, chromedp.Value(byName("submitter.name"))); err != nil || v != "أمينة" {
+		t.Errorf("Arabic input not kept: %q %v", v, err)
+	}
+	cancel()
+	run("complete in Arabic",
+		chromedp.SendKeys(byName("submitter.relationship"), "أنا"),
+		chromedp.SendKeys(byName("victims[0].name"), "أمينة"),
+		chromedp.Click(byName("victims[0].kind")),
+		chromedp.SendKeys(byName("victims[0].status"), "محتجز"),
+		chromedp.SendKeys(byName("cooperation.body"), "الاستعراض"),
+		chromedp.SendKeys(byName("cooperation.form"), "أرسلت معلومات للاستعراض الدوري الشامل."),
+		chromedp.Click(byName("cooperation.nature")),
+		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
+		chromedp.SendKeys(byName("incidents[0].narrative"), "اعتُقلت في منزلها بعد الاستعراض."),
+		chromedp.Click(byName("incidents[0].types-arrest_detention")),
+		chromedp.Click(byName("incidents[0].perpetrator_kind")),
+		chromedp.Click(byName("risk.immediate_danger-no")),
+		chromedp.Click(byName("risk.state_contact_risk-unsure")),
+		chromedp.Click(byName("consent.given_by")),
+		chromedp.Click(byName("consent.risks_understood")),
+		chromedp.Click(byName("consent.share_with_ohchr")),
+		chromedp.Click(byName("consent.raise_with_state-no")),
+		chromedp.Click(byName("consent.publication-anonymous")),
+		chromedp.Click(byName("consent.share_un_mechanisms")),
+		chromedp.Click(byName("consent.share_third_parties-no")),
+		chromedp.Click(byName("consent.contact_permission-no")),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#receipt")),
+	)
+	screenshot(t, ctx, "confirmation-ar")
+	if attrOf("html", "dir") != "rtl" {
+		t.Error("the Arabic confirmation is not right-to-left")
+	}
+	ref := read("#reference")
+	stored, err := e.db.ReportByReference(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := crypto.Open(stored.Ciphertext, e.teams.Reprisals)
+	if err != nil || !bytes.Contains(plain, []byte(`"language":"ar"`)) || !bytes.Contains(plain, []byte("اعتُقلت في منزلها")) {
+		t.Errorf("the stored report does not record Arabic as its language, or lost its text (%v)", err)
+	}
+
+	// No horizontal scrolling at 320 and 640 CSS pixels, in English and Arabic.
+	for _, width := range []int64{320, 640} {
+		for _, lang := range []string{"en", "ar"} {
+			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			err := chromedp.Do(sctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
+			if err != nil {
+				cancel()
+				t.Fatal(err)
+			}
+			// Measured by DevTools, not by a page script (the page has none).
+			scroll, err := chromedp.Run(sctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if scroll > width {
+				t.Errorf("%s at %d px: the page is %d px wide and scrolls sideways", lang, width, scroll)
+			}
+		}
+		screenshot(t, ctx, "form-ar-"+strconv.FormatInt(width, 10))
 	}
 }

@@ -20,9 +20,9 @@ var dumpKeys = flag.Bool("dump-keys", false, "print every translatable string as
 const templateString = `"((?:[^"\\]|\\.)*)"`
 
 var keyPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`\.(?:T|Tr) ` + templateString),                              // {{.T "..."}}, {{$p.T "..."}}
+	regexp.MustCompile(`\.(?:T|Tr) ` + templateString),                                // {{.T "..."}}, {{$p.T "..."}}
 	regexp.MustCompile(`\$p\.F (?:"[^"]*"|\(printf "[^"]*" \$n\)) ` + templateString), // field labels
-	regexp.MustCompile(`WithHint ` + templateString),                                 // field hints
+	regexp.MustCompile(`WithHint ` + templateString),                                  // field hints
 }
 
 // translatable returns every English string the reporter pages can show.
