@@ -354,6 +354,11 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		{"GET", "/static/style.css", "", ""},
 		{"POST", "/api/v1/reports", "application/json", "{}"},
 		{"GET", "/api/v1/openapi.json", "", ""},
+		{"GET", "/return", "", ""},
+		{"POST", "/return", "application/x-www-form-urlencoded", "receipt=AAAAA-AAAAA-AAAAA-AAAAA-AAAAA"},
+		{"POST", "/return/follow-up", "application/x-www-form-urlencoded", "visit=forged&text=x"},
+		{"POST", "/attachments", "multipart/form-data; boundary=x", "--x--"},
+		{"GET", "/report?lang=ar", "", ""},
 	} {
 		resp, _ := e.do(r.method, r.path, r.ct, strings.NewReader(r.body))
 		h := resp.Header
