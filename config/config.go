@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"reflect"
@@ -68,6 +69,14 @@ type Config struct {
 	// QuickExitURL is where the "leave this site quickly" link goes: a
 	// neutral, harmless page.
 	QuickExitURL string `toml:"quick_exit_url"`
+	// TLSCertFile and TLSKeyFile, when both set, make the server speak
+	// HTTPS itself instead of behind a TLS-terminating proxy.
+	TLSCertFile string `toml:"tls_cert_file"`
+	TLSKeyFile  string `toml:"tls_key_file"`
+	// TrustedProxies are the networks (CIDR) of reverse proxies whose
+	// X-Forwarded-For is believed. The client address is used only to
+	// limit receipt guesses, never stored or logged.
+	TrustedProxies []string `toml:"trusted_proxies"`
 
 	Database    Database    `toml:"database"`
 	Receipts    Receipts    `toml:"receipts"`
@@ -299,6 +308,15 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	if md.IsDefined("quick_exit_url") {
 		cfg.QuickExitURL = file.QuickExitURL
 	}
+	if md.IsDefined("tls_cert_file") {
+		cfg.TLSCertFile = file.TLSCertFile
+	}
+	if md.IsDefined("tls_key_file") {
+		cfg.TLSKeyFile = file.TLSKeyFile
+	}
+	if md.IsDefined("trusted_proxies") {
+		cfg.TrustedProxies = file.TrustedProxies
+	}
 	if md.IsDefined("database", "url") {
 		cfg.Database.URL = file.Database.URL
 	}
@@ -342,6 +360,11 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	set(&cfg.PublicURL, "REPRISALS_PUBLIC_URL")
 	set(&cfg.OnionURL, "REPRISALS_ONION_URL")
 	set(&cfg.QuickExitURL, "REPRISALS_QUICK_EXIT_URL")
+	set(&cfg.TLSCertFile, "REPRISALS_TLS_CERT_FILE")
+	set(&cfg.TLSKeyFile, "REPRISALS_TLS_KEY_FILE")
+	if v := getenv("REPRISALS_TRUSTED_PROXIES"); v != "" {
+		cfg.TrustedProxies = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	if v := getenv("DATABASE_URL"); v != "" {
 		cfg.Database.URL = Secret(v)
 	}
@@ -409,6 +432,21 @@ func (c *Config) Validate() error {
 			bad("onion_url", "must be the onion address alone, such as http://xxxx.onion")
 		}
 		c.OnionURL = strings.TrimRight(c.OnionURL, "/")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		bad("tls_cert_file", "tls_cert_file and tls_key_file go together")
+	}
+	for _, f := range []struct{ key, path string }{{"tls_cert_file", c.TLSCertFile}, {"tls_key_file", c.TLSKeyFile}} {
+		if f.path != "" {
+			if _, err := os.Stat(f.path); err != nil {
+				bad(f.key, "cannot read %s", f.path)
+			}
+		}
+	}
+	for i, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			bad(fmt.Sprintf("trusted_proxies[%d]", i), "%q is not a network such as 10.0.0.0/8 or 192.0.2.1/32", p)
+		}
 	}
 	if u, err := url.Parse(c.QuickExitURL); err != nil || u.Scheme != "https" || u.Host == "" {
 		bad("quick_exit_url", "must be an https:// address of a neutral page")

@@ -10,15 +10,18 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -48,6 +51,13 @@ type Options struct {
 	ReceiptAttempts int
 	// Attach bounds attachments (defaults: 20 files of 2 GiB).
 	Attach intake.AttachLimits
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
+	// when limiting receipt guesses.
+	TrustedProxies []netip.Prefix
+	// Ready reports readiness for /readyz (nil: always ready).
+	Ready func(context.Context) error
+	// Metrics, if set, receives the HTTP request metrics.
+	Metrics prometheus.Registerer
 }
 
 // Server serves the intake and the handler API.
@@ -59,6 +69,7 @@ type Server struct {
 	cat     catalog
 	opts    Options
 	guesses *attemptLimiter
+	metrics *httpMetrics
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -80,7 +91,8 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
-	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute)}
+	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute),
+		metrics: newHTTPMetrics(opts.Metrics)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -115,6 +127,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))
 	e.POST("/attachments", s.upload, limitBody(s.uploadBodyLimit()))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
 
 	api := e.Group("/api/v1")
 	api.POST("/reports", s.submitJSON, limitBody(MaxJSONBody))
@@ -147,8 +160,10 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "(no route)"
 		}
+		d := time.Since(start)
 		s.log.Info("request", "method", c.Request().Method, "route", route,
-			"status", c.Response().Status, "ms", time.Since(start).Milliseconds())
+			"status", c.Response().Status, "ms", d.Milliseconds())
+		s.metrics.observe(route, c.Request().Method, c.Response().Status, d)
 		return nil
 	}
 }

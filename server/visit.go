@@ -67,7 +67,7 @@ func (s *Server) openReturn(c echo.Context) error {
 		return err
 	}
 	page := returnPage{basePage: s.base(c, "Come back to your report")}
-	if ok, wait := s.guesses.allow(c.Request().RemoteAddr); !ok {
+	if ok, wait := s.guesses.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
 		page.Error = page.T(tooMany, int(math.Ceil(wait.Minutes())))
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return s.r.render(c, http.StatusTooManyRequests, "return", page)

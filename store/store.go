@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ohchr-reprisals/intake/migrations"
 )
 
 // Error kinds.
@@ -205,4 +207,21 @@ func (db *DB) CountReports(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store.CountReports: %w", classify(err))
 	}
 	return n, nil
+}
+
+// ErrSchemaOutdated is a database whose schema is not the one this binary
+// was built for.
+var ErrSchemaOutdated = errors.New("the database schema is not current")
+
+// Ready reports whether the database answers and its schema is current:
+// the service's readiness.
+func (db *DB) Ready(ctx context.Context) error {
+	v, err := migrations.Version(ctx, db.pool)
+	if err != nil {
+		return fmt.Errorf("store.Ready: %w", classify(errors.Unwrap(err)))
+	}
+	if v != migrations.Latest() {
+		return fmt.Errorf("store.Ready: %w (at %d, want %d)", ErrSchemaOutdated, v, migrations.Latest())
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -105,6 +107,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		logger.Warn("database not reachable at start-up; reports will be refused with 'not saved, try again' until it is", "err", err)
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var proxies []netip.Prefix
+	for _, p := range cfg.TrustedProxies {
+		proxies = append(proxies, netip.MustParsePrefix(p)) // validated
+	}
 	svc := intake.NewService(db, cfg, nil)
 	cases, err := casework.NewService(db, cfg)
 	if err != nil {
@@ -112,13 +120,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	}
 	e, err := server.New(svc, cases, logger, server.Options{
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
-		Attach: intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes},
+		Attach:         intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes},
+		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg,
 	})
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	worker, err := notify.NewWorker(db, cfg, logger, notify.NewMetrics(reg))
 	if err != nil {
 		return err
@@ -139,8 +146,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	errc := make(chan error, 2)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", "addr", ln.Addr().String())
+	if cfg.TLSCertFile != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLSCertFile != "")
 
 	var metricsSrv *http.Server
 	if cfg.Metrics.Listen != "" {
