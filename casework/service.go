@@ -61,6 +61,9 @@ func NewService(db *store.DB, cfg config.Config) (*Service, error) {
 		}
 		names[k] = v
 	}
+	if err := CheckRetention(cfg.Retention.Days); err != nil {
+		return nil, err
+	}
 	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, now: time.Now}, nil
 }
 

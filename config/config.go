@@ -85,7 +85,20 @@ type Config struct {
 	Metrics     Metrics     `toml:"metrics"`
 	Handlers    Handlers    `toml:"handlers"`
 	Attachments Attachments `toml:"attachments"`
+	Retention   Retention   `toml:"retention"`
 	Teams       []Team      `toml:"teams"`
+}
+
+// Retention says when cases are deleted for good.
+type Retention struct {
+	// Days maps a workflow status to the number of days after which a case
+	// that has stayed in it is purged, such as closed = 730. Statuses not
+	// listed, and 0, keep cases forever.
+	Days map[string]int `toml:"days"`
+	// AbandonedUploadHours is how long an unfinished upload is kept.
+	AbandonedUploadHours int `toml:"abandoned_upload_hours"`
+	// Interval is how often the server applies the policy.
+	Interval Duration `toml:"interval"`
 }
 
 // Attachments bounds reporters' files.
@@ -252,6 +265,7 @@ func Default() Config {
 			SubmissionTimeout: Duration{2 * time.Minute},
 		},
 		Attachments: Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
+		Retention:   Retention{AbandonedUploadHours: 12, Interval: Duration{24 * time.Hour}},
 		Handlers: Handlers{
 			SessionTTL:   Duration{8 * time.Hour},
 			ChallengeTTL: Duration{2 * time.Minute},
@@ -337,6 +351,7 @@ func merge(cfg *Config, file Config, md toml.MetaData) {
 	mergeFields(&cfg.Metrics, file.Metrics, md, "metrics")
 	mergeFields(&cfg.Handlers, file.Handlers, md, "handlers")
 	mergeFields(&cfg.Attachments, file.Attachments, md, "attachments")
+	mergeFields(&cfg.Retention, file.Retention, md, "retention")
 }
 
 // mergeFields copies each field of src that the file defined into dst.
@@ -502,6 +517,17 @@ func (c *Config) Validate() error {
 	}
 	if c.Attachments.MaxFileBytes < 1<<20 || c.Attachments.MaxFileBytes > 64<<30 {
 		bad("attachments.max_file_bytes", "must be between 1 MiB and 64 GiB")
+	}
+	for status, d := range c.Retention.Days {
+		if d < 0 || d > 100*365 {
+			bad("retention.days."+status, "must be between 0 (keep forever) and 36500")
+		}
+	}
+	if c.Retention.AbandonedUploadHours < 1 || c.Retention.AbandonedUploadHours > 24*30 {
+		bad("retention.abandoned_upload_hours", "must be between 1 and 720")
+	}
+	if c.Retention.Interval.Duration < time.Minute {
+		bad("retention.interval", "must be at least 1m")
 	}
 	if c.Metrics.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {

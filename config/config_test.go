@@ -155,6 +155,7 @@ func TestDefault(t *testing.T) {
 			SessionTTL: config.Duration{Duration: 8 * time.Hour}, ChallengeTTL: config.Duration{Duration: 2 * time.Minute},
 		},
 		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
+		Retention:   config.Retention{AbandonedUploadHours: 12, Interval: config.Duration{Duration: 24 * time.Hour}},
 		Alerts: config.Alerts{
 			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
 			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
@@ -241,6 +242,7 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 		Alerts:       defaults.Alerts,
 		Handlers:     defaults.Handlers,
 		Attachments:  defaults.Attachments,
+		Retention:    defaults.Retention,
 		QuickExitURL: defaults.QuickExitURL,
 		Listen:       "0.0.0.0:9000",
 		PublicURL:    "https://report.example.org/",

@@ -27,9 +27,9 @@ var (
 	ErrFileTooLarge = errors.New("attachment too large")
 )
 
-// uploadDeadline is how long an unfinished upload is kept before it counts
-// as abandoned and is deleted.
-const uploadDeadline = 12 * time.Hour
+// defaultAbandonAfter is how long an unfinished upload is kept before it
+// counts as abandoned and is deleted, unless AttachLimits says otherwise.
+const defaultAbandonAfter = 12 * time.Hour
 
 // Manifest is the sealed description of an attachment. It holds the key
 // that opens the attachment's content, so only the case's recipients can
@@ -48,8 +48,9 @@ type Manifest struct {
 
 // AttachLimits bound attachments.
 type AttachLimits struct {
-	MaxFiles     int   // per case
-	MaxFileBytes int64 // per file
+	MaxFiles     int           // per case
+	MaxFileBytes int64         // per file
+	AbandonAfter time.Duration // how long an unfinished upload is kept (default 12h)
 }
 
 // Attach streams one file from r into storage: it is encrypted with age to
@@ -65,7 +66,11 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 	if n >= lim.MaxFiles {
 		return Manifest{}, ErrTooManyFiles
 	}
-	id, err := s.db.BeginAttachment(ctx, c.ID, s.now().Add(uploadDeadline))
+	abandon := lim.AbandonAfter
+	if abandon <= 0 {
+		abandon = defaultAbandonAfter
+	}
+	id, err := s.db.BeginAttachment(ctx, c.ID, s.now().Add(abandon))
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
@@ -199,3 +201,13 @@ func mustTime(t testing.TB, s string) time.Time {
 	}
 	return v
 }
+
+func references(list []store.PurgeCandidate) []string {
+	var out []string
+	for _, c := range list {
+		out = append(out, c.Reference)
+	}
+	return out
+}
+
+func sorted(s []string) []string { s = append([]string(nil), s...); slices.Sort(s); return s }

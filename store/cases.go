@@ -136,6 +136,7 @@ func (db *DB) UpdateCase(ctx context.Context, team, ref string, ch CaseChange, c
 		}
 		m, err = scanMeta(tx.QueryRow(ctx, `
 			UPDATE reports SET
+				status_changed_on = CASE WHEN $2::text IS NOT NULL AND $2 <> status THEN current_date ELSE status_changed_on END,
 				status        = coalesce($2, status),
 				status_detail = CASE WHEN $3::text IS NULL THEN status_detail ELSE nullif($3, '') END,
 				urgency       = CASE WHEN $4::text IS NULL THEN urgency ELSE nullif($4, '') END,

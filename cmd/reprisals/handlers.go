@@ -191,3 +191,27 @@ func cmdAudit(args []string) error {
 	fmt.Println("Record the head somewhere else: the chain alone cannot show that its newest entries were removed.")
 	return nil
 }
+
+// cmdRetention applies the retention policy now, or with -dry-run lists
+// what it would delete.
+func cmdRetention(args []string) error {
+	fs := flag.NewFlagSet("retention", flag.ExitOnError)
+	dry := fs.Bool("dry-run", false, "only list the cases the policy would delete")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	o, err := openOperator(ctx, fs, args)
+	if err != nil {
+		return err
+	}
+	defer o.db.Close()
+	list, err := o.cases.ApplyRetention(ctx, o.cfg.Retention.Days, *dry)
+	verb := "Purged"
+	if *dry {
+		verb = "Would purge"
+	}
+	for _, c := range list {
+		fmt.Printf("%s %s (%s since %s)\n", verb, c.Reference, c.Status, c.Since.Format(time.DateOnly))
+	}
+	fmt.Printf("%s %d case(s).\n", verb, len(list))
+	return err
+}

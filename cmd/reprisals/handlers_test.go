@@ -65,6 +65,7 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 	ok("Done: revoke-sessions amal", "handler", "revoke-sessions", "amal")
 	bad("no handler called ghost", "handler", "disable", "ghost")
 
+	ok("Would purge 0 case(s).", "retention", "-dry-run")
 	ok("The audit log verifies: 5 entries", "audit", "verify")
 	if _, err := db.Pool().Exec(t.Context(), `UPDATE audit_log SET detail = 'amal team=upr-secretariat' WHERE seq = 1`); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@
 //	reprisals handler add|list|disable|enable|set-recipient
 //	                                          manage case handlers (see -h)
 //	reprisals audit verify                    check the audit log's chain
+//	reprisals retention [-dry-run]            apply the retention policy now
 //	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
 //	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
 //	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
@@ -34,7 +35,7 @@ func run(args []string) error {
 	}
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
-		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit,
+		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit, "retention": cmdRetention,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -44,5 +45,5 @@ func run(args []string) error {
 }
 
 func usageError() error {
-	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|keygen|config [flags] (see -h of each)")
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|retention|keygen|config [flags] (see -h of each)")
 }

@@ -120,7 +120,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	}
 	e, err := server.New(svc, cases, logger, server.Options{
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
-		Attach:         intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes},
+		Attach: intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes,
+			AbandonAfter: time.Duration(cfg.Retention.AbandonedUploadHours) * time.Hour},
 		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg,
 	})
 	if err != nil {
@@ -172,6 +173,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workerCtx); close(workerDone) }()
 	go sweepUploads(workerCtx, svc, logger)
+	go applyRetention(workerCtx, cases, cfg.Retention, logger)
 	logger.Info("alert worker started", "relay", cfg.SMTP.Addr(), "tls", cfg.SMTP.TLS)
 	if ready != nil {
 		ready()
@@ -271,6 +273,25 @@ func sweepUploads(ctx context.Context, svc *intake.Service, logger *slog.Logger)
 		case <-ctx.Done():
 			return
 		case <-time.After(10 * time.Minute):
+		}
+	}
+}
+
+// applyRetention applies the retention policy now and at every interval
+// until ctx is done. Several instances may do it at once: a case is deleted
+// once, by whichever gets there first.
+func applyRetention(ctx context.Context, cases *casework.Service, r config.Retention, logger *slog.Logger) {
+	for {
+		purged, err := cases.ApplyRetention(ctx, r.Days, false)
+		if err != nil && ctx.Err() == nil {
+			logger.Warn("retention: cannot apply the policy", "err", err)
+		} else if len(purged) > 0 {
+			logger.Info("retention: purged cases", "count", len(purged))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(r.Interval.Duration):
 		}
 	}
 }
