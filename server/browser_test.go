@@ -65,6 +65,30 @@ func browser(t *testing.T) context.Context {
 	return ctx
 }
 
+// browserSteps returns two helpers bound to a browser: step runs actions
+// (failing the test with name on error), read returns an element's text.
+func browserSteps(t *testing.T, ctx context.Context) (step func(string, ...chromedp.Action[chromedp.Void]), read func(chromedp.CSS) string) {
+	step = func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	read = func(sel chromedp.CSS) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("reading %s: %v", sel, err)
+		}
+		return s
+	}
+	return step, read
+}
+
 // byName selects the element whose id is the form path (ids contain
 // brackets and dots, so a plain #id selector would not do).
 func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]`) }
@@ -97,24 +121,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	e := newEnv(t)
 	ctx := browser(t)
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	read := func(sel chromedp.CSS) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("reading %s: %v", sel, err)
-		}
-		return s
-	}
+	step, read := browserSteps(t, ctx)
 
 	step("open the form", chromedp.Navigate(e.srv.URL+"/report"), chromedp.WaitVisible(chromedp.CSS("form")))
 	screenshot(t, ctx, "form-en")
@@ -237,24 +244,7 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 func TestBrowserArabicAndLayouts(t *testing.T) {
 	e := newEnv(t)
 	ctx := browser(t)
-	run := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	read := func(sel chromedp.CSS) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("reading %s: %v", sel, err)
-		}
-		return s
-	}
+	run, read := browserSteps(t, ctx)
 	attrOf := func(sel chromedp.CSS, name string) string {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)

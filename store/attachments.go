@@ -87,12 +87,7 @@ func (w *ChunkWriter) Written() int64 { return w.n }
 // FinishAttachment marks an upload complete with its manifest, and alerts
 // the case's teams (as new information) in the same statement.
 func (db *DB) FinishAttachment(ctx context.Context, id string, sizeBucket int64, manifest []byte, alerts []NewAlert) error {
-	teams := make([]string, len(alerts))
-	urgent := make([]bool, len(alerts))
-	due := make([]*time.Time, len(alerts))
-	for i, a := range alerts {
-		teams[i], urgent[i], due[i] = a.Team, a.Urgent, a.DueAt
-	}
+	teams, urgent, due := alertColumns(alerts)
 	_, err := db.pool.Exec(ctx, `
 		WITH done AS (
 			UPDATE attachments SET complete = true, expires_at = NULL, size_bucket = $2, manifest = $3

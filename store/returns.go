@@ -21,33 +21,26 @@ type ReturnCase struct {
 
 // CaseByReceiptHash finds the case whose receipt hashes to hash.
 func (db *DB) CaseByReceiptHash(ctx context.Context, hash []byte) (ReturnCase, error) {
-	var c ReturnCase
-	err := db.pool.QueryRow(ctx, `
-		SELECT id, reference, status, coalesce(status_detail, ''), teams, received_on
-		FROM reports WHERE receipt_hash = $1`, hash).
-		Scan(&c.ID, &c.Reference, &c.Status, &c.StatusDetail, &c.Teams, &c.ReceivedOn)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("store.CaseByReceiptHash: %w", ErrNotFound)
-	}
-	if err != nil {
-		return c, fmt.Errorf("store.CaseByReceiptHash: %w", classify(err))
-	}
-	return c, nil
+	return db.returnCase(ctx, "receipt_hash = $1", hash)
 }
 
 // CaseByID is CaseByReceiptHash by the case's id, for a visit already
 // opened with the receipt.
 func (db *DB) CaseByID(ctx context.Context, id string) (ReturnCase, error) {
+	return db.returnCase(ctx, "id = $1", id)
+}
+
+func (db *DB) returnCase(ctx context.Context, where string, arg any) (ReturnCase, error) {
 	var c ReturnCase
 	err := db.pool.QueryRow(ctx, `
 		SELECT id, reference, status, coalesce(status_detail, ''), teams, received_on
-		FROM reports WHERE id = $1`, id).
+		FROM reports WHERE `+where, arg).
 		Scan(&c.ID, &c.Reference, &c.Status, &c.StatusDetail, &c.Teams, &c.ReceivedOn)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, fmt.Errorf("store.CaseByID: %w", ErrNotFound)
+		return c, fmt.Errorf("store.returnCase: %w", ErrNotFound)
 	}
 	if err != nil {
-		return c, fmt.Errorf("store.CaseByID: %w", classify(err))
+		return c, fmt.Errorf("store.returnCase: %w", classify(err))
 	}
 	return c, nil
 }
@@ -72,12 +65,7 @@ func (db *DB) ReporterNotes(ctx context.Context, reportID string) ([]Note, error
 // per routed team; a team that already has a follow-up alert waiting gets
 // no second one) in one statement.
 func (db *DB) AddFollowUp(ctx context.Context, reportID string, ciphertext []byte, alerts []NewAlert) error {
-	teams := make([]string, len(alerts))
-	urgent := make([]bool, len(alerts))
-	due := make([]*time.Time, len(alerts))
-	for i, a := range alerts {
-		teams[i], urgent[i], due[i] = a.Team, a.Urgent, a.DueAt
-	}
+	teams, urgent, due := alertColumns(alerts)
 	_, err := db.pool.Exec(ctx, `
 		WITH note AS (
 			INSERT INTO notes (report_id, kind, team, author, created_on, ciphertext)

@@ -117,6 +117,14 @@ type NewAlert struct {
 	DueAt *time.Time
 }
 
+// alertColumns splits alerts into the arrays that statements unnest.
+func alertColumns(alerts []NewAlert) (teams []string, urgent []bool, due []*time.Time) {
+	for _, a := range alerts {
+		teams, urgent, due = append(teams, a.Team), append(urgent, a.Urgent), append(due, a.DueAt)
+	}
+	return teams, urgent, due
+}
+
 // AlertChannel is the PostgreSQL notification channel that wakes the alert
 // workers when a report commits.
 const AlertChannel = "reprisals_alerts"
@@ -132,12 +140,7 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	if len(alerts) == 0 {
 		return "", fmt.Errorf("store.InsertReport(%s): a report needs at least one alert", r.Reference)
 	}
-	teams := make([]string, len(alerts))
-	urgent := make([]bool, len(alerts))
-	due := make([]*time.Time, len(alerts))
-	for i, a := range alerts {
-		teams[i], urgent[i], due[i] = a.Team, a.Urgent, a.DueAt
-	}
+	teams, urgent, due := alertColumns(alerts)
 	// One statement, so one round trip and atomic without an explicit
 	// transaction; the notification is delivered at commit.
 	err = db.pool.QueryRow(ctx, `
