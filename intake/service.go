@@ -33,6 +33,20 @@ type Envelope struct {
 	Channel    string    `json:"channel"`
 	Teams      []string  `json:"routed_teams"`
 	Report     Report    `json:"report"`
+	// Intermediary is set when NHRI or NGO staff logged the report.
+	Intermediary *IntermediaryRecord `json:"intermediary,omitempty"`
+}
+
+// IntermediaryRecord is what an intermediary records about a report logged
+// on a victim's behalf. It travels inside the ciphertext.
+type IntermediaryRecord struct {
+	Organisation     string `json:"organisation"`      // slug
+	OrganisationName string `json:"organisation_name"` // as registered
+	Staff            string `json:"staff"`             // the staff member who logged it (signed in)
+	ConsentFrom      string `json:"consent_from" validate:"required,max=200"`
+	ConsentOn        string `json:"consent_on" validate:"required,monthdate"`
+	ConsentHow       string `json:"consent_how" validate:"required,max=2000"`
+	Relationship     string `json:"relationship" validate:"required,max=200"`
 }
 
 // Marshal encodes the envelope as compact JSON, without HTML escaping so
@@ -98,7 +112,26 @@ func (s *Service) Validator() *Validator { return s.validator }
 // store.ErrUnavailable when the database cannot be reached (nothing is
 // stored), or the reference and receipt once the report is committed.
 func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accepted, error) {
-	if err := s.validator.Validate(r); err != nil {
+	return s.SubmitVia(ctx, r, channel, nil)
+}
+
+// SubmitVia is Submit for a report logged by an intermediary, whose record
+// is validated with the report and sealed with it.
+func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord) (Accepted, error) {
+	err := s.validator.Validate(r)
+	if rec != nil {
+		if rerr := s.validator.ValidateRecord(rec); rerr != nil {
+			var ve, re *ValidationError
+			if !errors.As(err, &ve) {
+				ve = &ValidationError{}
+			}
+			if errors.As(rerr, &re) {
+				ve.Fields = append(ve.Fields, re.Fields...)
+			}
+			err = ve
+		}
+	}
+	if err != nil {
 		return Accepted{}, err
 	}
 	routed := Route(r, s.teams)
@@ -138,7 +171,7 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 		receipt := crypto.NewReceipt()
 		plain, err := Envelope{
 			Version: EnvelopeVersion, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
-			Channel: channel, Teams: names, Report: *r,
+			Channel: channel, Teams: names, Report: *r, Intermediary: rec,
 		}.Marshal()
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)

@@ -137,6 +137,27 @@ func (v *Validator) Validate(r *Report) error {
 	return out
 }
 
+// ValidateRecord checks an intermediary's record; field paths start with
+// "intermediary.".
+func (v *Validator) ValidateRecord(rec *IntermediaryRecord) error {
+	trimStrings(reflect.ValueOf(rec).Elem())
+	err := v.v.Struct(rec)
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		return err
+	}
+	out := &ValidationError{}
+	for _, fe := range ves {
+		path := "intermediary." + fe.Field()
+		key, args := message(path, fe)
+		if fe.Tag() == "monthdate" {
+			key, args = msgMonthDate, nil
+		}
+		out.Fields = append(out.Fields, FieldError{Path: path, Message: Fill(key, args...), Key: key, Args: args})
+	}
+	return out
+}
+
 // trimStrings trims white space from every string in v, recursively.
 func trimStrings(v reflect.Value) {
 	switch v.Kind() {

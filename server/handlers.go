@@ -49,13 +49,25 @@ func (s *Server) submitJSON(c echo.Context) error {
 // the report's language preset to the page's.
 func (s *Server) showForm(c echo.Context) error {
 	rep := &intake.Report{Language: negotiate(c.Request())}
-	return s.renderForm(c, http.StatusOK, rep, nil, nil)
+	return s.renderForm(c, http.StatusOK, rep, nil, nil, formContext{action: "/report"})
 }
 
 // submitForm is POST /report. Buttons named "action" add or remove a
 // victim or an incident (re-rendering the form with everything kept);
 // anything else submits the report.
 func (s *Server) submitForm(c echo.Context) error {
+	return s.submitReportForm(c, formContext{action: "/report", channel: intake.ChannelPublic})
+}
+
+// formContext says who is filling in the report form: the public, or an
+// intermediary's staff member (with their record of consent).
+type formContext struct {
+	action  string
+	channel string
+	rec     *intake.IntermediaryRecord // nil for the public form
+}
+
+func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	req := c.Request()
 	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
@@ -69,17 +81,22 @@ func (s *Server) submitForm(c echo.Context) error {
 		return &intake.DecodeError{Message: "The form could not be read. Please go back and send it again."}
 	}
 	rep := intake.DecodeForm(req.PostForm)
+	if fc.rec != nil {
+		f := req.PostForm
+		fc.rec.ConsentFrom, fc.rec.ConsentOn = f.Get("intermediary.consent_from"), f.Get("intermediary.consent_on")
+		fc.rec.ConsentHow, fc.rec.Relationship = f.Get("intermediary.consent_how"), f.Get("intermediary.relationship")
+	}
 
 	if action := req.PostForm.Get("action"); action != "" && action != "submit" {
 		editLists(rep, action)
-		return s.renderForm(c, http.StatusOK, rep, nil, nil)
+		return s.renderForm(c, http.StatusOK, rep, nil, nil, fc)
 	}
 
-	acc, err := s.svc.Submit(req.Context(), rep, intake.ChannelPublic)
+	acc, err := s.svc.SubmitVia(req.Context(), rep, fc.channel, fc.rec)
 	var ve *intake.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		return s.renderForm(c, http.StatusUnprocessableEntity, rep, ve, nil)
+		return s.renderForm(c, http.StatusUnprocessableEntity, rep, ve, nil, fc)
 	case err != nil:
 		// Not saved: show the form again with everything the reporter
 		// typed, and say so plainly.
@@ -90,7 +107,7 @@ func (s *Server) submitForm(c echo.Context) error {
 		if errors.Is(err, store.ErrUnavailable) {
 			c.Response().Header().Set("Retry-After", "60")
 		}
-		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText})
+		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText}, fc)
 	}
 	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
 		basePage:  s.base(c, "Report received"),
@@ -119,7 +136,7 @@ func editLists(rep *intake.Report, action string) {
 	}
 }
 
-func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *intake.ValidationError, b *banner) error {
+func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *intake.ValidationError, b *banner, fc formContext) error {
 	if len(rep.Victims) == 0 {
 		rep.Victims = []intake.Victim{{}}
 	}
@@ -131,6 +148,8 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 		Report:       rep,
 		MaxVictims:   intake.MaxVictims,
 		MaxIncidents: intake.MaxIncidents,
+		Action:       fc.action,
+		Rec:          fc.rec,
 	}
 	if ve != nil {
 		// Messages in the page's language.

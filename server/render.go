@@ -71,6 +71,8 @@ type formPage struct {
 	Banner       *banner
 	MaxVictims   int
 	MaxIncidents int
+	Action       string                     // where the form posts
+	Rec          *intake.IntermediaryRecord // an intermediary's record, on their form
 }
 
 // confirmPage is shown once, after a report is stored.
@@ -209,7 +211,7 @@ func newRenderer() (*renderer, error) {
 		return nil, err
 	}
 	r := &renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"form", "confirm", "error", "return", "visit"} {
+	for _, name := range []string{"form", "confirm", "error", "return", "visit", "org-login", "org-cases", "org-case"} {
 		page, err := fs.ReadFile(web.Templates, "templates/"+name+".html")
 		if err != nil {
 			return nil, err

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/web"
 )
 
@@ -58,12 +59,15 @@ type Options struct {
 	Ready func(context.Context) error
 	// Metrics, if set, receives the HTTP request metrics.
 	Metrics prometheus.Registerer
+	// Intermediaries, if set, enables the NHRI and NGO staff pages (/org).
+	Intermediaries *intermediary.Service
 }
 
 // Server serves the intake and the handler API.
 type Server struct {
 	svc     *intake.Service
 	cases   *casework.Service
+	orgs    *intermediary.Service
 	log     *slog.Logger
 	r       *renderer
 	cat     catalog
@@ -136,7 +140,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 		return c.Blob(http.StatusOK, "application/json", OpenAPI)
 	})
 
+	s.orgs = opts.Intermediaries
 	s.registerHandlerAPI(e)
+	s.registerOrg(e)
 
 	static, _ := fs.Sub(web.Static, "static")
 	e.StaticFS("/static", static)

@@ -15,6 +15,7 @@ import (
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -214,4 +215,98 @@ func cmdRetention(args []string) error {
 	}
 	fmt.Printf("%s %d case(s).\n", verb, len(list))
 	return err
+}
+
+const orgUsage = `usage:
+  reprisals org add -slug SLUG -name "Organisation name"
+  reprisals staff add -org SLUG -username NAME
+  reprisals staff reset-password|reset-totp|unlock|disable|enable NAME`
+
+// cmdOrg and cmdStaff manage intermediary organisations and their staff.
+// New credentials are printed once, for the operator to hand over safely.
+func cmdOrg(args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New(orgUsage)
+	}
+	fs := flag.NewFlagSet("org add", flag.ExitOnError)
+	slug := fs.String("slug", "", "short identifier, stored in clear as the channel of the cases it logs")
+	name := fs.String("name", "", "the organisation's name")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := openOperator(ctx, fs, args[1:])
+	if err != nil {
+		return err
+	}
+	defer o.db.Close()
+	if *name == "" {
+		return errors.New(orgUsage)
+	}
+	if err := intermediary.New(o.db, o.cfg).AddOrganisation(ctx, *slug, *name, o.actor); err != nil {
+		return err
+	}
+	fmt.Printf("Added organisation %s.\n", *slug)
+	return nil
+}
+
+func cmdStaff(args []string) error {
+	if len(args) == 0 {
+		return errors.New(orgUsage)
+	}
+	sub := args[0]
+	fs := flag.NewFlagSet("staff "+sub, flag.ExitOnError)
+	org := fs.String("org", "", "organisation slug")
+	username := fs.String("username", "", "username")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := openOperator(ctx, fs, args[1:])
+	if err != nil {
+		return err
+	}
+	defer o.db.Close()
+	svc := intermediary.New(o.db, o.cfg)
+	name := *username
+	if sub != "add" {
+		if fs.NArg() != 1 {
+			return errors.New(orgUsage)
+		}
+		name = fs.Arg(0)
+	}
+	var cred intermediary.Credentials
+	switch sub {
+	case "add":
+		if !handlerName.MatchString(name) {
+			return errors.New("-username: lower-case letters, digits, '.', '_' or '-'")
+		}
+		cred, err = svc.AddStaff(ctx, *org, name, o.actor)
+	case "reset-password":
+		cred, err = svc.ResetPassword(ctx, name, o.actor)
+	case "reset-totp":
+		cred, err = svc.ResetTOTP(ctx, name, o.actor)
+	case "unlock":
+		err = svc.Unlock(ctx, name, o.actor)
+	case "disable", "enable":
+		err = svc.SetActive(ctx, name, sub == "enable", o.actor)
+	default:
+		return errors.New(orgUsage)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no such staff account or organisation")
+	}
+	if errors.Is(err, store.ErrDuplicate) {
+		return fmt.Errorf("%s already exists", name)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Done: %s %s. Their sessions are ended.\n", sub, name)
+	if cred.Password != "" {
+		fmt.Printf("Password: %s\n", cred.Password)
+	}
+	if cred.TOTPSecret != "" {
+		fmt.Printf("TOTP secret: %s\nTOTP URI (for a QR code): %s\n", cred.TOTPSecret, cred.TOTPURI)
+	}
+	if cred.Password != "" || cred.TOTPSecret != "" {
+		fmt.Println("Hand these over in person or by a secure channel; they are not shown again.")
+	}
+	return nil
 }

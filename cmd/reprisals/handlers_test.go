@@ -66,7 +66,17 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 	bad("no handler called ghost", "handler", "disable", "ghost")
 
 	ok("Would purge 0 case(s).", "retention", "-dry-run")
-	ok("The audit log verifies: 5 entries", "audit", "verify")
+	ok("Added organisation nhri-x", "org", "add", "-slug", "nhri-x", "-name", "National Commission X")
+	out, _, err := runBin(t, env, "staff", "add", "-org", "nhri-x", "-username", "layla")
+	if err != nil || !strings.Contains(out, "Password: ") || !strings.Contains(out, "otpauth://totp/") {
+		t.Fatalf("staff add: %v\n%s", err, out)
+	}
+	bad("no such staff account or organisation", "staff", "add", "-org", "nowhere", "-username", "x")
+	ok("Password: ", "staff", "reset-password", "layla")
+	ok("TOTP secret: ", "staff", "reset-totp", "layla")
+	ok("Done: unlock layla", "staff", "unlock", "layla")
+	ok("Done: disable layla", "staff", "disable", "layla")
+	ok("The audit log verifies: 11 entries", "audit", "verify")
 	if _, err := db.Pool().Exec(t.Context(), `UPDATE audit_log SET detail = 'amal team=upr-secretariat' WHERE seq = 1`); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@
 //	                                          manage case handlers (see -h)
 //	reprisals audit verify                    check the audit log's chain
 //	reprisals retention [-dry-run]            apply the retention policy now
+//	reprisals org add, reprisals staff add|reset-password|reset-totp|unlock|disable|enable
+//	                                          manage NHRI and NGO intermediaries
 //	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
 //	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
 //	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
@@ -35,7 +37,7 @@ func run(args []string) error {
 	}
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
-		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit, "retention": cmdRetention,
+		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit, "retention": cmdRetention, "org": cmdOrg, "staff": cmdStaff,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -45,5 +47,5 @@ func run(args []string) error {
 }
 
 func usageError() error {
-	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|retention|keygen|config [flags] (see -h of each)")
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|retention|org|staff|keygen|config [flags] (see -h of each)")
 }

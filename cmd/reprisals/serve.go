@@ -26,6 +26,7 @@ import (
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/migrations"
 	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/server"
@@ -122,7 +123,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
 		Attach: intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes,
 			AbandonAfter: time.Duration(cfg.Retention.AbandonedUploadHours) * time.Hour},
-		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg,
+		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg, Intermediaries: intermediary.New(db, cfg),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,55 @@
+package intermediary
+
+import (
+	"testing"
+	"time"
+)
+
+// TestTOTPVectors uses the SHA-1 test vectors of RFC 6238 (their last six
+// digits).
+func TestTOTPVectors(t *testing.T) {
+	secret := []byte("12345678901234567890")
+	for ts, want := range map[int64]string{59: "287082", 1111111109: "081804", 1234567890: "005924", 2000000000: "279037"} {
+		if got := totpCode(secret, uint64(ts)/totpStep); got != want {
+			t.Errorf("T=%d: %s, want %s", ts, got, want)
+		}
+	}
+	now := time.Unix(1234567890, 0)
+	code := totpCode(secret, uint64(now.Unix())/totpStep)
+	for _, tt := range []struct {
+		code string
+		at   time.Time
+		ok   bool
+	}{
+		{code, now, true},
+		{code, now.Add(30 * time.Second), true},  // one step of drift
+		{code, now.Add(-30 * time.Second), true}, // the other way
+		{code, now.Add(90 * time.Second), false},
+		{"000000", now, false},
+		{"12345", now, false},
+	} {
+		if got := matchTOTP(secret, tt.code, tt.at) != 0; got != tt.ok {
+			t.Errorf("code %s at %v: %v, want %v", tt.code, tt.at.Sub(now), got, tt.ok)
+		}
+	}
+}
+
+func TestPasswordsAndSealing(t *testing.T) {
+	salt := newSalt()
+	h := hashPassword("correct horse", salt)
+	if !checkPassword("correct horse", salt, h) || checkPassword("correct hors", salt, h) || checkPassword("correct horse", newSalt(), h) {
+		t.Error("password check is wrong")
+	}
+	if p := newPassword(); len(p) != 23 || p == newPassword() {
+		t.Errorf("generated password %q", p)
+	}
+	key := make([]byte, 32)
+	sealed := sealSecret(key, []byte("secret"))
+	if got, err := openSecret(key, sealed); err != nil || string(got) != "secret" {
+		t.Errorf("open: %q %v", got, err)
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := openSecret(key, sealed); err == nil {
+		t.Error("a tampered sealed secret opened")
+	}
+}

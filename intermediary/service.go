@@ -1,0 +1,209 @@
+// Package intermediary lets NHRI and NGO staff log cases on behalf of
+// victims who cannot safely use the public form, with accountability and
+// consent on record, and without ever reading a case back.
+//
+// Staff sign in with a password (Argon2id, a bounded number of hashes at
+// once) and a mandatory TOTP code; failed sign-ins slow down and then lock
+// the account for a while. Sessions are random tokens in secure, HttpOnly,
+// SameSite=Strict cookies, stored only as hashes, with an idle and an
+// absolute expiry. What staff can see of their organisation's cases is
+// their reference, day and status: never content or replies.
+package intermediary
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/ohchr-reprisals/intake/audit"
+	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// Sign-in policy.
+const (
+	MaxFailures = 5
+	LockFor     = 15 * time.Minute
+	IdleTTL     = 30 * time.Minute
+	AbsoluteTTL = 8 * time.Hour
+)
+
+// ErrSignInFailed covers a wrong username, password or code, and a code
+// used before.
+var ErrSignInFailed = errors.New("sign-in failed")
+
+// LockedError is an account locked after too many failures.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string { return "account locked until " + e.Until.UTC().Format(time.RFC3339) }
+
+// Service manages staff accounts and their sign-ins.
+type Service struct {
+	db       *store.DB
+	sealKey  []byte
+	auditKey []byte
+	issuer   string
+	now      func() time.Time
+	slow     func(failures int)
+}
+
+// New returns a Service. cfg must hold a receipt key (the TOTP sealing and
+// audit keys are derived from it).
+func New(db *store.DB, cfg config.Config) *Service {
+	return &Service{
+		db: db, sealKey: crypto.DeriveKey(cfg.ReceiptKey(), "reprisals/totp-seal/v1"),
+		auditKey: audit.Key(cfg.ReceiptKey()), issuer: "Reprisals reporting", now: time.Now,
+		slow: func(n int) { time.Sleep(time.Duration(min(n, MaxFailures)) * 200 * time.Millisecond) },
+	}
+}
+
+func (s *Service) operatorAudit(operator, action, detail string) store.Audit {
+	return store.Audit{Key: s.auditKey, Actor: "operator:" + operator, Action: action, Detail: detail}
+}
+
+// Channel is the clear channel of the cases an organisation logs.
+func Channel(st store.Staff) string { return "org:" + st.OrgSlug }
+
+// AddOrganisation creates an organisation.
+func (s *Service) AddOrganisation(ctx context.Context, slug, name, operator string) error {
+	return s.db.AddOrganisation(ctx, slug, name, s.operatorAudit(operator, "org.add", slug))
+}
+
+// Credentials are what an operator hands to a new or reset staff member,
+// over a safe channel.
+type Credentials struct {
+	Password   string
+	TOTPSecret string // base32, for entering by hand
+	TOTPURI    string // otpauth:// URI, for a QR code
+}
+
+func (s *Service) newTOTP(username string) (secret []byte, c Credentials) {
+	secret = make([]byte, 20)
+	rand.Read(secret)
+	c.TOTPSecret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(secret)
+	c.TOTPURI = fmt.Sprintf("otpauth://totp/%s:%s?secret=%s&issuer=%s&digits=6&period=30",
+		url.PathEscape(s.issuer), url.PathEscape(username), c.TOTPSecret, url.QueryEscape(s.issuer))
+	return secret, c
+}
+
+func newSalt() []byte {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return b
+}
+
+// AddStaff creates a staff account with a random password and TOTP secret.
+func (s *Service) AddStaff(ctx context.Context, org, username, operator string) (Credentials, error) {
+	secret, c := s.newTOTP(username)
+	c.Password = newPassword()
+	salt := newSalt()
+	err := s.db.AddStaff(ctx, org, username, salt, hashPassword(c.Password, salt), sealSecret(s.sealKey, secret),
+		s.operatorAudit(operator, "staff.add", username+" org="+org))
+	return c, err
+}
+
+// ResetPassword gives a staff account a new random password.
+func (s *Service) ResetPassword(ctx context.Context, username, operator string) (Credentials, error) {
+	c := Credentials{Password: newPassword()}
+	salt := newSalt()
+	return c, s.db.UpdateStaff(ctx, username, salt, hashPassword(c.Password, salt), nil, true, nil,
+		s.operatorAudit(operator, "staff.reset-password", username))
+}
+
+// ResetTOTP gives a staff account a new TOTP secret.
+func (s *Service) ResetTOTP(ctx context.Context, username, operator string) (Credentials, error) {
+	secret, c := s.newTOTP(username)
+	return c, s.db.UpdateStaff(ctx, username, nil, nil, sealSecret(s.sealKey, secret), true, nil,
+		s.operatorAudit(operator, "staff.reset-totp", username))
+}
+
+// Unlock clears an account's failed sign-ins.
+func (s *Service) Unlock(ctx context.Context, username, operator string) error {
+	return s.db.UpdateStaff(ctx, username, nil, nil, nil, true, nil, s.operatorAudit(operator, "staff.unlock", username))
+}
+
+// SetActive enables or disables an account (and ends its sessions).
+func (s *Service) SetActive(ctx context.Context, username string, active bool, operator string) error {
+	action := map[bool]string{true: "staff.enable", false: "staff.disable"}[active]
+	return s.db.UpdateStaff(ctx, username, nil, nil, nil, false, &active, s.operatorAudit(operator, action, username))
+}
+
+// dummySalt makes a sign-in for an unknown name cost as much as any other.
+var dummySalt = newSalt()
+
+// SignIn checks a password and a TOTP code and opens a session, returning
+// its token. Failures are *LockedError or ErrSignInFailed.
+func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
+	st, err := s.db.StaffByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		hashPassword(password, dummySalt)
+		s.slow(1)
+		return "", st, ErrSignInFailed
+	}
+	if err != nil {
+		return "", st, err
+	}
+	now := s.now()
+	if st.LockedUntil != nil && st.LockedUntil.After(now) {
+		return "", st, &LockedError{Until: *st.LockedUntil}
+	}
+	passOK := checkPassword(password, st.PasswordSalt, st.PasswordHash)
+	var step uint64
+	if secret, err := openSecret(s.sealKey, st.TOTPSealed); err == nil {
+		step = matchTOTP(secret, code, now)
+	}
+	if !passOK || step == 0 || !st.Active {
+		n, err := s.db.StaffSignInFailed(ctx, st.ID, MaxFailures, now.Add(LockFor))
+		if err != nil {
+			return "", st, err
+		}
+		s.slow(n)
+		if n >= MaxFailures {
+			return "", st, &LockedError{Until: now.Add(LockFor)}
+		}
+		return "", st, ErrSignInFailed
+	}
+	tok := make([]byte, 32)
+	rand.Read(tok)
+	token := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(tok)
+	th := sha256.Sum256([]byte(token))
+	err = s.db.StaffSignedIn(ctx, st.ID, int64(step), th[:], now.Add(IdleTTL), now.Add(AbsoluteTTL),
+		store.Audit{Key: s.auditKey, Actor: "staff:" + st.Username, Action: "staff.signin", Detail: st.OrgSlug})
+	if errors.Is(err, store.ErrDuplicate) {
+		return "", st, ErrSignInFailed // the code was already used
+	}
+	return token, st, err
+}
+
+// Session returns the staff account of a live session token, extending its
+// idle expiry.
+func (s *Service) Session(ctx context.Context, token string) (store.Staff, error) {
+	if token == "" || len(token) > 100 {
+		return store.Staff{}, store.ErrNotFound
+	}
+	th := sha256.Sum256([]byte(token))
+	return s.db.StaffSession(ctx, th[:], s.now().Add(IdleTTL))
+}
+
+// SignOut ends a session.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	th := sha256.Sum256([]byte(token))
+	return s.db.EndStaffSession(ctx, th[:])
+}
+
+// Cases lists the organisation's cases: reference, day and status only.
+func (s *Service) Cases(ctx context.Context, st store.Staff) ([]store.OrgCase, error) {
+	return s.db.OrgCases(ctx, Channel(st))
+}
+
+// Case returns one of the organisation's cases, or store.ErrNotFound for
+// any other.
+func (s *Service) Case(ctx context.Context, st store.Staff, ref string) (store.OrgCase, error) {
+	return s.db.OrgCase(ctx, Channel(st), ref)
+}

@@ -1,0 +1,164 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intermediary"
+	"github.com/ohchr-reprisals/intake/store"
+)
+
+// staffKey is where the signed-in staff account is kept in the context.
+const staffKey = "reprisals.staff"
+
+// registerOrg adds the pages of NHRI and NGO staff under /org. They are
+// English for now; the report form they fill in is translated.
+func (s *Server) registerOrg(e *echo.Echo) {
+	if s.orgs == nil {
+		return
+	}
+	g := e.Group("/org")
+	g.GET("/login", s.orgLoginPage)
+	g.POST("/login", s.orgLogin, limitBody(16<<10))
+	a := g.Group("", s.requireStaff)
+	a.POST("/logout", s.orgLogout, limitBody(16<<10))
+	a.GET("/cases", s.orgCases)
+	a.GET("/cases/:ref", s.orgCase)
+	a.GET("/report", s.orgReportForm)
+	a.POST("/report", s.orgSubmit, limitBody(MaxFormBody))
+}
+
+// cookieName is the staff session cookie: with the __Host- prefix over
+// HTTPS, which browsers accept only from a secure origin for the whole host.
+func (s *Server) cookieName() string {
+	if s.opts.HTTPS {
+		return "__Host-reprisals-staff"
+	}
+	return "reprisals-staff"
+}
+
+func (s *Server) setSessionCookie(c echo.Context, token string, maxAge int) {
+	c.SetCookie(&http.Cookie{
+		Name: s.cookieName(), Value: token, Path: "/", MaxAge: maxAge,
+		Secure: s.opts.HTTPS, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ck, err := c.Cookie(s.cookieName())
+		if err != nil {
+			return c.Redirect(http.StatusSeeOther, "/org/login")
+		}
+		st, err := s.orgs.Session(c.Request().Context(), ck.Value)
+		if errors.Is(err, store.ErrNotFound) {
+			s.setSessionCookie(c, "", -1)
+			return c.Redirect(http.StatusSeeOther, "/org/login")
+		}
+		if err != nil {
+			return err
+		}
+		c.Set(staffKey, st)
+		return next(c)
+	}
+}
+
+func staffOf(c echo.Context) store.Staff { return c.Get(staffKey).(store.Staff) }
+
+// orgPage is the data of the staff pages.
+type orgPage struct {
+	basePage
+	Staff    store.Staff
+	Error    string
+	Username string
+	Cases    []orgCaseView
+	Case     orgCaseView
+	Token    string
+}
+
+type orgCaseView struct{ Reference, ReceivedOn, Status string }
+
+func (s *Server) orgLoginPage(c echo.Context) error {
+	return s.r.render(c, http.StatusOK, "org-login", orgPage{basePage: s.base(c, "Sign in")})
+}
+
+func (s *Server) orgLogin(c echo.Context) error {
+	if err := formRequest(c); err != nil {
+		return err
+	}
+	f := c.Request().PostForm
+	username := strings.TrimSpace(f.Get("username"))
+	token, _, err := s.orgs.SignIn(c.Request().Context(), username, f.Get("password"), f.Get("code"))
+	var locked *intermediary.LockedError
+	page := orgPage{basePage: s.base(c, "Sign in"), Username: username}
+	switch {
+	case errors.As(err, &locked):
+		page.Error = "Too many failed sign-ins: this account is locked until " + locked.Until.UTC().Format("15:04") +
+			" UTC. An operator can unlock it sooner."
+		return s.r.render(c, http.StatusTooManyRequests, "org-login", page)
+	case errors.Is(err, intermediary.ErrSignInFailed):
+		page.Error = "The username, password or code is wrong, or the code was already used. Codes change every 30 seconds."
+		return s.r.render(c, http.StatusUnauthorized, "org-login", page)
+	case err != nil:
+		return err
+	}
+	s.setSessionCookie(c, token, int(intermediary.AbsoluteTTL/time.Second))
+	return c.Redirect(http.StatusSeeOther, "/org/cases")
+}
+
+func (s *Server) orgLogout(c echo.Context) error {
+	if ck, err := c.Cookie(s.cookieName()); err == nil {
+		if err := s.orgs.SignOut(c.Request().Context(), ck.Value); err != nil {
+			return err
+		}
+	}
+	s.setSessionCookie(c, "", -1)
+	return c.Redirect(http.StatusSeeOther, "/org/login")
+}
+
+func (s *Server) orgCases(c echo.Context) error {
+	st := staffOf(c)
+	list, err := s.orgs.Cases(c.Request().Context(), st)
+	if err != nil {
+		return err
+	}
+	page := orgPage{basePage: s.base(c, "Cases"), Staff: st}
+	for _, oc := range list {
+		page.Cases = append(page.Cases, orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), reporterStatus[oc.Status]})
+	}
+	return s.r.render(c, http.StatusOK, "org-cases", page)
+}
+
+// orgCase shows one of the organisation's cases: reference, day, status,
+// and forms to add information and files. Never content or replies.
+func (s *Server) orgCase(c echo.Context) error {
+	st := staffOf(c)
+	oc, err := s.orgs.Case(c.Request().Context(), st, strings.ToUpper(c.Param("ref")))
+	if err != nil {
+		return err
+	}
+	return s.r.render(c, http.StatusOK, "org-case", orgPage{
+		basePage: s.base(c, "Cases"), Staff: st, Token: s.svc.VisitToken(oc.ID),
+		Case: orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), reporterStatus[oc.Status]},
+	})
+}
+
+func (s *Server) orgRecord(st store.Staff) *intake.IntermediaryRecord {
+	return &intake.IntermediaryRecord{Organisation: st.OrgSlug, OrganisationName: st.OrgName, Staff: st.Username}
+}
+
+func (s *Server) orgReportForm(c echo.Context) error {
+	st := staffOf(c)
+	rep := &intake.Report{Language: negotiate(c.Request())}
+	return s.renderForm(c, http.StatusOK, rep, nil, nil, formContext{action: "/org/report", channel: intermediary.Channel(st), rec: s.orgRecord(st)})
+}
+
+func (s *Server) orgSubmit(c echo.Context) error {
+	st := staffOf(c)
+	return s.submitReportForm(c, formContext{action: "/org/report", channel: intermediary.Channel(st), rec: s.orgRecord(st)})
+}

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Staff is an intermediary organisation's staff account.
+type Staff struct {
+	ID             int64
+	OrgID          int64
+	OrgSlug        string
+	OrgName        string
+	Username       string
+	PasswordSalt   []byte
+	PasswordHash   []byte
+	TOTPSealed     []byte
+	TOTPLastStep   int64
+	FailedAttempts int
+	LockedUntil    *time.Time
+	Active         bool
+}
+
+// AddOrganisation creates an organisation.
+func (db *DB) AddOrganisation(ctx context.Context, slug, name string, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO organisations (slug, name) VALUES ($1, $2)`, slug, name)
+		return err
+	})
+}
+
+// AddStaff creates a staff account in the organisation slug.
+func (db *DB) AddStaff(ctx context.Context, orgSlug, username string, salt, hash, totp []byte, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO staff (org_id, username, password_salt, password_hash, totp_sealed)
+			SELECT id, $2, $3, $4, $5 FROM organisations WHERE slug = $1`, orgSlug, username, salt, hash, totp)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+const staffColumns = `s.id, s.org_id, o.slug, o.name, s.username, s.password_salt, s.password_hash, s.totp_sealed,
+	s.totp_last_step, s.failed_attempts, s.locked_until, s.active`
+
+func scanStaff(row pgx.Row) (Staff, error) {
+	var s Staff
+	err := row.Scan(&s.ID, &s.OrgID, &s.OrgSlug, &s.OrgName, &s.Username, &s.PasswordSalt, &s.PasswordHash, &s.TOTPSealed,
+		&s.TOTPLastStep, &s.FailedAttempts, &s.LockedUntil, &s.Active)
+	return s, err
+}
+
+// StaffByUsername returns a staff account.
+func (db *DB) StaffByUsername(ctx context.Context, username string) (Staff, error) {
+	s, err := scanStaff(db.pool.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff s JOIN organisations o ON o.id = s.org_id WHERE s.username = $1`, username))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, fmt.Errorf("store.StaffByUsername: %w", ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("store.StaffByUsername: %w", classify(err))
+	}
+	return s, nil
+}
+
+// StaffSignInFailed counts a failed sign-in, locking the account until
+// lockUntil once it reaches maxFailures. It returns the new count.
+func (db *DB) StaffSignInFailed(ctx context.Context, id int64, maxFailures int, lockUntil time.Time) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `
+		UPDATE staff SET failed_attempts = failed_attempts + 1,
+		       locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END
+		WHERE id = $1 RETURNING failed_attempts`, id, maxFailures, lockUntil).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store.StaffSignInFailed: %w", classify(err))
+	}
+	return n, nil
+}
+
+// StaffSignedIn records a successful sign-in (the TOTP step used, which
+// cannot be used again) and opens a session, in one transaction.
+func (db *DB) StaffSignedIn(ctx context.Context, id, step int64, tokenHash []byte, idle, absolute time.Time, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE staff SET failed_attempts = 0, locked_until = NULL, totp_last_step = $2
+			WHERE id = $1 AND totp_last_step < $2`, id, step)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrDuplicate // the code was already used
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO staff_sessions (token_hash, staff_id, idle_expires, absolute_expires) VALUES ($1, $2, $3, $4)`,
+			tokenHash, id, idle, absolute)
+		return err
+	})
+}
+
+// StaffSession returns the staff account of a live session and extends its
+// idle expiry to idle (never past its absolute expiry).
+func (db *DB) StaffSession(ctx context.Context, tokenHash []byte, idle time.Time) (Staff, error) {
+	s, err := scanStaff(db.pool.QueryRow(ctx, `
+		WITH live AS (
+			UPDATE staff_sessions SET idle_expires = least($2, absolute_expires)
+			WHERE token_hash = $1 AND NOT revoked AND idle_expires > now() AND absolute_expires > now()
+			RETURNING staff_id
+		)
+		SELECT `+staffColumns+` FROM live JOIN staff s ON s.id = live.staff_id JOIN organisations o ON o.id = s.org_id
+		WHERE s.active`, tokenHash, idle))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, fmt.Errorf("store.StaffSession: %w", ErrNotFound)
+	}
+	if err != nil {
+		return s, fmt.Errorf("store.StaffSession: %w", classify(err))
+	}
+	return s, nil
+}
+
+// EndStaffSession revokes one session.
+func (db *DB) EndStaffSession(ctx context.Context, tokenHash []byte) error {
+	_, err := db.pool.Exec(ctx, `UPDATE staff_sessions SET revoked = true WHERE token_hash = $1`, tokenHash)
+	if err != nil {
+		return fmt.Errorf("store.EndStaffSession: %w", classify(err))
+	}
+	return nil
+}
+
+// UpdateStaff applies an operator's change (a new password, a new TOTP
+// secret, unlocking, disabling) and ends the account's sessions.
+func (db *DB) UpdateStaff(ctx context.Context, username string, salt, hash, totp []byte, unlock bool, active *bool, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			UPDATE staff SET
+				password_salt = coalesce($2, password_salt), password_hash = coalesce($3, password_hash),
+				totp_sealed = coalesce($4, totp_sealed),
+				totp_last_step = CASE WHEN $4::bytea IS NULL THEN totp_last_step ELSE 0 END,
+				failed_attempts = CASE WHEN $5 THEN 0 ELSE failed_attempts END,
+				locked_until = CASE WHEN $5 THEN NULL ELSE locked_until END,
+				active = coalesce($6, active)
+			WHERE username = $1 RETURNING id`, username, salt, hash, totp, unlock, active).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE staff_sessions SET revoked = true WHERE staff_id = $1`, id)
+		return err
+	})
+}
+
+// OrgCase is what an intermediary may see of a case it logged.
+type OrgCase struct {
+	ID         string
+	Reference  string
+	ReceivedOn time.Time
+	Status     string
+	Teams      []string
+}
+
+// OrgCases lists the cases logged through channel, newest first.
+func (db *DB) OrgCases(ctx context.Context, channel string) ([]OrgCase, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT id, reference, received_on, status, teams FROM reports WHERE channel = $1
+		ORDER BY received_on DESC, reference LIMIT 1000`, channel)
+	if err != nil {
+		return nil, fmt.Errorf("store.OrgCases: %w", classify(err))
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[OrgCase])
+	if err != nil {
+		return nil, fmt.Errorf("store.OrgCases: %w", classify(err))
+	}
+	return out, nil
+}
+
+// OrgCase returns one case logged through channel; any other is ErrNotFound.
+func (db *DB) OrgCase(ctx context.Context, channel, ref string) (OrgCase, error) {
+	var c OrgCase
+	err := db.pool.QueryRow(ctx, `SELECT id, reference, received_on, status, teams FROM reports WHERE channel = $1 AND reference = $2`,
+		channel, ref).Scan(&c.ID, &c.Reference, &c.ReceivedOn, &c.Status, &c.Teams)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("store.OrgCase: %w", ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("store.OrgCase: %w", classify(err))
+	}
+	return c, nil
+}
