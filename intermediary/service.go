@@ -41,7 +41,9 @@ var ErrSignInFailed = errors.New("sign-in failed")
 // LockedError is an account locked after too many failures.
 type LockedError struct{ Until time.Time }
 
-func (e *LockedError) Error() string { return "account locked until " + e.Until.UTC().Format(time.RFC3339) }
+func (e *LockedError) Error() string {
+	return "account locked until " + e.Until.UTC().Format(time.RFC3339)
+}
 
 // Service manages staff accounts and their sign-ins.
 type Service struct {
