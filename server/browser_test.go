@@ -89,6 +89,24 @@ func browserSteps(t *testing.T, ctx context.Context) (step func(string, ...chrom
 	return step, read
 }
 
+// answerTheRest clicks the remaining required choices of the report form
+// (they are the same in every language) and sends it.
+var answerTheRest = chromedp.Steps(
+	chromedp.Click(byName("incidents[0].perpetrator_kind")),
+	chromedp.Click(byName("risk.immediate_danger-no")),
+	chromedp.Click(byName("risk.state_contact_risk-unsure")),
+	chromedp.Click(byName("consent.given_by")),
+	chromedp.Click(byName("consent.risks_understood")),
+	chromedp.Click(byName("consent.share_with_ohchr")),
+	chromedp.Click(byName("consent.raise_with_state-no")),
+	chromedp.Click(byName("consent.publication-anonymous")),
+	chromedp.Click(byName("consent.share_un_mechanisms")),
+	chromedp.Click(byName("consent.share_third_parties-no")),
+	chromedp.Click(byName("consent.contact_permission-no")),
+	chromedp.Click(chromedp.CSS("button.primary")),
+	chromedp.WaitVisible(chromedp.CSS("#receipt")),
+)
+
 // byName selects the element whose id is the form path (ids contain
 // brackets and dots, so a plain #id selector would not do).
 func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]`) }
@@ -166,19 +184,7 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 		chromedp.Click(byName("cooperation.nature")),
 		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
 		chromedp.Click(byName("incidents[0].types-arrest_detention")),
-		chromedp.Click(byName("incidents[0].perpetrator_kind")),
-		chromedp.Click(byName("risk.immediate_danger-no")),
-		chromedp.Click(byName("risk.state_contact_risk-unsure")),
-		chromedp.Click(byName("consent.given_by")),
-		chromedp.Click(byName("consent.risks_understood")),
-		chromedp.Click(byName("consent.share_with_ohchr")),
-		chromedp.Click(byName("consent.raise_with_state-no")),
-		chromedp.Click(byName("consent.publication-anonymous")),
-		chromedp.Click(byName("consent.share_un_mechanisms")),
-		chromedp.Click(byName("consent.share_third_parties-no")),
-		chromedp.Click(byName("consent.contact_permission-no")),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.CSS("#receipt")),
+		answerTheRest,
 	)
 	screenshot(t, ctx, "confirmation-en")
 	ref, receipt := read("#reference"), read("#receipt")
@@ -293,19 +299,7 @@ func TestBrowserArabicAndLayouts(t *testing.T) {
 		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
 		chromedp.SendKeys(byName("incidents[0].narrative"), "اعتُقلت في منزلها بعد الاستعراض."),
 		chromedp.Click(byName("incidents[0].types-arrest_detention")),
-		chromedp.Click(byName("incidents[0].perpetrator_kind")),
-		chromedp.Click(byName("risk.immediate_danger-no")),
-		chromedp.Click(byName("risk.state_contact_risk-unsure")),
-		chromedp.Click(byName("consent.given_by")),
-		chromedp.Click(byName("consent.risks_understood")),
-		chromedp.Click(byName("consent.share_with_ohchr")),
-		chromedp.Click(byName("consent.raise_with_state-no")),
-		chromedp.Click(byName("consent.publication-anonymous")),
-		chromedp.Click(byName("consent.share_un_mechanisms")),
-		chromedp.Click(byName("consent.share_third_parties-no")),
-		chromedp.Click(byName("consent.contact_permission-no")),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.CSS("#receipt")),
+		answerTheRest,
 	)
 	screenshot(t, ctx, "confirmation-ar")
 	if attrOf("html", "dir") != "rtl" {
