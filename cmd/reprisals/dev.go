@@ -21,6 +21,7 @@ import (
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/pgtemp"
@@ -109,6 +110,10 @@ func cmdDev(args []string) error {
 	if err != nil {
 		return err
 	}
+	staff, err := ensureDevStaff(ctx, cfg)
+	if err != nil {
+		return err
+	}
 
 	ready := func() {
 		url := cfg.Database.URL.Reveal()
@@ -126,6 +131,8 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
   Alert e-mails    %[8]s (a local mail sink on %[9]s; one .eml file per alert)
 
   Dev handlers     %[10]s
+  NHRI staff       %[1]s/org/login as dev-staff, password %[13]s;
+                   code: go run ./cmd/reprisals staff code %[14]s
 
   As a handler, from an alert to the decrypted case (REFERENCE such as 7KQ4-M2XD):
     go run ./cmd/casectl login -server %[1]s -handler %[11]s -i %[12]s
@@ -138,7 +145,8 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
 
 `, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
 			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")],
-			mailDir, sinkAddr, strings.Join(handlerLines(handlers), "\n                   "), h.name, h.key)
+			mailDir, sinkAddr, strings.Join(handlerLines(handlers), "\n                   "), h.name, h.key,
+			staff.Password, staff.TOTPSecret)
 	}
 	err = serve(ctx, cfg, logger, ready)
 	fmt.Println("Stopped.")
@@ -223,4 +231,27 @@ func ensureDevHandlers(ctx context.Context, cfg config.Config, keyDir string) ([
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// ensureDevStaff creates a dev organisation with one staff account, unless
+// it exists (with DATABASE_URL set), and returns fresh credentials for it.
+func ensureDevStaff(ctx context.Context, cfg config.Config) (intermediary.Credentials, error) {
+	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), 2)
+	if err != nil {
+		return intermediary.Credentials{}, err
+	}
+	defer db.Close()
+	svc := intermediary.New(db, cfg)
+	if err := svc.AddOrganisation(ctx, "dev-nhri", "Development NHRI", "dev"); err != nil && !errors.Is(err, store.ErrDuplicate) {
+		return intermediary.Credentials{}, err
+	}
+	c, err := svc.AddStaff(ctx, "dev-nhri", "dev-staff", "dev")
+	if errors.Is(err, store.ErrDuplicate) {
+		if c, err = svc.ResetPassword(ctx, "dev-staff", "dev"); err == nil {
+			var t intermediary.Credentials
+			t, err = svc.ResetTOTP(ctx, "dev-staff", "dev")
+			c.TOTPSecret, c.TOTPURI = t.TOTPSecret, t.TOTPURI
+		}
+	}
+	return c, err
 }

@@ -220,7 +220,8 @@ func cmdRetention(args []string) error {
 const orgUsage = `usage:
   reprisals org add -slug SLUG -name "Organisation name"
   reprisals staff add -org SLUG -username NAME
-  reprisals staff reset-password|reset-totp|unlock|disable|enable NAME`
+  reprisals staff reset-password|reset-totp|unlock|disable|enable NAME
+  reprisals staff code TOTP-SECRET (prints the current code, for development)`
 
 // cmdOrg and cmdStaff manage intermediary organisations and their staff.
 // New credentials are printed once, for the operator to hand over safely.
@@ -251,6 +252,19 @@ func cmdOrg(args []string) error {
 func cmdStaff(args []string) error {
 	if len(args) == 0 {
 		return errors.New(orgUsage)
+	}
+	if args[0] == "code" {
+		// The current TOTP code of a secret, as an authenticator app shows
+		// it: for trying the staff pages in development.
+		if len(args) != 2 {
+			return errors.New("usage: reprisals staff code TOTP-SECRET")
+		}
+		code, err := intermediary.Code(args[1], time.Now())
+		if err != nil {
+			return errors.New("not a TOTP secret (base32)")
+		}
+		fmt.Println(code)
+		return nil
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("staff "+sub, flag.ExitOnError)

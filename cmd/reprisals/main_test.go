@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
@@ -224,7 +226,7 @@ func TestDev(t *testing.T) {
 	deadline.Stop()
 	out := banner.String()
 	for _, want := range []string{"http://" + addr + "/report", "/api/v1/reports", "age -d -i", "casectl show", "throwaway PostgreSQL", "Alert e-mails    " + filepath.Join(devDir, "mail"),
-		"Dev handlers     dev-upr-secretariat", "casectl login -server http://" + addr + " -handler dev-reprisals-team -i " + filepath.Join(devDir, "keys", "dev-reprisals-team.key")} {
+		"Dev handlers     dev-upr-secretariat", "NHRI staff       http://" + addr + "/org/login as dev-staff", "casectl login -server http://" + addr + " -handler dev-reprisals-team -i " + filepath.Join(devDir, "keys", "dev-reprisals-team.key")} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("start-up lines lack %q:\n%s\nstderr:\n%s", want, out, stderr.String())
 		}
@@ -245,6 +247,22 @@ func TestDev(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST a report to dev: status %d", resp.StatusCode)
 	}
+
+	// The printed NHRI staff account signs in.
+	creds := regexp.MustCompile(`as dev-staff, password (\S+);\s+code: go run ./cmd/reprisals staff code (\S+)`).FindStringSubmatch(out)
+	if creds == nil {
+		t.Fatalf("no staff credentials in:\n%s", out)
+	}
+	code, err := intermediary.Code(creds[2], time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.PostForm("http://"+addr+"/org/login", url.Values{"username": {"dev-staff"}, "password": {strings.TrimSuffix(creds[1], ";")}, "code": {code}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dev staff sign-in: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
 
 	// The printed handler quick start works: log in, list, decrypt.
 	handlerKey := filepath.Join(devDir, "keys", "dev-reprisals-team.key")
