@@ -309,58 +309,27 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
+// merge copies into cfg every setting the file defined, section by
+// section, leaving the others at their defaults. A list (such as teams) or
+// a table of values (such as handlers.status_names) is replaced whole.
 func merge(cfg *Config, file Config, md toml.MetaData) {
-	if md.IsDefined("listen") {
-		cfg.Listen = file.Listen
-	}
-	if md.IsDefined("public_url") {
-		cfg.PublicURL = file.PublicURL
-	}
-	if md.IsDefined("onion_url") {
-		cfg.OnionURL = file.OnionURL
-	}
-	if md.IsDefined("quick_exit_url") {
-		cfg.QuickExitURL = file.QuickExitURL
-	}
-	if md.IsDefined("tls_cert_file") {
-		cfg.TLSCertFile = file.TLSCertFile
-	}
-	if md.IsDefined("tls_key_file") {
-		cfg.TLSKeyFile = file.TLSKeyFile
-	}
-	if md.IsDefined("trusted_proxies") {
-		cfg.TrustedProxies = file.TrustedProxies
-	}
-	if md.IsDefined("database", "url") {
-		cfg.Database.URL = file.Database.URL
-	}
-	if md.IsDefined("database", "url_file") {
-		cfg.Database.URLFile = file.Database.URLFile
-	}
-	if md.IsDefined("database", "max_conns") {
-		cfg.Database.MaxConns = file.Database.MaxConns
-	}
-	if md.IsDefined("receipts", "key_file") {
-		cfg.Receipts.KeyFile = file.Receipts.KeyFile
-	}
-	if md.IsDefined("teams") {
-		cfg.Teams = file.Teams
-	}
-	mergeFields(&cfg.SMTP, file.SMTP, md, "smtp")
-	mergeFields(&cfg.Alerts, file.Alerts, md, "alerts")
-	mergeFields(&cfg.Metrics, file.Metrics, md, "metrics")
-	mergeFields(&cfg.Handlers, file.Handlers, md, "handlers")
-	mergeFields(&cfg.Attachments, file.Attachments, md, "attachments")
-	mergeFields(&cfg.Retention, file.Retention, md, "retention")
+	mergeFields(reflect.ValueOf(cfg).Elem(), reflect.ValueOf(file), md, nil)
 }
 
-// mergeFields copies each field of src that the file defined into dst.
-func mergeFields[T any](dst *T, src T, md toml.MetaData, section string) {
-	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src)
-	for i := 0; i < dv.NumField(); i++ {
-		key := dv.Type().Field(i).Tag.Get("toml")
-		if key != "" && key != "-" && md.IsDefined(section, key) {
-			dv.Field(i).Set(sv.Field(i))
+var durationType = reflect.TypeOf(Duration{})
+
+func mergeFields(dst, src reflect.Value, md toml.MetaData, path []string) {
+	for i := 0; i < dst.NumField(); i++ {
+		f := dst.Type().Field(i)
+		key := f.Tag.Get("toml")
+		if key == "" || key == "-" || !f.IsExported() {
+			continue
+		}
+		keyPath := append(append([]string(nil), path...), key)
+		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+			mergeFields(dst.Field(i), src.Field(i), md, keyPath)
+		} else if md.IsDefined(keyPath...) {
+			dst.Field(i).Set(src.Field(i))
 		}
 	}
 }
