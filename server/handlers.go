@@ -68,18 +68,10 @@ type formContext struct {
 }
 
 func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
+	if err := formRequest(c); err != nil {
+		return err
+	}
 	req := c.Request()
-	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
-	if mt != "application/x-www-form-urlencoded" {
-		return errUnsupportedMedia
-	}
-	if err := req.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return &intake.DecodeError{Message: "The form could not be read. Please go back and send it again."}
-	}
 	rep := intake.DecodeForm(req.PostForm)
 	if fc.rec != nil {
 		f := req.PostForm
