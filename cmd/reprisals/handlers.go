@@ -32,34 +32,46 @@ var handlerName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 // operatorEnv is what the operator commands share: the configuration, the
 // database, and the audit identity of the person running the command.
 type operatorEnv struct {
-	cfg   config.Config
-	db    *store.DB
-	cases *casework.Service
-	actor string
+	cfg    config.Config
+	db     *store.DB
+	cases  *casework.Service
+	actor  string
+	cancel context.CancelFunc
 }
 
-func openOperator(ctx context.Context, fs *flag.FlagSet, args []string) (*operatorEnv, error) {
+// openOperator parses the command's flags, connects to the database and
+// returns a context that ends after limit. The caller defers close.
+func openOperator(fs *flag.FlagSet, args []string, limit time.Duration) (*operatorEnv, context.Context, error) {
 	cfg, err := loadForDatabase(fs, args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(cfg.ReceiptKey()) == 0 {
-		return nil, errors.New("receipts.key_file: not set: the audit log's key is derived from the receipt key")
+		return nil, nil, errors.New("receipts.key_file: not set: the audit log's key is derived from the receipt key")
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), 2)
 	if err != nil {
-		return nil, err
+		cancel()
+		return nil, nil, err
 	}
 	cases, err := casework.NewService(db, cfg)
 	if err != nil {
 		db.Close()
-		return nil, err
+		cancel()
+		return nil, nil, err
 	}
 	actor := "unknown"
 	if u, err := user.Current(); err == nil {
 		actor = u.Username
 	}
-	return &operatorEnv{cfg: cfg, db: db, cases: cases, actor: actor}, nil
+	return &operatorEnv{cfg: cfg, db: db, cases: cases, actor: actor, cancel: cancel}, ctx, nil
+}
+
+// close releases the database and the command's context.
+func (o *operatorEnv) close() {
+	o.db.Close()
+	o.cancel()
 }
 
 // checkHandlerRecipient parses a handler's recipient and checks it can be
@@ -88,13 +100,11 @@ func cmdHandler(args []string) error {
 	name := fs.String("name", "", "handler name: lower-case letters, digits, '.', '_' or '-'")
 	team := fs.String("team", "", "the handler's team")
 	recipient := fs.String("recipient", "", "the handler's age recipient (public key), made on their own machine")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	o, err := openOperator(ctx, fs, args[1:])
+	o, ctx, err := openOperator(fs, args[1:], 30*time.Second)
 	if err != nil {
 		return err
 	}
-	defer o.db.Close()
+	defer o.close()
 
 	switch sub {
 	case "add":
@@ -176,13 +186,11 @@ func cmdAudit(args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return errors.New("usage: reprisals audit verify")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	o, err := openOperator(ctx, flag.NewFlagSet("audit verify", flag.ExitOnError), args[1:])
+	o, ctx, err := openOperator(flag.NewFlagSet("audit verify", flag.ExitOnError), args[1:], 10*time.Minute)
 	if err != nil {
 		return err
 	}
-	defer o.db.Close()
+	defer o.close()
 	v := audit.NewVerifier(audit.Key(o.cfg.ReceiptKey()))
 	if err := o.db.AuditEntries(ctx, v.Check); err != nil {
 		return err
@@ -198,13 +206,11 @@ func cmdAudit(args []string) error {
 func cmdRetention(args []string) error {
 	fs := flag.NewFlagSet("retention", flag.ExitOnError)
 	dry := fs.Bool("dry-run", false, "only list the cases the policy would delete")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	o, err := openOperator(ctx, fs, args)
+	o, ctx, err := openOperator(fs, args, 30*time.Minute)
 	if err != nil {
 		return err
 	}
-	defer o.db.Close()
+	defer o.close()
 	list, err := o.cases.ApplyRetention(ctx, o.cfg.Retention.Days, *dry)
 	verb := "Purged"
 	if *dry {
@@ -232,13 +238,11 @@ func cmdOrg(args []string) error {
 	fs := flag.NewFlagSet("org add", flag.ExitOnError)
 	slug := fs.String("slug", "", "short identifier, stored in clear as the channel of the cases it logs")
 	name := fs.String("name", "", "the organisation's name")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	o, err := openOperator(ctx, fs, args[1:])
+	o, ctx, err := openOperator(fs, args[1:], 30*time.Second)
 	if err != nil {
 		return err
 	}
-	defer o.db.Close()
+	defer o.close()
 	if *name == "" {
 		return errors.New(orgUsage)
 	}
@@ -270,13 +274,11 @@ func cmdStaff(args []string) error {
 	fs := flag.NewFlagSet("staff "+sub, flag.ExitOnError)
 	org := fs.String("org", "", "organisation slug")
 	username := fs.String("username", "", "username")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	o, err := openOperator(ctx, fs, args[1:])
+	o, ctx, err := openOperator(fs, args[1:], 30*time.Second)
 	if err != nil {
 		return err
 	}
-	defer o.db.Close()
+	defer o.close()
 	svc := intermediary.New(o.db, o.cfg)
 	name := *username
 	if sub != "add" {
