@@ -29,15 +29,19 @@ func SignToken(key, payload []byte, expires time.Time) string {
 	msg = append(msg, payload...)
 	m := hmac.New(sha256.New, key)
 	m.Write(msg)
-	return base64.RawURLEncoding.EncodeToString(append(msg, m.Sum(nil)...))
+	return tokenEncoding.EncodeToString(append(msg, m.Sum(nil)...))
 }
+
+// tokenEncoding is strict so that a token has one spelling only: a copy
+// with other trailing bits is not a second valid token.
+var tokenEncoding = base64.RawURLEncoding.Strict()
 
 // OpenToken checks a token from SignToken and returns its payload.
 func OpenToken(key []byte, tok string, now time.Time) ([]byte, error) {
 	if len(tok) > 512 {
 		return nil, ErrBadToken
 	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
+	b, err := tokenEncoding.DecodeString(tok)
 	if err != nil || len(b) < 8+sha256.Size {
 		return nil, ErrBadToken
 	}
