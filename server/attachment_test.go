@@ -183,7 +183,7 @@ func TestAttachmentLimits(t *testing.T) {
 		t.Errorf("third file: %d, want 422", code)
 	}
 	// A forged token, no token first, no file, the wrong type.
-	if code, _ := post("/attachments", map[string][]byte{"x": []byte("x")}, token[:len(token)-3]+"AAA"); code != 403 {
+	if code, _ := post("/attachments", map[string][]byte{"x": []byte("x")}, forge(token)); code != 403 {
 		t.Errorf("forged token: %d, want 403", code)
 	}
 	var b bytes.Buffer
