@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,6 +119,16 @@ func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accept
 // SubmitVia is Submit for a report logged by an intermediary, whose record
 // is validated with the report and sealed with it.
 func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord) (Accepted, error) {
+	return s.SubmitOnce(ctx, r, channel, rec, "")
+}
+
+// SubmitOnce is SubmitVia for a form that carries a one-time submission
+// token (from SubmissionToken; "" for none). Whatever happens to the first
+// answer, the same token never stores a second report: a second send
+// returns an *AlreadyReceivedError with the first report's reference. A
+// token that is forged or expired is ErrSubmissionExpired (nothing is
+// stored; the form gets a new token); the report is validated first.
+func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string) (Accepted, error) {
 	err := s.validator.Validate(r)
 	if rec != nil {
 		if rerr := s.validator.ValidateRecord(rec); rerr != nil {
@@ -133,6 +144,15 @@ func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec 
 	}
 	if err != nil {
 		return Accepted{}, err
+	}
+	var once []byte
+	if token != "" {
+		nonce, err := crypto.OpenToken(s.submissionKey(), token, s.now())
+		if err != nil || len(nonce) != submissionNonceSize {
+			return Accepted{}, ErrSubmissionExpired
+		}
+		h := sha256.Sum256(nonce)
+		once = h[:]
 	}
 	routed := Route(r, s.teams)
 	if len(routed) == 0 {
@@ -191,9 +211,14 @@ func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec 
 			SizeBucket:     sealed.Bucket,
 			Channel:        channel,
 			Ciphertext:     sealed.Ciphertext,
+			SubmissionKey:  once,
 		}, alerts)
 		if errors.Is(err, store.ErrDuplicate) && attempt < 3 {
 			continue
+		}
+		var dup *store.AlreadyStoredError
+		if errors.As(err, &dup) {
+			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference}
 		}
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
@@ -258,4 +283,40 @@ func EffectiveRecipients(ctx context.Context, db *store.DB, teams []config.Team)
 		}
 	}
 	return out, nil
+}
+
+// submissionTTL is how long a form's submission token stays valid. A form
+// sent later is not lost: it is shown again with a new token.
+const submissionTTL = 24 * time.Hour
+
+const submissionNonceSize = 16
+
+// ErrSubmissionExpired is a submission token that is forged or older than
+// submissionTTL. Nothing was stored.
+var ErrSubmissionExpired = errors.New("the form's submission token is invalid or expired")
+
+// AlreadyReceivedError is a form sent a second time: its report was stored
+// the first time, under Reference. The receipt is not shown again.
+type AlreadyReceivedError struct{ ID, Reference string }
+
+func (e *AlreadyReceivedError) Error() string { return "intake: this report was already received" }
+
+// SubmissionToken returns a new one-time submission token for a form: a
+// random nonce with an expiry, signed with a key derived from the receipt
+// key. Nothing is stored until the form is sent; then the nonce's SHA-256
+// is stored with the report, so the same form cannot store two reports.
+func (s *Service) SubmissionToken() string {
+	nonce := make([]byte, submissionNonceSize)
+	rand.Read(nonce)
+	return crypto.SignToken(s.submissionKey(), nonce, s.now().Add(submissionTTL))
+}
+
+// ValidSubmissionToken reports whether tok is a current submission token.
+func (s *Service) ValidSubmissionToken(tok string) bool {
+	nonce, err := crypto.OpenToken(s.submissionKey(), tok, s.now())
+	return err == nil && len(nonce) == submissionNonceSize
+}
+
+func (s *Service) submissionKey() []byte {
+	return crypto.DeriveKey(s.receiptKey, "reprisals/submission-token/v1")
 }

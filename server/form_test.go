@@ -104,13 +104,14 @@ func formState(doc *html.Node) url.Values {
 	return nonEmpty(v)
 }
 
-// nonEmpty drops empty values and the action button, and sorts the values
+// nonEmpty drops empty values, the action button and the one-time
+// submission token, and sorts the values
 // of each name (check boxes come back in form order), for comparison.
 func nonEmpty(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vals := range v {
 		for _, s := range vals {
-			if s != "" && k != "action" {
+			if s != "" && k != "action" && k != "submission" {
 				out.Add(k, s)
 			}
 		}

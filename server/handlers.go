@@ -84,9 +84,26 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		return s.renderForm(c, http.StatusOK, rep, nil, nil, fc)
 	}
 
-	acc, err := s.svc.SubmitVia(req.Context(), rep, fc.channel, fc.rec)
+	// The web form always carries a token; one without is sent again.
+	token := req.PostForm.Get("submission")
+	if token == "" {
+		token = "missing"
+	}
+	acc, err := s.svc.SubmitOnce(req.Context(), rep, fc.channel, fc.rec, token)
 	var ve *intake.ValidationError
+	var again *intake.AlreadyReceivedError
 	switch {
+	case errors.As(err, &again):
+		// The same form, sent again (a reload, a double click, a retry
+		// after a lost answer): one report, and no second receipt.
+		return s.r.render(c, http.StatusConflict, "confirm", confirmPage{
+			basePage:  s.base(c, "Report already received"),
+			Reference: again.Reference,
+			Already:   true,
+		})
+	case errors.Is(err, intake.ErrSubmissionExpired):
+		// Nothing stored; show everything again with a fresh token.
+		return s.renderForm(c, http.StatusOK, rep, nil, &banner{Title: expiredFormHeading, Text: expiredFormText}, fc)
 	case errors.As(err, &ve):
 		return s.renderForm(c, http.StatusUnprocessableEntity, rep, ve, nil, fc)
 	case err != nil:
@@ -109,6 +126,12 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		Token:     s.svc.VisitToken(acc.ID),
 	})
 }
+
+// Messages of the form when its submission token has expired.
+const (
+	expiredFormHeading = "Please check your answers and send again"
+	expiredFormText    = "This form was open for a long time, so it was not sent yet. Everything you typed is still here."
+)
 
 // editLists applies an add or remove button to the report's lists.
 func editLists(rep *intake.Report, action string) {
@@ -142,6 +165,10 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 		MaxIncidents: intake.MaxIncidents,
 		Action:       fc.action,
 		Rec:          fc.rec,
+		Submission:   c.Request().PostForm.Get("submission"),
+	}
+	if !s.svc.ValidSubmissionToken(page.Submission) {
+		page.Submission = s.svc.SubmissionToken()
 	}
 	if ve != nil {
 		// Messages in the page's language.

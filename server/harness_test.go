@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -116,8 +117,14 @@ func (e *env) postJSON(v any) (*http.Response, []byte) {
 	return e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(b))
 }
 
+// postForm sends the report form. Without a "submission" value it first
+// fetches a fresh one-time token from the empty form, as a browser would.
 func (e *env) postForm(v url.Values, header ...string) (*http.Response, []byte) {
 	e.t.Helper()
+	if !v.Has("submission") {
+		v = cloneValues(v)
+		v.Set("submission", e.submissionToken())
+	}
 	return e.do("POST", "/report", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), header...)
 }
 
@@ -211,3 +218,22 @@ func references(list []store.PurgeCandidate) []string {
 }
 
 func sorted(s []string) []string { s = append([]string(nil), s...); slices.Sort(s); return s }
+
+// submissionToken returns the one-time token of a freshly opened form.
+func (e *env) submissionToken() string {
+	e.t.Helper()
+	_, b := e.do("GET", "/report", "", nil)
+	m := regexp.MustCompile(`name="submission" value="([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		e.t.Fatal("the form carries no submission token")
+	}
+	return string(m[1])
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vals := range v {
+		out[k] = append([]string(nil), vals...)
+	}
+	return out
+}

@@ -91,7 +91,9 @@ func negotiate(r *http.Request) string {
 // puts on reporter pages. TestMessages checks every one is translated.
 var goStrings = []string{
 	// page titles
-	"Report a reprisal", "Report received", "Come back to your report", "Your report",
+	"Report a reprisal", "Report received", "Come back to your report", "Your report", "Report already received",
+	// a form sent again, or after its token expired
+	expiredFormHeading, expiredFormText,
 	// the form's banner when a report could not be stored
 	notSavedHeading, notSavedText,
 	// return visits

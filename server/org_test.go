@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -193,6 +194,12 @@ func TestIntermediaryLogsACaseWriteOnly(t *testing.T) {
 	if resp.StatusCode != 422 || !strings.Contains(string(body), `href="#intermediary.consent_from"`) {
 		t.Fatalf("without the record: %d", resp.StatusCode)
 	}
+	// The form shown again carries its one-time submission token.
+	tok := regexp.MustCompile(`name="submission" value="([^"]+)"`).FindStringSubmatch(string(body))
+	if tok == nil {
+		t.Fatal("the intermediary's form has no submission token")
+	}
+	v.Set("submission", tok[1])
 	v.Set("intermediary.consent_from", "The victim's sister")
 	v.Set("intermediary.consent_on", "2026-11-20")
 	v.Set("intermediary.consent_how", "In person at our office, with an interpreter")

@@ -73,6 +73,7 @@ type formPage struct {
 	MaxIncidents int
 	Action       string                     // where the form posts
 	Rec          *intake.IntermediaryRecord // an intermediary's record, on their form
+	Submission   string                     // the form's one-time submission token
 }
 
 // confirmPage is shown once, after a report is stored.
@@ -82,6 +83,7 @@ type confirmPage struct {
 	Receipt   string
 	Teams     []string
 	Token     string // for attaching files
+	Already   bool   // the same form was sent again: no receipt
 }
 
 // returnPage asks for the receipt.

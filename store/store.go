@@ -107,7 +107,17 @@ type NewReport struct {
 	SizeBucket     int
 	Channel        string
 	Ciphertext     []byte
+	// SubmissionKey, if set, makes the insert idempotent: a second report
+	// with the same key is not stored, and InsertReport returns an
+	// *AlreadyStoredError naming the first.
+	SubmissionKey []byte
 }
+
+// AlreadyStoredError is a report whose submission key was used before:
+// the same form was sent twice. It names the report that was stored.
+type AlreadyStoredError struct{ ID, Reference string }
+
+func (e *AlreadyStoredError) Error() string { return "store: this report was already stored" }
 
 // NewAlert is an alert to enqueue with a report: one per routed team.
 type NewAlert struct {
@@ -131,7 +141,10 @@ const AlertChannel = "reprisals_alerts"
 
 // InsertReport stores a report and its alerts (at least one) in one
 // statement: if the report is committed, its alerts exist, and if not,
-// neither does. A clash on reference or receipt hash is ErrDuplicate.
+// neither does. A clash on reference or receipt hash is ErrDuplicate; a
+// submission key already used is an *AlreadyStoredError (the unique
+// constraint decides, in the same statement, so concurrent sends of one
+// form store one report).
 func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) (id string, err error) {
 	var urgency *string
 	if r.Urgency != "" {
@@ -146,8 +159,9 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	err = db.pool.QueryRow(ctx, `
 		WITH report AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
-			                     received_on, size_bucket, channel, ciphertext)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			                     received_on, size_bucket, channel, ciphertext, submission_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14)
+			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING id
 		), wake AS (
 			SELECT pg_notify($13, '')
@@ -158,7 +172,15 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 		RETURNING report_id`,
 		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
 		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
-		teams, urgent, due, AlertChannel).Scan(&id)
+		teams, urgent, due, AlertChannel, r.SubmissionKey).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) && r.SubmissionKey != nil {
+		// Nothing inserted: the key is taken, by a committed report.
+		dup := &AlreadyStoredError{}
+		err = db.pool.QueryRow(ctx, `SELECT id, reference FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference)
+		if err == nil {
+			return "", dup
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("store.InsertReport(%s): %w", r.Reference, classify(err))
 	}
