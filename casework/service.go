@@ -18,6 +18,7 @@ import (
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/audit"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -236,13 +237,7 @@ func (s *Service) FetchCase(ctx context.Context, h store.Handler, ref string) (s
 }
 
 // Change is a triage change requested by a handler; nil fields stay.
-type Change struct {
-	Status       *string `json:"status"`
-	StatusDetail *string `json:"status_detail"`
-	Urgency      *string `json:"urgency"`
-	Assignee     *string `json:"assignee"`
-	NextDeadline *string `json:"next_deadline"`
-}
+type Change = handlerapi.Change
 
 // Triage applies a change to a case, enforcing the workflow.
 func (s *Service) Triage(ctx context.Context, h store.Handler, ref string, ch Change) (store.CaseMeta, error) {

@@ -9,17 +9,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
 )
 
-type apiError struct {
-	Error struct {
-		Code    string            `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields"`
-	} `json:"error"`
-}
+type apiError = handlerapi.Error
 
 func decodeError(t *testing.T, body []byte) apiError {
 	t.Helper()

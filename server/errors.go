@@ -8,20 +8,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
-
-// apiError is the JSON body of every API error.
-type apiError struct {
-	Error apiErrorBody `json:"error"`
-}
-
-type apiErrorBody struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
-}
 
 // problem is an error's public face.
 type problem struct {
@@ -134,7 +124,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		c.Response().Header().Set("Retry-After", "60")
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		c.JSON(p.status, apiError{apiErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})
+		c.JSON(p.status, handlerapi.Error{Error: handlerapi.ErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})
 		return
 	}
 	if rerr := s.r.render(c, p.status, "error", errorPage{basePage: s.base(c, p.heading), Heading: p.heading, Message: p.message}); rerr != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -28,7 +29,7 @@ const handlerKey = "reprisals.handler"
 
 // registerHandlerAPI adds the case handlers' API under /api/v1/handler.
 func (s *Server) registerHandlerAPI(e *echo.Echo) {
-	g := e.Group("/api/v1/handler")
+	g := e.Group(handlerapi.Prefix)
 	g.POST("/login/challenge", s.loginChallenge, limitBody(maxHandlerJSON))
 	g.POST("/login", s.login, limitBody(maxHandlerJSON))
 
@@ -100,9 +101,7 @@ func caseRef(c echo.Context) string {
 }
 
 func (s *Server) loginChallenge(c echo.Context) error {
-	var in struct {
-		Handler string `json:"handler"`
-	}
+	var in handlerapi.ChallengeRequest
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
@@ -113,14 +112,11 @@ func (s *Server) loginChallenge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"challenge_id": ch.ID, "challenge": ch.Encrypted, "expires_at": ch.Expires.UTC()})
+	return c.JSON(http.StatusOK, handlerapi.ChallengeResponse{ChallengeID: ch.ID, Challenge: ch.Encrypted, ExpiresAt: ch.Expires.UTC()})
 }
 
 func (s *Server) login(c echo.Context) error {
-	var in struct {
-		ChallengeID string `json:"challenge_id"`
-		Answer      string `json:"answer"`
-	}
+	var in handlerapi.LoginRequest
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
@@ -131,8 +127,8 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"token": sess.Token, "expires_at": sess.Expires.UTC(), "handler": sess.Handler.Name, "team": sess.Handler.Team,
+	return c.JSON(http.StatusOK, handlerapi.LoginResponse{
+		Token: sess.Token, ExpiresAt: sess.Expires.UTC(), Handler: sess.Handler.Name, Team: sess.Handler.Team,
 	})
 }
 
@@ -143,46 +139,25 @@ func (s *Server) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// statusInfo describes one workflow status for clients.
-type statusInfo struct {
-	Key         string   `json:"key"`
-	Name        string   `json:"name"`
-	Transitions []string `json:"transitions"`
-}
-
 func (s *Server) team(c echo.Context) error {
 	h := handlerOf(c)
 	recs, err := s.cases.CaseRecipients(c.Request().Context(), []string{h.Team})
 	if err != nil {
 		return err
 	}
-	var statuses []statusInfo
+	var statuses []handlerapi.StatusInfo
 	for _, k := range casework.Statuses {
-		statuses = append(statuses, statusInfo{Key: k, Name: s.cases.StatusNames()[k], Transitions: casework.Transitions(k)})
+		statuses = append(statuses, handlerapi.StatusInfo{Key: k, Name: s.cases.StatusNames()[k], Transitions: casework.Transitions(k)})
 	}
-	return c.JSON(http.StatusOK, map[string]any{
-		"handler": h.Name, "team": h.Team, "recipients": recs, "statuses": statuses,
-		"urgencies": casework.Urgencies, "closure_reasons": casework.ClosureReasons,
+	return c.JSON(http.StatusOK, handlerapi.Team{
+		Handler: h.Name, Team: h.Team, Recipients: recs, Statuses: statuses,
+		Urgencies: casework.Urgencies, ClosureReasons: casework.ClosureReasons,
 	})
 }
 
 // caseJSON is a case's clear metadata as the API shows it.
-type caseJSON struct {
-	Reference    string   `json:"reference"`
-	ReceivedOn   string   `json:"received_on"`
-	Status       string   `json:"status"`
-	StatusName   string   `json:"status_name"`
-	StatusDetail string   `json:"status_detail,omitempty"`
-	Urgency      string   `json:"urgency,omitempty"`
-	Assignee     string   `json:"assignee,omitempty"`
-	NextDeadline string   `json:"next_deadline,omitempty"`
-	SizeBucket   int      `json:"size_bucket"`
-	Channel      string   `json:"channel"`
-	Teams        []string `json:"routed_teams"`
-}
-
-func (s *Server) caseJSON(m store.CaseMeta) caseJSON {
-	out := caseJSON{
+func (s *Server) caseJSON(m store.CaseMeta) handlerapi.CaseMeta {
+	out := handlerapi.CaseMeta{
 		Reference: m.Reference, ReceivedOn: m.ReceivedOn.Format(time.DateOnly), Status: m.Status,
 		StatusName: s.cases.StatusNames()[m.Status], StatusDetail: m.StatusDetail, Urgency: m.Urgency,
 		Assignee: m.Assignee, SizeBucket: m.SizeBucket, Channel: m.Channel, Teams: m.Teams,
@@ -209,11 +184,11 @@ func (s *Server) listCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]caseJSON, 0, len(list))
+	out := handlerapi.CaseList{Cases: make([]handlerapi.CaseMeta, 0, len(list)), Total: total, Page: page, PerPage: perPage}
 	for _, m := range list {
-		out = append(out, s.caseJSON(m))
+		out.Cases = append(out.Cases, s.caseJSON(m))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"cases": out, "total": total, "page": page, "per_page": perPage})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) getCase(c echo.Context) error {
@@ -226,12 +201,7 @@ func (s *Server) getCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, struct {
-		caseJSON
-		ReplyRecipient string   `json:"reply_recipient"`
-		Recipients     []string `json:"recipients"`
-		Ciphertext     []byte   `json:"ciphertext"`
-	}{s.caseJSON(cs.CaseMeta), cs.ReplyRecipient, recs, cs.Ciphertext})
+	return c.JSON(http.StatusOK, handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Recipients: recs, Ciphertext: cs.Ciphertext})
 }
 
 func (s *Server) triage(c echo.Context) error {
@@ -246,33 +216,20 @@ func (s *Server) triage(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.caseJSON(m))
 }
 
-// noteJSON is an encrypted note or reply.
-type noteJSON struct {
-	ID         int64  `json:"id"`
-	Kind       string `json:"kind"`
-	Team       string `json:"team"`
-	Author     string `json:"author"`
-	CreatedOn  string `json:"created_on"`
-	Ciphertext []byte `json:"ciphertext"`
-}
-
 func (s *Server) listNotes(c echo.Context) error {
 	notes, err := s.cases.ListNotes(c.Request().Context(), handlerOf(c), caseRef(c))
 	if err != nil {
 		return err
 	}
-	out := make([]noteJSON, 0, len(notes))
+	out := handlerapi.NoteList{Notes: make([]handlerapi.Note, 0, len(notes))}
 	for _, n := range notes {
-		out = append(out, noteJSON{ID: n.ID, Kind: n.Kind, Team: n.Team, Author: n.Author, CreatedOn: n.CreatedOn.Format(time.DateOnly), Ciphertext: n.Ciphertext})
+		out.Notes = append(out.Notes, handlerapi.Note{ID: n.ID, Kind: n.Kind, Team: n.Team, Author: n.Author, CreatedOn: n.CreatedOn.Format(time.DateOnly), Ciphertext: n.Ciphertext})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"notes": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) addNote(c echo.Context) error {
-	var in struct {
-		Kind       string `json:"kind"`
-		Ciphertext []byte `json:"ciphertext"`
-	}
+	var in handlerapi.NewNote
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
@@ -280,15 +237,11 @@ func (s *Server) addNote(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"id": id})
+	return c.JSON(http.StatusCreated, handlerapi.Created{ID: id})
 }
 
 func (s *Server) rekey(c echo.Context) error {
-	var in struct {
-		Ciphertext  []byte            `json:"ciphertext"`
-		Notes       map[int64][]byte  `json:"notes"`
-		Attachments map[string][]byte `json:"attachments"`
-	}
+	var in handlerapi.Rekey
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
@@ -310,11 +263,11 @@ func (s *Server) listAttachments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]map[string]any, 0, len(list))
+	out := handlerapi.AttachmentList{Attachments: make([]handlerapi.Attachment, 0, len(list))}
 	for _, a := range list {
-		out = append(out, map[string]any{"id": a.ID, "size_bucket": a.SizeBucket, "manifest": a.Manifest})
+		out.Attachments = append(out.Attachments, handlerapi.Attachment{ID: a.ID, SizeBucket: a.SizeBucket, Manifest: a.Manifest})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"attachments": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 // getAttachment streams an attachment's ciphertext, chunk by chunk.

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -100,16 +101,12 @@ func TestOpenAPI(t *testing.T) {
 // validate tags.
 func schemas() map[string]any {
 	out := map[string]any{}
-	for _, v := range []any{intake.Report{}, acceptedResponse{}, apiError{}} {
+	for _, v := range []any{intake.Report{}, acceptedResponse{}, handlerapi.Error{}} {
 		structSchema(reflect.TypeOf(v), out)
 	}
-	// Friendlier names for the response types.
-	out["Accepted"], out["Error"] = out["acceptedResponse"], out["apiError"]
+	// A friendlier name for the response type.
+	out["Accepted"] = out["acceptedResponse"]
 	delete(out, "acceptedResponse")
-	delete(out, "apiError")
-	out["Error"].(map[string]any)["properties"].(map[string]any)["error"] = map[string]any{"$ref": "#/components/schemas/ErrorBody"}
-	out["ErrorBody"] = out["apiErrorBody"]
-	delete(out, "apiErrorBody")
 	return out
 }
 
@@ -194,4 +191,127 @@ func fieldSchema(t reflect.Type, tags []string, all map[string]any) map[string]a
 		}
 	}
 	return s
+}
+
+// TestOpenAPIHandlerTypes checks that every request and response body of
+// the handler API documented in openapi.json has exactly the fields of its
+// type in package handlerapi, the types both the server and the clients
+// use, nested objects included.
+func TestOpenAPIHandlerTypes(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	const p = handlerapi.Prefix
+	for _, tc := range []struct {
+		path, method, part string // part: "request" or a response status
+		typ                any
+	}{
+		{p + "/login/challenge", "post", "request", handlerapi.ChallengeRequest{}},
+		{p + "/login/challenge", "post", "200", handlerapi.ChallengeResponse{}},
+		{p + "/login", "post", "request", handlerapi.LoginRequest{}},
+		{p + "/login", "post", "200", handlerapi.LoginResponse{}},
+		{p + "/team", "get", "200", handlerapi.Team{}},
+		{p + "/cases", "get", "200", handlerapi.CaseList{}},
+		{p + "/cases/{ref}", "get", "200", handlerapi.Case{}},
+		{p + "/cases/{ref}", "patch", "request", handlerapi.Change{}},
+		{p + "/cases/{ref}", "patch", "200", handlerapi.CaseMeta{}},
+		{p + "/cases/{ref}/notes", "get", "200", handlerapi.NoteList{}},
+		{p + "/cases/{ref}/notes", "post", "request", handlerapi.NewNote{}},
+		{p + "/cases/{ref}/notes", "post", "201", handlerapi.Created{}},
+		{p + "/cases/{ref}/rekey", "post", "request", handlerapi.Rekey{}},
+		{p + "/cases/{ref}/attachments", "get", "200", handlerapi.AttachmentList{}},
+	} {
+		t.Run(tc.method+" "+tc.path+" "+tc.part, func(t *testing.T) {
+			op := dig(doc, "paths", tc.path, tc.method)
+			var media any
+			if tc.part == "request" {
+				media = dig(op, "requestBody", "content", "application/json", "schema")
+			} else {
+				media = dig(op, "responses", tc.part, "content", "application/json", "schema")
+			}
+			if media == nil {
+				t.Fatalf("not documented")
+			}
+			checkSchema(t, doc, media, reflect.TypeOf(tc.typ), tc.path)
+		})
+	}
+}
+
+// dig follows keys through nested JSON objects; nil if one is missing.
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// properties resolves $ref and allOf and returns an object schema's
+// properties.
+func properties(doc map[string]any, s any) map[string]any {
+	out := map[string]any{}
+	m, _ := s.(map[string]any)
+	if ref, ok := m["$ref"].(string); ok {
+		return properties(doc, dig(doc, strings.Split(strings.TrimPrefix(ref, "#/"), "/")...))
+	}
+	parts, _ := dig(m, "allOf").([]any)
+	for _, part := range parts {
+		for k, v := range properties(doc, part) {
+			out[k] = v
+		}
+	}
+	props, _ := dig(m, "properties").(map[string]any)
+	for k, v := range props {
+		out[k] = v
+	}
+	return out
+}
+
+// jsonFields returns a struct's JSON field names and types, embedded
+// structs flattened.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			for k, v := range jsonFields(f.Type) {
+				out[k] = v
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out[name] = f.Type
+	}
+	return out
+}
+
+func checkSchema(t *testing.T, doc map[string]any, s any, typ reflect.Type, where string) {
+	t.Helper()
+	props := properties(doc, s)
+	fields := jsonFields(typ)
+	var got, want []string
+	for k := range props {
+		got = append(got, k)
+	}
+	for k := range fields {
+		want = append(want, k)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: fields of %s (-Go +openapi.json):\n%s", where, typ, diff)
+	}
+	for name, ft := range fields {
+		sub := props[name]
+		if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct {
+			ft, sub = ft.Elem(), dig(sub, "items")
+		}
+		if ft.Kind() == reflect.Struct && ft.PkgPath() != "time" && sub != nil {
+			checkSchema(t, doc, sub, ft, where+"."+name)
+		}
+	}
 }

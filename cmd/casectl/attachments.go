@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 )
@@ -22,22 +21,25 @@ import (
 // attachment is a listed attachment with its manifest opened (Manifest is
 // zero when this identity cannot open it).
 type attachment struct {
-	ID       string `json:"id"`
-	Sealed   []byte `json:"manifest"`
+	handlerapi.Attachment
 	Manifest intake.Manifest
 	Readable bool
 }
 
 func (c *cli) attachments(ref string, ids []age.Identity) ([]attachment, error) {
-	var res struct {
-		Attachments []attachment `json:"attachments"`
-	}
-	if err := c.call("GET", "/cases/"+url.PathEscape(ref)+"/attachments", nil, nil, &res); err != nil {
+	api, err := c.client()
+	if err != nil {
 		return nil, err
 	}
-	for i := range res.Attachments {
-		a := &res.Attachments[i]
-		plain, err := crypto.Open(a.Sealed, ids...)
+	listed, err := api.Attachments(c.ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]attachment, len(listed))
+	for i := range listed {
+		a := &out[i]
+		a.Attachment = listed[i]
+		plain, err := crypto.Open(a.Attachment.Manifest, ids...)
 		if err != nil {
 			continue
 		}
@@ -46,7 +48,7 @@ func (c *cli) attachments(ref string, ids []age.Identity) ([]attachment, error) 
 		}
 		clear(plain)
 	}
-	return res.Attachments, nil
+	return out, nil
 }
 
 func writeAttachmentList(w io.Writer, list []attachment) {
@@ -71,20 +73,12 @@ func (c *cli) download(ref string, a attachment, path string) error {
 	if err != nil {
 		return fmt.Errorf("attachment %s: bad key in manifest", a.Manifest.Name)
 	}
-	req, err := http.NewRequest("GET", strings.TrimRight(c.sess.Server, "/")+"/api/v1/handler/cases/"+url.PathEscape(ref)+"/attachments/"+url.PathEscape(a.ID), nil)
+	body, err := c.api.AttachmentContent(c.ctx, ref, a.ID, &http.Client{})
 	if err != nil {
-		return err
+		return fmt.Errorf("downloading %s: %w", a.Manifest.Name, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.sess.Token)
-	resp, err := (&http.Client{}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("downloading %s: HTTP %d", a.Manifest.Name, resp.StatusCode)
-	}
-	r, err := age.Decrypt(resp.Body, key)
+	defer body.Close()
+	r, err := age.Decrypt(body, key)
 	if err != nil {
 		return err
 	}
@@ -134,7 +128,7 @@ func (c *cli) exportAttachments(ref, dir string, list []attachment) error {
 func resealManifests(list []attachment, ids []age.Identity, recs []crypto.Recipient) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, a := range list {
-		plain, err := crypto.Open(a.Sealed, ids...)
+		plain, err := crypto.Open(a.Attachment.Manifest, ids...)
 		if err != nil {
 			continue
 		}

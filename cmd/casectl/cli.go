@@ -3,13 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +16,8 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/plugin"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 )
 
 // cli is one invocation: its flags, session and server connection.
@@ -32,6 +33,8 @@ type cli struct {
 	asJSON, dryRun                                                     bool
 
 	sess sessionData
+	ctx  context.Context
+	api  *handlerapi.Client
 }
 
 // sessionData is what login keeps on the handler's computer.
@@ -44,7 +47,7 @@ type sessionData struct {
 }
 
 func newCLI(name string, in io.Reader, out io.Writer) *cli {
-	c := &cli{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError), in: in, out: out}
+	c := &cli{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError), in: in, out: out, ctx: context.Background()}
 	c.fs.SetOutput(os.Stderr)
 	home, _ := os.UserConfigDir()
 	def := os.Getenv("CASECTL_SESSION")
@@ -167,63 +170,21 @@ func (c *cli) identities() ([]age.Identity, error) {
 	return ids, nil
 }
 
-// apiError is the server's error body.
-type apiError struct {
-	Error struct {
-		Code    string            `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields"`
-	} `json:"error"`
-}
-
-var httpClient = &http.Client{Timeout: 2 * time.Minute}
-
-// call sends a JSON request to the server and decodes the JSON answer.
-func (c *cli) call(method, path string, q url.Values, in, out any) error {
-	server, token := c.sess.Server, c.sess.Token
+// client returns the handler API client for the session's server (or, for
+// login, the server named by -server).
+func (c *cli) client() (*handlerapi.Client, error) {
+	if c.api != nil {
+		return c.api, nil
+	}
+	server := c.sess.Server
 	if c.name == "login" {
-		server, token = c.server, ""
+		server = c.server
 	}
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	u := strings.TrimRight(server, "/") + "/api/v1/handler" + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	req, err := http.NewRequest(method, u, body)
+	api, err := handlerapi.New(server, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		var e apiError
-		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
-			return fmt.Errorf("%s (HTTP %d)", e.Error.Message, resp.StatusCode)
-		}
-		return fmt.Errorf("the server answered HTTP %d", resp.StatusCode)
-	}
-	if out != nil && len(data) > 0 {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	api.SetToken(c.sess.Token)
+	c.api = api
+	return api, nil
 }

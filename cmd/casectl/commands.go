@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -18,41 +16,10 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 )
-
-// caseMeta is a case as the API lists it.
-type caseMeta struct {
-	Reference    string   `json:"reference"`
-	ReceivedOn   string   `json:"received_on"`
-	Status       string   `json:"status"`
-	StatusName   string   `json:"status_name"`
-	StatusDetail string   `json:"status_detail"`
-	Urgency      string   `json:"urgency"`
-	Assignee     string   `json:"assignee"`
-	NextDeadline string   `json:"next_deadline"`
-	SizeBucket   int      `json:"size_bucket"`
-	Channel      string   `json:"channel"`
-	Teams        []string `json:"routed_teams"`
-}
-
-// caseFull is a fetched case.
-type caseFull struct {
-	caseMeta
-	ReplyRecipient string   `json:"reply_recipient"`
-	Recipients     []string `json:"recipients"`
-	Ciphertext     []byte   `json:"ciphertext"`
-}
-
-type note struct {
-	ID         int64  `json:"id"`
-	Kind       string `json:"kind"`
-	Team       string `json:"team"`
-	Author     string `json:"author"`
-	CreatedOn  string `json:"created_on"`
-	Ciphertext []byte `json:"ciphertext"`
-}
 
 func (c *cli) login() error {
 	if c.server == "" || c.handler == "" {
@@ -62,11 +29,12 @@ func (c *cli) login() error {
 	if err != nil {
 		return err
 	}
-	var ch struct {
-		ID        string `json:"challenge_id"`
-		Challenge string `json:"challenge"`
+	api, err := c.client()
+	if err != nil {
+		return err
 	}
-	if err := c.call("POST", "/login/challenge", nil, map[string]string{"handler": c.handler}, &ch); err != nil {
+	ch, err := api.Challenge(c.ctx, c.handler)
+	if err != nil {
 		return err
 	}
 	r, err := age.Decrypt(armor.NewReader(strings.NewReader(ch.Challenge)), ids...)
@@ -77,11 +45,11 @@ func (c *cli) login() error {
 	if err != nil {
 		return err
 	}
-	var sess sessionData
-	if err := c.call("POST", "/login", nil, map[string]string{"challenge_id": ch.ID, "answer": strings.TrimSpace(string(answer))}, &sess); err != nil {
+	res, err := api.Answer(c.ctx, ch.ChallengeID, strings.TrimSpace(string(answer)))
+	if err != nil {
 		return err
 	}
-	sess.Server = strings.TrimRight(c.server, "/")
+	sess := sessionData{Server: api.Origin(), Handler: res.Handler, Team: res.Team, Token: res.Token, ExpiresAt: res.ExpiresAt}
 	b, _ := json.MarshalIndent(sess, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(c.sessionFile), 0o700); err != nil {
 		return err
@@ -94,7 +62,10 @@ func (c *cli) login() error {
 }
 
 func (c *cli) logout() error {
-	err := c.call("POST", "/logout", nil, struct{}{}, nil)
+	api, err := c.client()
+	if err == nil {
+		err = api.Logout(c.ctx)
+	}
 	os.Remove(c.sessionFile)
 	if err != nil {
 		return err
@@ -104,20 +75,12 @@ func (c *cli) logout() error {
 }
 
 func (c *cli) cases() error {
-	q := url.Values{}
-	for k, v := range map[string]string{"status": c.status, "urgency": c.urgency, "assignee": c.assignee, "sort": c.sort} {
-		if v != "" {
-			q.Set(k, v)
-		}
+	api, err := c.client()
+	if err != nil {
+		return err
 	}
-	q.Set("page", strconv.Itoa(c.page))
-	var res struct {
-		Cases   []caseMeta `json:"cases"`
-		Total   int        `json:"total"`
-		Page    int        `json:"page"`
-		PerPage int        `json:"per_page"`
-	}
-	if err := c.call("GET", "/cases", q, nil, &res); err != nil {
+	res, err := api.Cases(c.ctx, handlerapi.CaseQuery{Status: c.status, Urgency: c.urgency, Assignee: c.assignee, Sort: c.sort, Page: c.page})
+	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
@@ -145,10 +108,10 @@ func dash(s string) string {
 
 // fetch gets a case and decrypts it in memory, checking that the envelope
 // belongs to the reference asked for.
-func (c *cli) fetch(ref string, ids []age.Identity) (caseFull, intake.Envelope, []byte, error) {
-	var cs caseFull
+func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Envelope, []byte, error) {
 	var env intake.Envelope
-	if err := c.call("GET", "/cases/"+url.PathEscape(ref), nil, nil, &cs); err != nil {
+	cs, err := c.getCase(ref)
+	if err != nil {
 		return cs, env, nil, err
 	}
 	plain, err := crypto.Open(cs.Ciphertext, ids...)
@@ -200,7 +163,16 @@ func (c *cli) show() error {
 	return nil
 }
 
-func printCase(w io.Writer, cs caseFull, env intake.Envelope) {
+// getCase fetches a case.
+func (c *cli) getCase(ref string) (handlerapi.Case, error) {
+	api, err := c.client()
+	if err != nil {
+		return handlerapi.Case{}, err
+	}
+	return api.Case(c.ctx, ref)
+}
+
+func printCase(w io.Writer, cs handlerapi.Case, env intake.Envelope) {
 	fmt.Fprintf(w, "Reference:   %s\nReceived:    %s\nStatus:      %s\nUrgency:     %s\nAssignee:    %s\nDeadline:    %s\nRouted to:   %s\nChannel:     %s\nLanguage:    %s\n",
 		env.Reference, env.ReceivedAt.Format(time.RFC3339), cs.StatusName, dash(cs.Urgency), dash(cs.Assignee),
 		dash(cs.NextDeadline), strings.Join(env.Teams, ", "), env.Channel, env.Report.Language)
@@ -246,17 +218,22 @@ func (c *cli) triage() error {
 	if err != nil {
 		return err
 	}
-	change := map[string]string{}
-	for flagName, field := range map[string]string{"status": "status", "detail": "status_detail", "urgency": "urgency", "assignee": "assignee", "deadline": "next_deadline"} {
+	var change handlerapi.Change
+	for flagName, field := range map[string]**string{"status": &change.Status, "detail": &change.StatusDetail, "urgency": &change.Urgency, "assignee": &change.Assignee, "deadline": &change.NextDeadline} {
 		if c.set(flagName) {
-			change[field] = c.fs.Lookup(flagName).Value.String()
+			v := c.fs.Lookup(flagName).Value.String()
+			*field = &v
 		}
 	}
-	if len(change) == 0 {
+	if change == (handlerapi.Change{}) {
 		return errors.New("nothing to change: give -status, -urgency, -assignee or -deadline")
 	}
-	var m caseMeta
-	if err := c.call("PATCH", "/cases/"+url.PathEscape(ref), nil, change, &m); err != nil {
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
+	m, err := api.Triage(c.ctx, ref, change)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.out, "%s: %s%s, urgency %s, assignee %s, deadline %s\n", m.Reference, m.StatusName,
@@ -295,10 +272,12 @@ func parseRecipients(list []string) ([]crypto.Recipient, error) {
 }
 
 func (c *cli) teamRecipients() ([]crypto.Recipient, error) {
-	var team struct {
-		Recipients []string `json:"recipients"`
+	api, err := c.client()
+	if err != nil {
+		return nil, err
 	}
-	if err := c.call("GET", "/team", nil, nil, &team); err != nil {
+	team, err := api.Team(c.ctx)
+	if err != nil {
 		return nil, err
 	}
 	return parseRecipients(team.Recipients)
@@ -306,7 +285,7 @@ func (c *cli) teamRecipients() ([]crypto.Recipient, error) {
 
 // replyRecipients are the reporter's reply key and, when age allows mixing
 // them, the case's recipients, so the teams can read their replies too.
-func replyRecipients(cs caseFull) ([]crypto.Recipient, error) {
+func replyRecipients(cs handlerapi.Case) ([]crypto.Recipient, error) {
 	reporter, err := crypto.ParseRecipient(cs.ReplyRecipient)
 	if err != nil {
 		return nil, err
@@ -339,8 +318,8 @@ func (c *cli) addNote(kind string) error {
 	if kind == "note" {
 		recs, err = c.teamRecipients()
 	} else {
-		var cs caseFull
-		if err = c.call("GET", "/cases/"+url.PathEscape(ref), nil, nil, &cs); err == nil {
+		var cs handlerapi.Case
+		if cs, err = c.getCase(ref); err == nil {
 			recs, err = replyRecipients(cs)
 		}
 	}
@@ -351,22 +330,20 @@ func (c *cli) addNote(kind string) error {
 	if err != nil {
 		return err
 	}
-	var res struct {
-		ID int64 `json:"id"`
-	}
-	if err := c.call("POST", "/cases/"+url.PathEscape(ref)+"/notes", nil, map[string]any{"kind": kind, "ciphertext": sealed.Ciphertext}, &res); err != nil {
+	id, err := c.api.AddNote(c.ctx, ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %d recipient(s).\n", kind, res.ID, ref, len(recs))
+	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %d recipient(s).\n", kind, id, ref, len(recs))
 	return nil
 }
 
-func (c *cli) listNotes(ref string) ([]note, error) {
-	var res struct {
-		Notes []note `json:"notes"`
+func (c *cli) listNotes(ref string) ([]handlerapi.Note, error) {
+	api, err := c.client()
+	if err != nil {
+		return nil, err
 	}
-	err := c.call("GET", "/cases/"+url.PathEscape(ref)+"/notes", nil, nil, &res)
-	return res.Notes, err
+	return api.Notes(c.ctx, ref)
 }
 
 func (c *cli) notes() error {
@@ -382,7 +359,7 @@ func (c *cli) notes() error {
 	return nil
 }
 
-func writeNotes(w io.Writer, list []note, ids []age.Identity) {
+func writeNotes(w io.Writer, list []handlerapi.Note, ids []age.Identity) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "No notes or replies.")
 	}
@@ -425,7 +402,7 @@ func (c *cli) export() error {
 		return fmt.Errorf("%w (export into a new folder)", err)
 	}
 	// The export is audited before anything is written.
-	if err := c.call("POST", "/cases/"+url.PathEscape(ref)+"/export", nil, struct{}{}, nil); err != nil {
+	if err := c.api.RecordExport(c.ctx, ref); err != nil {
 		os.Remove(dir)
 		return err
 	}
@@ -469,13 +446,8 @@ func (c *cli) rekey() error {
 	}
 	done, skipped := 0, 0
 	for page := 1; ; page++ {
-		var res struct {
-			Cases   []caseMeta `json:"cases"`
-			Total   int        `json:"total"`
-			PerPage int        `json:"per_page"`
-		}
-		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {"100"}, "sort": {"-received"}}
-		if err := c.call("GET", "/cases", q, nil, &res); err != nil {
+		res, err := c.api.Cases(c.ctx, handlerapi.CaseQuery{Page: page, PerPage: 100, Sort: "-received"})
+		if err != nil {
 			return err
 		}
 		for _, m := range res.Cases {
@@ -504,8 +476,8 @@ func (c *cli) rekey() error {
 // rekeyOne re-encrypts one case, the team's notes on it and its replies.
 // It returns false when this identity cannot read the case.
 func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipient) (bool, error) {
-	var cs caseFull
-	if err := c.call("GET", "/cases/"+url.PathEscape(ref), nil, nil, &cs); err != nil {
+	cs, err := c.getCase(ref)
+	if err != nil {
 		return false, err
 	}
 	plain, err := crypto.Open(cs.Ciphertext, ids...)
@@ -538,7 +510,7 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 	if err != nil {
 		return false, err
 	}
-	notes := map[string][]byte{}
+	notes := map[int64][]byte{}
 	for _, n := range list {
 		text, err := crypto.Open(n.Ciphertext, ids...)
 		if err != nil {
@@ -556,7 +528,7 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 		if err != nil {
 			return false, err
 		}
-		notes[strconv.FormatInt(n.ID, 10)] = s.Ciphertext
+		notes[n.ID] = s.Ciphertext
 	}
 	files, err := c.attachments(ref, ids)
 	if err != nil {
@@ -566,6 +538,5 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 	if err != nil {
 		return false, err
 	}
-	return true, c.call("POST", "/cases/"+url.PathEscape(ref)+"/rekey", nil,
-		map[string]any{"ciphertext": sealed.Ciphertext, "notes": notes, "attachments": manifests}, nil)
+	return true, c.api.Rekey(c.ctx, ref, handlerapi.Rekey{Ciphertext: sealed.Ciphertext, Notes: notes, Attachments: manifests})
 }
