@@ -31,14 +31,18 @@ var Choices = map[string][]string{
 // is stored; nothing in it is ever logged.
 type Report struct {
 	// Language is the language the report was written in.
-	Language    string      `json:"language" validate:"required,choice=language"`
-	Submitter   Submitter   `json:"submitter"`
-	Victims     []Victim    `json:"victims" validate:"required,min=1,max=20,dive"`
-	Cooperation Cooperation `json:"cooperation"`
-	Incidents   []Incident  `json:"incidents" validate:"required,min=1,max=10,dive"`
-	StepsTaken  StepsTaken  `json:"steps_taken"`
-	Risk        Risk        `json:"risk"`
-	Consent     Consent     `json:"consent"`
+	Language string `json:"language" validate:"required,choice=language"`
+	// StateConcerned is the State where the reprisal happened or that is
+	// held responsible: an ISO 3166-1 alpha-2 code from package country,
+	// or country.NotSure.
+	StateConcerned string      `json:"state_concerned" validate:"required,country"`
+	Submitter      Submitter   `json:"submitter"`
+	Victims        []Victim    `json:"victims" validate:"required,min=1,max=20,dive"`
+	Cooperation    Cooperation `json:"cooperation"`
+	Incidents      []Incident  `json:"incidents" validate:"required,min=1,max=10,dive"`
+	StepsTaken     StepsTaken  `json:"steps_taken"`
+	Risk           Risk        `json:"risk"`
+	Consent        Consent     `json:"consent"`
 }
 
 // Submitter is the person filling in the report. Every field is optional:

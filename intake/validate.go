@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/ohchr-reprisals/intake/country"
 )
 
 // FieldError is one problem with one field, in words for the reporter.
@@ -75,6 +77,9 @@ func NewValidator(now func() time.Time) *Validator {
 	})
 	must(v.RegisterValidation("choice", func(fl validator.FieldLevel) bool {
 		return slices.Contains(Choices[fl.Param()], fl.Field().String())
+	}))
+	must(v.RegisterValidation("country", func(fl validator.FieldLevel) bool {
+		return country.Valid(fl.Field().String())
 	}))
 	must(v.RegisterValidation("monthdate", func(fl validator.FieldLevel) bool {
 		return validMonthDate(fl.Field().String(), now())
@@ -184,6 +189,8 @@ func genericPath(p string) string { return indexRE.ReplaceAllString(p, "[]") }
 // fieldMessages are messages for particular fields, by generic path and
 // tag, where the general message would be vague.
 var fieldMessages = map[string]string{
+	"state_concerned/required":               "Please choose the State concerned, or “Not sure”.",
+	"state_concerned/country":                "Please choose a State from the list, or “Not sure”.",
 	"victims/required":                       "Please tell us about at least one person or group who suffered the reprisal.",
 	"victims/min":                            "Please tell us about at least one person or group who suffered the reprisal.",
 	"incidents/required":                     "Please describe at least one incident.",

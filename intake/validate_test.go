@@ -53,6 +53,13 @@ func TestValidationRules(t *testing.T) {
 	}{
 		{"language missing", func(r *intake.Report) { r.Language = "" }, map[string]string{"language": "choose"}},
 		{"language unknown", func(r *intake.Report) { r.Language = "de" }, map[string]string{"language": "options"}},
+		{"State missing", func(r *intake.Report) { r.StateConcerned = "" }, map[string]string{"state_concerned": "choose the State concerned"}},
+		{"State not sure", func(r *intake.Report) { r.StateConcerned = "unsure" }, nil},
+		{"State padded", func(r *intake.Report) { r.StateConcerned = " KP " }, nil},
+		{"State lower case", func(r *intake.Report) { r.StateConcerned = "ua" }, map[string]string{"state_concerned": "from the list"}},
+		{"State unknown code", func(r *intake.Report) { r.StateConcerned = "XX" }, map[string]string{"state_concerned": "from the list"}},
+		{"State alpha-3", func(r *intake.Report) { r.StateConcerned = "UKR" }, map[string]string{"state_concerned": "from the list"}},
+		{"State as a name", func(r *intake.Report) { r.StateConcerned = "Ukraine" }, map[string]string{"state_concerned": "from the list"}},
 		{"submitter name at limit", func(r *intake.Report) { r.Submitter.Name = long(200) }, nil},
 		{"submitter name too long", func(r *intake.Report) { r.Submitter.Name = long(201) }, map[string]string{"submitter.name": "at most 200 characters"}},
 		{"organisation too long", func(r *intake.Report) { r.Submitter.Organisation = long(201) }, map[string]string{"submitter.organisation": "200"}},

@@ -153,7 +153,7 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	)
 	screenshot(t, ctx, "form-errors-en")
 	summary := read("#error-summary")
-	for _, want := range []string{"not", "Please give a name or a pseudonym.", "We can only receive the report if you agree"} {
+	for _, want := range []string{"not", "Please give a name or a pseudonym.", "We can only receive the report if you agree", "Please choose the State concerned"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("error summary lacks %q:\n%s", want, summary)
 		}
@@ -182,6 +182,7 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 		chromedp.SendKeys(byName("cooperation.body"), "Universal"),
 		chromedp.SendKeys(byName("cooperation.form"), "Sent a stakeholder report for the UPR."),
 		chromedp.Click(byName("cooperation.nature")),
+		chromedp.SendKeys(byName("state_concerned"), "Ukraine"),
 		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
 		chromedp.Click(byName("incidents[0].types-arrest_detention")),
 		answerTheRest,
@@ -215,6 +216,9 @@ func TestBrowserReportWithoutJavaScript(t *testing.T) {
 	}
 	if strings.Join(stored.Teams, ",") != "upr-secretariat,reprisals-team" {
 		t.Errorf("a UPR report was routed to %v", stored.Teams)
+	}
+	if plain, err := crypto.Open(stored.Ciphertext, e.teams.Reprisals); err != nil || !bytes.Contains(plain, []byte(`"state_concerned":"UA"`)) {
+		t.Errorf("the State chosen by typing its name is not in the stored report (%v)", err)
 	}
 
 	// Come back with the receipt, read a handler's reply, add information.
@@ -296,6 +300,7 @@ func TestBrowserArabicAndLayouts(t *testing.T) {
 		chromedp.SendKeys(byName("cooperation.body"), "الاستعراض"),
 		chromedp.SendKeys(byName("cooperation.form"), "أرسلت معلومات للاستعراض الدوري الشامل."),
 		chromedp.Click(byName("cooperation.nature")),
+		chromedp.SendKeys(byName("state_concerned"), "دولة فلسطين"),
 		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
 		chromedp.SendKeys(byName("incidents[0].narrative"), "اعتُقلت في منزلها بعد الاستعراض."),
 		chromedp.Click(byName("incidents[0].types-arrest_detention")),
@@ -313,6 +318,9 @@ func TestBrowserArabicAndLayouts(t *testing.T) {
 	plain, err := crypto.Open(stored.Ciphertext, e.teams.Reprisals)
 	if err != nil || !bytes.Contains(plain, []byte(`"language":"ar"`)) || !bytes.Contains(plain, []byte("اعتُقلت في منزلها")) {
 		t.Errorf("the stored report does not record Arabic as its language, or lost its text (%v)", err)
+	}
+	if !bytes.Contains(plain, []byte(`"state_concerned":"PS"`)) {
+		t.Error("the State chosen by its Arabic name is not in the stored report")
 	}
 
 	// No horizontal scrolling at 320 and 640 CSS pixels, in English and Arabic.

@@ -74,6 +74,11 @@ func TestCanary(t *testing.T) {
 		t.Fatalf("pg_dump output has no reports table data:\n%.500s", dump)
 	}
 	check("the pg_dump", dump)
+	// The State concerned is a code, not free text: no JSON of the report
+	// (which would name the field) may be in clear either.
+	if bytes.Contains(dump, []byte("state_concerned")) || strings.Contains(e.logs.String(), "state_concerned") {
+		t.Error("report JSON (its state_concerned field) appears in the pg_dump or the logs")
+	}
 
 	logs := e.logs.String()
 	if !strings.Contains(logs, `"route":"/api/v1/reports"`) || !strings.Contains(logs, `"status":503`) {

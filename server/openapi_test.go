@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -185,6 +186,9 @@ func fieldSchema(t reflect.Type, tags []string, all map[string]any) map[string]a
 			s["uniqueItems"] = true
 		case key == "choice":
 			s["enum"] = intake.Choices[val]
+		case key == "country":
+			s["enum"] = append(country.Codes(), country.NotSure)
+			s["description"] = "The State where the reprisal happened or that is held responsible: an ISO 3166-1 alpha-2 code in capitals, or \"unsure\"."
 		case key == "monthdate":
 			s["pattern"] = `^\d{4}-\d{2}(-\d{2})?$`
 			s["description"] = "At least the month and year: YYYY-MM or YYYY-MM-DD, from 1945 to today."

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/web"
 )
@@ -159,6 +160,16 @@ func (f Field) Choice(name string) Field { f.Options = options(name, f.t); retur
 // Multi attaches the options and chosen values of a multiple-choice field.
 func (f Field) Multi(name string, values []string) Field {
 	f.Options, f.Values = options(name, f.t), values
+	return f
+}
+
+// States attaches the States concerned, named and sorted in lang, after
+// "Not sure".
+func (f Field) States(lang string) Field {
+	f.Options = []option{{Value: country.NotSure, Label: f.t("Not sure")}}
+	for _, o := range country.Sorted(lang) {
+		f.Options = append(f.Options, option{Value: o.Code, Label: o.Name})
+	}
 	return f
 }
 
