@@ -1,6 +1,7 @@
 package intermediary
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -19,7 +20,8 @@ import (
 
 // Argon2id parameters: about a quarter of a second and 64 MiB per hash on
 // the development machine. hashSlots bounds how many run at once, so a
-// burst of sign-ins cannot exhaust memory.
+// burst of sign-ins cannot exhaust memory; a request whose client has gone
+// leaves the queue without hashing.
 const (
 	argonTime    = 3
 	argonMemory  = 64 << 10 // KiB
@@ -29,14 +31,23 @@ const (
 
 var hashSem = make(chan struct{}, hashSlots)
 
-func hashPassword(password string, salt []byte) []byte {
-	hashSem <- struct{}{}
+// hashPassword waits for a hash slot, unless ctx ends first, and hashes.
+func hashPassword(ctx context.Context, password string, salt []byte) ([]byte, error) {
+	select {
+	case hashSem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	defer func() { <-hashSem }()
-	return argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, 32)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, 32), nil
 }
 
-func checkPassword(password string, salt, hash []byte) bool {
-	return subtle.ConstantTimeCompare(hashPassword(password, salt), hash) == 1
+func checkPassword(ctx context.Context, password string, salt, hash []byte) (bool, error) {
+	h, err := hashPassword(ctx, password, salt)
+	return err == nil && subtle.ConstantTimeCompare(h, hash) == 1, err
 }
 
 // newPassword returns a random password of 20 characters (about 100 bits).

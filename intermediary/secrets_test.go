@@ -1,6 +1,8 @@
 package intermediary
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -35,9 +37,20 @@ func TestTOTPVectors(t *testing.T) {
 }
 
 func TestPasswordsAndSealing(t *testing.T) {
+	ctx := context.Background()
 	salt := newSalt()
-	h := hashPassword("correct horse", salt)
-	if !checkPassword("correct horse", salt, h) || checkPassword("correct hors", salt, h) || checkPassword("correct horse", newSalt(), h) {
+	h, err := hashPassword(ctx, "correct horse", salt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(p string, salt []byte) bool {
+		ok, err := checkPassword(ctx, p, salt, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !check("correct horse", salt) || check("correct hors", salt) || check("correct horse", newSalt()) {
 		t.Error("password check is wrong")
 	}
 	if p := newPassword(); len(p) != 23 || p == newPassword() {
@@ -51,5 +64,42 @@ func TestPasswordsAndSealing(t *testing.T) {
 	sealed[len(sealed)-1] ^= 1
 	if _, err := openSecret(key, sealed); err == nil {
 		t.Error("a tampered sealed secret opened")
+	}
+}
+
+// TestHashQueueDropsGoneClients fills every hash slot, then asks for a hash
+// with a context that ends while it waits: it must give up with the
+// context's error instead of hashing once a slot frees.
+func TestHashQueueDropsGoneClients(t *testing.T) {
+	for range hashSlots {
+		hashSem <- struct{}{}
+	}
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			for range hashSlots {
+				<-hashSem
+			}
+		}
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := hashPassword(ctx, "password", newSalt())
+		done <- err
+	}()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("a hash for a gone client: %v, want context.Canceled", err)
+	}
+	release()
+	// A client that is gone before asking never gets a slot either.
+	if _, err := hashPassword(ctx, "password", newSalt()); !errors.Is(err, context.Canceled) {
+		t.Errorf("hash with an ended context: %v", err)
+	}
+	if _, err := hashPassword(context.Background(), "password", newSalt()); err != nil {
+		t.Errorf("hash after the queue drained: %v", err)
 	}
 }

@@ -3,8 +3,11 @@
 // consent on record, and without ever reading a case back.
 //
 // Staff sign in with a password (Argon2id, a bounded number of hashes at
-// once) and a mandatory TOTP code; failed sign-ins slow down and then lock
-// the account for a while. Sessions are random tokens in secure, HttpOnly,
+// once) and a mandatory TOTP code. Attempts are admitted and counted in
+// one SQL statement, so concurrent attempts cannot exceed the limit; after
+// MaxFailures the account is locked for LockFor. Every failure, whatever
+// its cause (unknown name, locked or disabled account, wrong password or
+// code), gets the same answer after the same work. Sessions are random tokens in secure, HttpOnly,
 // SameSite=Strict cookies, stored only as hashes, with an idle and an
 // absolute expiry. What staff can see of their organisation's cases is
 // their reference, day and status: never content or replies.
@@ -31,19 +34,14 @@ const (
 	MaxFailures = 5
 	LockFor     = 15 * time.Minute
 	IdleTTL     = 30 * time.Minute
-	AbsoluteTTL = 8 * time.Hour
+	// failurePause slows every failed sign-in alike.
+	failurePause = 300 * time.Millisecond
+	AbsoluteTTL  = 8 * time.Hour
 )
 
-// ErrSignInFailed covers a wrong username, password or code, and a code
-// used before.
+// ErrSignInFailed covers every failed sign-in: an unknown username, a
+// locked or disabled account, a wrong password or code, a code used before.
 var ErrSignInFailed = errors.New("sign-in failed")
-
-// LockedError is an account locked after too many failures.
-type LockedError struct{ Until time.Time }
-
-func (e *LockedError) Error() string {
-	return "account locked until " + e.Until.UTC().Format(time.RFC3339)
-}
 
 // Service manages staff accounts and their sign-ins.
 type Service struct {
@@ -52,7 +50,8 @@ type Service struct {
 	auditKey []byte
 	issuer   string
 	now      func() time.Time
-	slow     func(failures int)
+	// pause is how long every failed sign-in waits before answering.
+	pause time.Duration
 }
 
 // New returns a Service. cfg must hold a receipt key (the TOTP sealing and
@@ -61,7 +60,7 @@ func New(db *store.DB, cfg config.Config) *Service {
 	return &Service{
 		db: db, sealKey: crypto.DeriveKey(cfg.ReceiptKey(), "reprisals/totp-seal/v1"),
 		auditKey: audit.Key(cfg.ReceiptKey()), issuer: "Reprisals reporting", now: time.Now,
-		slow: func(n int) { time.Sleep(time.Duration(min(n, MaxFailures)) * 200 * time.Millisecond) },
+		pause: failurePause,
 	}
 }
 
@@ -105,7 +104,11 @@ func (s *Service) AddStaff(ctx context.Context, org, username, operator string) 
 	secret, c := s.newTOTP(username)
 	c.Password = newPassword()
 	salt := newSalt()
-	err := s.db.AddStaff(ctx, org, username, salt, hashPassword(c.Password, salt), sealSecret(s.sealKey, secret),
+	hash, err := hashPassword(ctx, c.Password, salt)
+	if err != nil {
+		return c, err
+	}
+	err = s.db.AddStaff(ctx, org, username, salt, hash, sealSecret(s.sealKey, secret),
 		s.operatorAudit(operator, "staff.add", username+" org="+org))
 	return c, err
 }
@@ -114,7 +117,11 @@ func (s *Service) AddStaff(ctx context.Context, org, username, operator string) 
 func (s *Service) ResetPassword(ctx context.Context, username, operator string) (Credentials, error) {
 	c := Credentials{Password: newPassword()}
 	salt := newSalt()
-	return c, s.db.UpdateStaff(ctx, username, salt, hashPassword(c.Password, salt), nil, true, nil,
+	hash, err := hashPassword(ctx, c.Password, salt)
+	if err != nil {
+		return c, err
+	}
+	return c, s.db.UpdateStaff(ctx, username, salt, hash, nil, true, nil,
 		s.operatorAudit(operator, "staff.reset-password", username))
 }
 
@@ -140,36 +147,33 @@ func (s *Service) SetActive(ctx context.Context, username string, active bool, o
 var dummySalt = newSalt()
 
 // SignIn checks a password and a TOTP code and opens a session, returning
-// its token. Failures are *LockedError or ErrSignInFailed.
+// its token. Every failure is ErrSignInFailed after one Argon2id hash and
+// the same pause, so the answer tells nobody whether the name exists or
+// the account is locked. If ctx ends (the client has gone) while waiting
+// for a hash slot, it returns ctx's error without hashing.
 func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
-	st, err := s.db.StaffByUsername(ctx, username)
+	now := s.now()
+	st, err := s.db.StaffSignInAttempt(ctx, username, now, MaxFailures, now.Add(LockFor))
 	if errors.Is(err, store.ErrNotFound) {
-		hashPassword(password, dummySalt)
-		s.slow(1)
-		return "", st, ErrSignInFailed
+		// Unknown or locked: the same work as a wrong password.
+		if _, err := hashPassword(ctx, password, dummySalt); err != nil {
+			return "", store.Staff{}, err
+		}
+		return "", store.Staff{}, s.failed(ctx)
 	}
 	if err != nil {
 		return "", st, err
 	}
-	now := s.now()
-	if st.LockedUntil != nil && st.LockedUntil.After(now) {
-		return "", st, &LockedError{Until: *st.LockedUntil}
+	passOK, err := checkPassword(ctx, password, st.PasswordSalt, st.PasswordHash)
+	if err != nil {
+		return "", st, err
 	}
-	passOK := checkPassword(password, st.PasswordSalt, st.PasswordHash)
 	var step uint64
 	if secret, err := openSecret(s.sealKey, st.TOTPSealed); err == nil {
 		step = matchTOTP(secret, code, now)
 	}
 	if !passOK || step == 0 || !st.Active {
-		n, err := s.db.StaffSignInFailed(ctx, st.ID, MaxFailures, now.Add(LockFor))
-		if err != nil {
-			return "", st, err
-		}
-		s.slow(n)
-		if n >= MaxFailures {
-			return "", st, &LockedError{Until: now.Add(LockFor)}
-		}
-		return "", st, ErrSignInFailed
+		return "", st, s.failed(ctx) // already counted by StaffSignInAttempt
 	}
 	tok := make([]byte, 32)
 	rand.Read(tok)
@@ -178,9 +182,21 @@ func (s *Service) SignIn(ctx context.Context, username, password, code string) (
 	err = s.db.StaffSignedIn(ctx, st.ID, int64(step), th[:], now.Add(IdleTTL), now.Add(AbsoluteTTL),
 		store.Audit{Key: s.auditKey, Actor: "staff:" + st.Username, Action: "staff.signin", Detail: st.OrgSlug})
 	if errors.Is(err, store.ErrDuplicate) {
-		return "", st, ErrSignInFailed // the code was already used
+		return "", st, s.failed(ctx) // the code was already used
 	}
 	return token, st, err
+}
+
+// failed waits the failure pause (less if ctx ends) and returns
+// ErrSignInFailed.
+func (s *Service) failed(ctx context.Context) error {
+	t := time.NewTimer(s.pause)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return ErrSignInFailed
 }
 
 // Session returns the staff account of a live session token, extending its

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -48,6 +50,10 @@ const (
 	mInternal     = "Something went wrong on our side and the request was not completed. If you were sending a report, it was not saved: please try again later."
 )
 
+// statusClientGone is recorded (as nginx does) for a request whose client
+// went away before the answer.
+const statusClientGone = 499
+
 // classify maps an error to what the user is told. Anything unknown is a
 // 500 whose message reveals nothing.
 func classify(err error) problem {
@@ -56,7 +62,14 @@ func classify(err error) problem {
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
 	var ie *casework.InvalidError
+	var tm *tooManyError
 	switch {
+	case errors.As(err, &tm):
+		return problem{status: http.StatusTooManyRequests, code: "too_many_requests", heading: "Too many requests",
+			message: fmt.Sprintf("Too many login attempts just now. Please wait %d minutes and try again.", minutes(tm.Wait))}
+	case errors.Is(err, context.Canceled):
+		// The client has gone; nobody reads this answer.
+		return problem{status: statusClientGone, code: "client_gone", heading: hUnserved, message: hUnserved}
 	case errors.Is(err, intake.ErrFileTooLarge):
 		return problem{status: http.StatusRequestEntityTooLarge, code: "file_too_large", heading: hFileTooLarge,
 			message: "A file is larger than this service accepts, so nothing of it was kept: " + err.Error() + ". Files before it in the same upload were kept."}
@@ -119,6 +132,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if p.code == "unauthenticated" {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reprisals"`)
+	}
+	var tm *tooManyError
+	if errors.As(err, &tm) {
+		setRetryAfter(c, tm.Wait)
 	}
 	if p.status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "60")

@@ -108,6 +108,12 @@ func (s *Server) loginChallenge(c echo.Context) error {
 	if in.Handler == "" || len(in.Handler) > 64 {
 		return &casework.InvalidError{Field: "handler", Message: "give your handler name"}
 	}
+	if ok, wait := s.challenges.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
+		return &tooManyError{Wait: wait}
+	}
+	if ok, wait := s.allChallenges.allow(globalKey); !ok {
+		return &tooManyError{Wait: wait}
+	}
 	ch, err := s.cases.NewChallenge(c.Request().Context(), in.Handler)
 	if err != nil {
 		return err

@@ -67,6 +67,11 @@ func newEnv(t testing.TB) *env {
 
 func newEnvOn(t testing.TB, db *storetest.DB) *env {
 	t.Helper()
+	return newEnvWith(t, db, server.Options{})
+}
+
+func newEnvWith(t testing.TB, db *storetest.DB, opts server.Options) *env {
+	t.Helper()
 	teams := intaketest.NewTeams(t)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -74,7 +79,7 @@ func newEnvOn(t testing.TB, db *storetest.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), cases, logger, server.Options{})
+	e, err := server.New(intake.NewService(db.DB, teams.Config, nil), cases, logger, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -87,22 +88,27 @@ func (s *Server) orgLoginPage(c echo.Context) error {
 	return s.r.render(c, http.StatusOK, "org-login", orgPage{basePage: s.base(c, "Sign in")})
 }
 
+// signInFailed is the one answer to every failed sign-in: it does not say
+// whether the username exists or the account is locked.
+const signInFailed = "Sign-in failed. The username, password or code is wrong, or the code was already used (codes change every 30 seconds). " +
+	"After 5 failed sign-ins an account is locked for 15 minutes; an operator can unlock it sooner."
+
 func (s *Server) orgLogin(c echo.Context) error {
 	if err := formRequest(c); err != nil {
 		return err
 	}
 	f := c.Request().PostForm
 	username := strings.TrimSpace(f.Get("username"))
-	token, _, err := s.orgs.SignIn(c.Request().Context(), username, f.Get("password"), f.Get("code"))
-	var locked *intermediary.LockedError
 	page := orgPage{basePage: s.base(c, "Sign in"), Username: username}
-	switch {
-	case errors.As(err, &locked):
-		page.Error = "Too many failed sign-ins: this account is locked until " + locked.Until.UTC().Format("15:04") +
-			" UTC. An operator can unlock it sooner."
+	if ok, wait := s.signIns.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
+		setRetryAfter(c, wait)
+		page.Error = fmt.Sprintf("Too many sign-ins were tried from your connection. Please wait %d minutes and try again.", minutes(wait))
 		return s.r.render(c, http.StatusTooManyRequests, "org-login", page)
+	}
+	token, _, err := s.orgs.SignIn(c.Request().Context(), username, f.Get("password"), f.Get("code"))
+	switch {
 	case errors.Is(err, intermediary.ErrSignInFailed):
-		page.Error = "The username, password or code is wrong, or the code was already used. Codes change every 30 seconds."
+		page.Error = signInFailed
 		return s.r.render(c, http.StatusUnauthorized, "org-login", page)
 	case err != nil:
 		return err

@@ -10,6 +10,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -47,14 +48,15 @@ type Options struct {
 	OnionURL string
 	// QuickExitURL is where the "leave quickly" link on every page goes.
 	QuickExitURL string
-	// ReceiptAttempts bounds receipt entries per client per 15 minutes
-	// (default 10).
-	ReceiptAttempts int
 	// Attach bounds attachments (defaults: 20 files of 2 GiB).
 	Attach intake.AttachLimits
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
-	// when limiting receipt guesses.
+	// when limiting sign-ins and login challenges per client.
 	TrustedProxies []netip.Prefix
+	// SignInsPerClient, ChallengesPerClient and ChallengesGlobal override
+	// the rate limits of staff sign-ins and handler login challenges per
+	// 15 minutes (0: the defaults in ratelimit.go).
+	SignInsPerClient, ChallengesPerClient, ChallengesGlobal int
 	// Ready reports readiness for /readyz (nil: always ready).
 	Ready func(context.Context) error
 	// Metrics, if set, receives the HTTP request metrics.
@@ -65,15 +67,19 @@ type Options struct {
 
 // Server serves the intake and the handler API.
 type Server struct {
-	svc     *intake.Service
-	cases   *casework.Service
-	orgs    *intermediary.Service
-	log     *slog.Logger
-	r       *renderer
-	cat     catalog
-	opts    Options
-	guesses *attemptLimiter
+	svc   *intake.Service
+	cases *casework.Service
+	orgs  *intermediary.Service
+	log   *slog.Logger
+	r     *renderer
+	cat   catalog
+	opts  Options
+	// lookups bounds concurrent receipt lookups (openReturn).
+	lookups chan struct{}
 	metrics *httpMetrics
+	// signIns, challenges and allChallenges limit /org/login and
+	// /api/v1/handler/login/challenge per client and globally.
+	signIns, challenges, allChallenges *attemptLimiter
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -89,14 +95,15 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if opts.QuickExitURL == "" {
 		opts.QuickExitURL = "https://www.wikipedia.org/"
 	}
-	if opts.ReceiptAttempts == 0 {
-		opts.ReceiptAttempts = 10
-	}
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
-	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, guesses: newAttemptLimiter(opts.ReceiptAttempts, 15*time.Minute),
+	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts,
 		metrics: newHTTPMetrics(opts.Metrics)}
+	s.lookups = make(chan struct{}, receiptLookups)
+	s.signIns = newAttemptLimiter(cmp.Or(opts.SignInsPerClient, signInsPerClient), limitWindow)
+	s.challenges = newAttemptLimiter(cmp.Or(opts.ChallengesPerClient, challengesPerClient), limitWindow)
+	s.allChallenges = newAttemptLimiter(cmp.Or(opts.ChallengesGlobal, challengesGlobal), limitWindow)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -2,8 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
-	"math"
 	"mime"
 	"net/http"
 	"time"
@@ -35,7 +33,6 @@ var reporterStatus = map[string]string{
 
 const (
 	wrongReceipt = "We could not find a report with this receipt code. Check each character and try again."
-	tooMany      = "Too many receipt codes were tried from your connection. Please wait {0} minutes and try again."
 	badReceipt   = "A receipt code has 25 letters and digits, in five groups of five, such as ABCDE-FGH23-JKLMN-PQRS4-TUVWX."
 	pageExpired  = "This page has expired (pages stay open for 30 minutes). Nothing was added. Enter your receipt code again; copy your text first so you do not lose it."
 )
@@ -61,23 +58,32 @@ func formRequest(c echo.Context) error {
 }
 
 // openReturn is POST /return: the receipt comes only in the body, is
-// checked (with a per-client limit on attempts), and opens the case page.
+// checked, and opens the case page.
+//
+// There is no per-client limit on receipts: behind Tor every reporter
+// shares one address, so a limit would let one person lock everyone out,
+// and 125-bit receipts make guessing hopeless anyway. What a flood of wrong
+// receipts can exhaust is the server, so a malformed receipt is refused
+// before any work, and at most receiptLookups lookups run at once (the
+// rest wait their turn), leaving database connections for everyone else.
 func (s *Server) openReturn(c echo.Context) error {
 	if err := formRequest(c); err != nil {
 		return err
 	}
 	page := returnPage{basePage: s.base(c, "Come back to your report")}
-	if ok, wait := s.guesses.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
-		page.Error = page.T(tooMany, int(math.Ceil(wait.Minutes())))
-		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-		return s.r.render(c, http.StatusTooManyRequests, "return", page)
-	}
 	receipt, err := crypto.ParseReceipt(c.Request().PostForm.Get("receipt"))
 	if err != nil {
 		page.Error = page.T(badReceipt)
 		return s.r.render(c, http.StatusUnprocessableEntity, "return", page)
 	}
-	visit, err := s.svc.Lookup(c.Request().Context(), receipt)
+	ctx := c.Request().Context()
+	select {
+	case s.lookups <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	visit, err := s.svc.Lookup(ctx, receipt)
+	<-s.lookups
 	if errors.Is(err, intake.ErrNoSuchReceipt) {
 		page.Error = page.T(wrongReceipt)
 		return s.r.render(c, http.StatusNotFound, "return", page)

@@ -111,8 +111,9 @@ func (db *DB) CreateChallenge(ctx context.Context, handlerID *int64, answerHash 
 	if err != nil {
 		return "", fmt.Errorf("store.CreateChallenge: %w", classify(err))
 	}
-	// Old challenges are of no use to anyone.
-	db.pool.Exec(ctx, `DELETE FROM challenges WHERE expires_at < now() - interval '1 hour'`)
+	// Expired and answered challenges are of no use to anyone: prune them,
+	// so the table holds only live ones (bounded by the server's rate limits).
+	db.pool.Exec(ctx, `DELETE FROM challenges WHERE expires_at < now() OR used`)
 	return id, nil
 }
 

@@ -56,30 +56,37 @@ func scanStaff(row pgx.Row) (Staff, error) {
 	return s, err
 }
 
-// StaffByUsername returns a staff account.
-func (db *DB) StaffByUsername(ctx context.Context, username string) (Staff, error) {
-	s, err := scanStaff(db.pool.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff s JOIN organisations o ON o.id = s.org_id WHERE s.username = $1`, username))
+// StaffSignInAttempt admits one sign-in attempt for username, counting it
+// as a failure in advance, in one statement: the account's row lock makes
+// concurrent attempts queue, so no more than maxFailures attempts are ever
+// admitted per lock period however many arrive at once. A lock that has
+// expired by now is cleared with its count (this attempt is then the first
+// failure); the attempt that reaches maxFailures sets locked_until to
+// lockUntil. A success resets the count (StaffSignedIn).
+//
+// An unknown username and a locked account are both ErrNotFound, so the
+// caller can answer them alike.
+func (db *DB) StaffSignInAttempt(ctx context.Context, username string, now time.Time, maxFailures int, lockUntil time.Time) (Staff, error) {
+	s, err := scanStaff(db.pool.QueryRow(ctx, `
+		WITH admitted AS (
+			UPDATE staff s SET
+				failed_attempts = CASE WHEN s.locked_until <= $2 THEN 1 ELSE s.failed_attempts + 1 END,
+				locked_until = CASE
+					WHEN (CASE WHEN s.locked_until <= $2 THEN 1 ELSE s.failed_attempts + 1 END) >= $3 THEN $4
+					WHEN s.locked_until <= $2 THEN NULL
+					ELSE s.locked_until END
+			WHERE s.username = $1 AND (s.locked_until IS NULL OR s.locked_until <= $2)
+			RETURNING s.*
+		)
+		SELECT `+staffColumns+` FROM admitted s JOIN organisations o ON o.id = s.org_id`,
+		username, now, maxFailures, lockUntil))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return s, fmt.Errorf("store.StaffByUsername: %w", ErrNotFound)
+		return s, fmt.Errorf("store.StaffSignInAttempt: %w", ErrNotFound)
 	}
 	if err != nil {
-		return s, fmt.Errorf("store.StaffByUsername: %w", classify(err))
+		return s, fmt.Errorf("store.StaffSignInAttempt: %w", classify(err))
 	}
 	return s, nil
-}
-
-// StaffSignInFailed counts a failed sign-in, locking the account until
-// lockUntil once it reaches maxFailures. It returns the new count.
-func (db *DB) StaffSignInFailed(ctx context.Context, id int64, maxFailures int, lockUntil time.Time) (int, error) {
-	var n int
-	err := db.pool.QueryRow(ctx, `
-		UPDATE staff SET failed_attempts = failed_attempts + 1,
-		       locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN $3 ELSE locked_until END
-		WHERE id = $1 RETURNING failed_attempts`, id, maxFailures, lockUntil).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store.StaffSignInFailed: %w", classify(err))
-	}
-	return n, nil
 }
 
 // StaffSignedIn records a successful sign-in (the TOTP step used, which
