@@ -31,6 +31,7 @@ type cli struct {
 	status, detail, urgency, assignee, deadline, sort, message, outDir string
 	page                                                               int
 	asJSON, dryRun                                                     bool
+	console                                                            consoleFlags
 
 	sess sessionData
 	ctx  context.Context
@@ -79,8 +80,11 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
 	switch name {
-	case "login", "show", "notes", "export", "rekey":
+	case "login", "show", "notes", "export", "rekey", "console":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
+	}
+	if name == "console" {
+		c.addConsoleFlags()
 	}
 	if name == "show" {
 		c.fs.BoolVar(&c.asJSON, "json", false, "print the decrypted envelope as JSON")

@@ -13,6 +13,7 @@
 //	casectl notes   -i IDENTITY REF
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
+//	casectl console -i IDENTITY [-open] [-lang en|fr] [-idle 30m] [-templates FILE]
 //
 // The session (server, handler, token) is kept in
 // ~/.config/reprisals/session.json (mode 0600), or the file named by
@@ -35,7 +36,7 @@ func main() {
 	}
 }
 
-const usage = "usage: casectl login|logout|cases|show|triage|note|reply|notes|export|rekey [flags] (see -h of each)"
+const usage = "usage: casectl login|logout|console|cases|show|triage|note|reply|notes|export|rekey [flags] (see -h of each)"
 
 func run(args []string, stdin io.Reader, out io.Writer) error {
 	if len(args) == 0 {
@@ -44,7 +45,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 	cmds := map[string]func(*cli) error{
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
-		"export": (*cli).export, "rekey": (*cli).rekey,
+		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

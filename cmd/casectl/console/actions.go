@@ -1,0 +1,260 @@
+package console
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// MaxText bounds a note or a reply, in characters (the server's limit on
+// a reporter's follow-up).
+const MaxText = 10000
+
+// maxFormBody bounds an action's form, in bytes.
+const maxFormBody = 64 << 10
+
+// doneMessages confirm an action on the case page (?done=KEY).
+var doneMessages = map[string]string{
+	"status": "The status was changed.", "triage": "Urgency, assignee and deadline were saved.",
+	"note": "The note was encrypted to your team and added.", "reply": "The reply was encrypted to the reporter and added. They can read it at /return with their receipt.",
+}
+
+func (c *Console) backToCase(w http.ResponseWriter, r *http.Request, ref, done string) error {
+	http.Redirect(w, r, "/cases/"+ref+"?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+func invalid(msg string, args ...any) error {
+	return &userError{status: http.StatusUnprocessableEntity, heading: hInvalid, message: msg, args: args}
+}
+
+const (
+	hInvalid        = "Not done"
+	mNotAllowedMove = "A case in this status cannot move to the one chosen. Choose one of the statuses offered on the case page."
+	mNeedReason     = "Closing a case needs a reason."
+	mNeedOriginal   = "Marking a duplicate needs the reference of the original case, such as 7KQ4-M2XD."
+	mBadUrgency     = "Choose an urgency from the list."
+	mBadDeadline    = "Give the deadline as a date, or leave it empty."
+	mBadAssignee    = "A handler's name is at most 64 characters, without spaces."
+	mEmptyText      = "Write something first."
+)
+
+var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// setStatus moves a case to another status; only the transitions the
+// workflow allows from its current status are accepted, whatever the
+// form says (the server checks again).
+func (c *Console) setStatus(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	if err := c.form(w, r, maxFormBody); err != nil {
+		return err
+	}
+	s := c.cfg.Source
+	cs, ok := s.Lookup(ref)
+	if !ok {
+		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}
+	to := r.PostFormValue("status")
+	if !slices.Contains(s.allowed(cs.Meta.Status), to) {
+		return invalid(mNotAllowedMove)
+	}
+	var detail string
+	switch to {
+	case "closed":
+		detail = r.PostFormValue("reason")
+		if !slices.Contains(s.Workflow().ClosureReasons, detail) {
+			return invalid(mNeedReason)
+		}
+	case "duplicate":
+		detail = strings.ToUpper(strings.TrimSpace(r.PostFormValue("original")))
+		if !refPattern.MatchString(detail) || detail == ref {
+			return invalid(mNeedOriginal)
+		}
+	}
+	ch := handlerapi.Change{Status: &to}
+	if detail != "" {
+		ch.StatusDetail = &detail
+	}
+	if _, err := s.api.Triage(r.Context(), ref, ch); err != nil {
+		return err
+	}
+	return c.backToCase(w, r, ref, "status")
+}
+
+// allowed returns the statuses a case in status from may move to.
+func (s *Source) allowed(from string) []string {
+	for _, st := range s.Workflow().Statuses {
+		if st.Key == from {
+			return st.Transitions
+		}
+	}
+	return nil
+}
+
+// triage saves urgency, assignee and next deadline together, as the form
+// shows them (empty clears).
+func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	if err := c.form(w, r, maxFormBody); err != nil {
+		return err
+	}
+	s := c.cfg.Source
+	urgency := r.PostFormValue("urgency")
+	if urgency != "" && !slices.Contains(s.Workflow().Urgencies, urgency) {
+		return invalid(mBadUrgency)
+	}
+	assignee := strings.TrimSpace(r.PostFormValue("assignee"))
+	if len(assignee) > 64 || strings.ContainsFunc(assignee, func(r rune) bool { return r <= ' ' || SafeText(string(r)) != string(r) }) {
+		return invalid(mBadAssignee)
+	}
+	deadline := r.PostFormValue("deadline")
+	if deadline != "" && !datePattern.MatchString(deadline) {
+		return invalid(mBadDeadline)
+	}
+	if _, err := s.api.Triage(r.Context(), ref, handlerapi.Change{Urgency: &urgency, Assignee: &assignee, NextDeadline: &deadline}); err != nil {
+		return err
+	}
+	return c.backToCase(w, r, ref, "triage")
+}
+
+// addNote encrypts a team note (kind "note", to the team's recipients) or
+// a reply (kind "reply", to the reporter's reply key and the case's
+// recipients) here, and sends only the ciphertext.
+func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ref, err := caseRef(r)
+		if err != nil {
+			return err
+		}
+		if err := c.form(w, r, maxFormBody); err != nil {
+			return err
+		}
+		text := strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n")
+		if strings.TrimSpace(text) == "" {
+			return invalid(mEmptyText)
+		}
+		if utf8.RuneCountInString(text) > MaxText || !utf8.ValidString(text) {
+			return &userError{status: http.StatusRequestEntityTooLarge, heading: hTooLarge, message: mTooLarge, args: []any{MaxText}}
+		}
+		s := c.cfg.Source
+		cs, ok := s.Lookup(ref)
+		if !ok {
+			return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+		}
+		var recs []crypto.Recipient
+		if kind == "note" {
+			recs, err = parseRecipients(s.Workflow().Recipients)
+		} else {
+			recs, err = replyRecipients(cs.replyTo, cs.recipients)
+		}
+		if err != nil {
+			return err
+		}
+		plain := []byte(text)
+		sealed, err := crypto.Seal(plain, recs)
+		clear(plain)
+		if err != nil {
+			return err
+		}
+		if _, err := s.api.AddNote(r.Context(), ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext}); err != nil {
+			return err
+		}
+		return c.backToCase(w, r, ref, kind)
+	}
+}
+
+func parseRecipients(list []string) ([]crypto.Recipient, error) {
+	var out []crypto.Recipient
+	for _, s := range list {
+		r, err := crypto.ParseRecipient(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// replyRecipients are the reporter's reply key and, when age allows mixing
+// them, the case's recipients, so the teams can read their replies too.
+func replyRecipients(reply string, caseRecs []string) ([]crypto.Recipient, error) {
+	reporter, err := crypto.ParseRecipient(reply)
+	if err != nil {
+		return nil, err
+	}
+	teams, err := parseRecipients(caseRecs)
+	if err != nil {
+		return nil, err
+	}
+	all := append([]crypto.Recipient{reporter}, teams...)
+	if crypto.CheckCompatible(all) != nil {
+		return all[:1], nil
+	}
+	return all, nil
+}
+
+// export sends the decrypted case as a JSON download, after the server
+// has recorded the export in the audit log. It is the console's only way
+// of putting plaintext on disk, and only the browser writes it, where the
+// handler chooses.
+func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	if err := c.form(w, r, 4<<10); err != nil {
+		return err
+	}
+	s := c.cfg.Source
+	cs, notes, err := s.Refresh(r.Context(), ref)
+	if err != nil {
+		return err
+	}
+	if !cs.Readable() {
+		return &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
+	}
+	if err := s.api.RecordExport(r.Context(), ref); err != nil {
+		return err
+	}
+	type threadEntry struct {
+		ID       int64  `json:"id,omitempty"`
+		Kind     string `json:"kind"`
+		When     string `json:"when"`
+		Author   string `json:"author,omitempty"`
+		Language string `json:"language,omitempty"`
+		Text     string `json:"text,omitempty"`
+		Problem  string `json:"problem,omitempty"`
+	}
+	var thread []threadEntry
+	for _, e := range s.openNotes(ref, notes) {
+		thread = append(thread, threadEntry(e))
+	}
+	b, err := json.MarshalIndent(map[string]any{
+		"warning": exportWarning, "case": cs.Meta, "envelope": cs.Env, "thread": thread,
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	defer clear(b)
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": ref + "-DECRYPTED.json"}))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	_, err = w.Write(b)
+	return err
+}
+
+const exportWarning = "This file holds a decrypted report of intimidation or reprisal. People named in it may be in danger if it leaks. Keep it only on an encrypted disk you control, share it with nobody outside the case team, never send it by e-mail, and delete it securely when you are done."

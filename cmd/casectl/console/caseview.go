@@ -1,0 +1,276 @@
+package console
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+)
+
+// refPattern is a case reference; anything else in a path is not found.
+var refPattern = regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`)
+
+// caseRef reads and checks the {ref} of a path.
+func caseRef(r *http.Request) (string, error) {
+	ref := strings.ToUpper(r.PathValue("ref"))
+	if !refPattern.MatchString(ref) {
+		return "", &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}
+	return ref, nil
+}
+
+// entry is one item of a case's thread.
+type entry struct {
+	ID       int64
+	Kind     string // report, followup, note, reply
+	When     string
+	Author   string
+	Language string
+	Text     string
+	Problem  string
+}
+
+// file is a listed attachment.
+type file struct {
+	ID       string
+	Manifest intake.Manifest
+	Problem  string
+}
+
+// casePage is one case.
+type casePage struct {
+	base
+	Case      *Case
+	R         *intake.Report
+	Thread    []entry
+	Files     []file
+	Allowed   []option // statuses the case may move to
+	Urgencies []option
+	Reasons   []option
+	Templates []option
+	Restrict  bool // a consent limits what may be done
+	Done      string
+	ReplyText string // a template's text, to start a reply from
+
+	UrgencyLabels map[string]string
+}
+
+func (c *Console) showCase(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	p, err := c.casePage(r, ref)
+	if err != nil {
+		return err
+	}
+	if d := doneMessages[r.URL.Query().Get("done")]; d != "" {
+		p.Done = p.T(d)
+	}
+	if rt, ok := c.cfg.Templates.Get(r.URL.Query().Get("template")); ok {
+		p.ReplyText = rt.Text
+		for i := range p.Templates {
+			p.Templates[i].Selected = p.Templates[i].Value == rt.ID
+		}
+	}
+	return c.render(w, http.StatusOK, "case", p)
+}
+
+// casePage fetches a case afresh with its thread and attachments.
+func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
+	s := c.cfg.Source
+	ctx := r.Context()
+	cs, notes, err := s.Refresh(ctx, ref)
+	if err != nil {
+		return casePage{}, err
+	}
+	files, err := s.files(ctx, ref)
+	if err != nil {
+		return casePage{}, err
+	}
+	p := casePage{base: c.base(r, "Case {0}"), Case: cs, Files: files, UrgencyLabels: urgencyLabels}
+	p.Title = p.T("Case {0}", ref)
+	if cs.Readable() {
+		p.R = &cs.Env.Report
+		p.Restrict = p.R.Consent.RaiseWithState != "yes" || p.R.Consent.Publication == "no" || p.R.Consent.ShareThirdParties != "yes"
+		p.Thread = append(p.Thread, entry{Kind: "report", When: cs.Env.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC"), Language: cs.Env.Report.Language})
+	}
+	p.Thread = append(p.Thread, s.openNotes(ref, notes)...)
+	s.MarkRead(ref, cs.LastFollowUp)
+	wf := s.Workflow()
+	for _, st := range wf.Statuses {
+		if st.Key == cs.Meta.Status {
+			for _, to := range st.Transitions {
+				p.Allowed = append(p.Allowed, option{to, p.Status(to), false})
+			}
+		}
+	}
+	for _, u := range wf.Urgencies {
+		p.Urgencies = append(p.Urgencies, option{u, p.T(urgencyLabels[u]), u == cs.Meta.Urgency})
+	}
+	for _, k := range wf.ClosureReasons {
+		p.Reasons = append(p.Reasons, option{k, p.L("closure", k), false})
+	}
+	for _, t := range c.cfg.Templates.List() {
+		p.Templates = append(p.Templates, option{t.ID, SafeText(t.Title + " (" + t.Language + ")"), false})
+	}
+	return p, nil
+}
+
+// openNotes decrypts a case's notes, replies and follow-ups, in the order
+// they were added. A note that does not open, or a follow-up that belongs
+// to another case, is shown as a problem, never as text.
+func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
+	notes = slices.Clone(notes)
+	slices.SortFunc(notes, func(a, b handlerapi.Note) int { return int(a.ID - b.ID) })
+	var out []entry
+	for _, n := range notes {
+		e := entry{ID: n.ID, Kind: n.Kind, When: n.CreatedOn, Author: n.Author}
+		switch n.Kind {
+		case "followup", "note", "reply":
+		default:
+			continue
+		}
+		plain, err := crypto.Open(n.Ciphertext, s.ids...)
+		if err != nil {
+			e.Problem = problemNoteClosed
+			out = append(out, e)
+			continue
+		}
+		if n.Kind == "followup" {
+			var fu intake.FollowUpEnvelope
+			if json.Unmarshal(plain, &fu) != nil || fu.Kind != "followup" || fu.Reference != ref {
+				e.Problem = problemTampered
+			} else {
+				e.Text, e.Language, e.When = fu.Text, fu.Language, fu.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
+		} else {
+			e.Text = strings.TrimRight(string(plain), " \n")
+		}
+		clear(plain)
+		out = append(out, e)
+	}
+	return out
+}
+
+const problemNoteClosed = "Not encrypted to your identity."
+
+// files lists a case's attachments with their manifests opened.
+func (s *Source) files(ctx context.Context, ref string) ([]file, error) {
+	list, err := s.api.Attachments(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]file, 0, len(list))
+	for _, a := range list {
+		f := file{ID: a.ID}
+		f.Manifest, f.Problem = s.openManifest(ref, a)
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// openManifest decrypts an attachment's manifest and checks it belongs to
+// the case.
+func (s *Source) openManifest(ref string, a handlerapi.Attachment) (intake.Manifest, string) {
+	var m intake.Manifest
+	plain, err := crypto.Open(a.Manifest, s.ids...)
+	if err != nil {
+		return m, problemNoteClosed
+	}
+	defer clear(plain)
+	if json.Unmarshal(plain, &m) != nil || m.Kind != "attachment" || m.Reference != ref || m.Size < 0 {
+		return intake.Manifest{}, problemTampered
+	}
+	return m, ""
+}
+
+// downloadClient is for attachment downloads, which may be long.
+var downloadClient = &http.Client{Timeout: 6 * time.Hour}
+
+// download streams an attachment from the server through age to the
+// browser, as a download that is never rendered. The content's SHA-256
+// is checked against the manifest as it goes; a mismatch aborts the
+// download, so the browser keeps nothing complete.
+func (c *Console) download(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	s := c.cfg.Source
+	files, err := s.files(r.Context(), ref)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(files, func(f file) bool { return f.ID == id })
+	if i < 0 || files[i].Problem != "" {
+		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}
+	m := files[i].Manifest
+	key, err := age.ParseX25519Identity(m.Key)
+	if err != nil {
+		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemTampered}
+	}
+	body, err := s.api.AttachmentContent(r.Context(), ref, id, downloadClient)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	plain, err := age.Decrypt(body, key)
+	if err != nil {
+		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemBroken}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(m.Name)}))
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
+	sum := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, sum), io.LimitReader(plain, m.Size))
+	if err != nil || n != m.Size || hex.EncodeToString(sum.Sum(nil)) != m.SHA256 {
+		panic(http.ErrAbortHandler) // too late for an error page: cut it short
+	}
+	return nil
+}
+
+// downloadName reduces a reporter-given file name to a harmless base
+// name: no directories, no control or bidirectional characters (which can
+// disguise an extension), no quotes, at most 120 bytes.
+func downloadName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case SafeText(string(r)) != string(r), r == '"', r == '/', r == ':', r == '*', r == '?', r == '<', r == '>', r == '|', r == '\n', r == '\t':
+			b.WriteByte('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name = strings.Trim(b.String(), ". ")
+	for len(name) > 120 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	if name == "" {
+		name = "attachment"
+	}
+	return name
+}

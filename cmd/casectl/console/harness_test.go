@@ -1,0 +1,155 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+
+	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store"
+	"github.com/ohchr-reprisals/intake/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// env is a real server (HTTP, PostgreSQL, real age keys) with handlers.
+type env struct {
+	t     *testing.T
+	db    *storetest.DB
+	svc   *intake.Service
+	cases *casework.Service
+	teams intaketest.Teams
+	url   string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := storetest.NewDB(t)
+	teams := intaketest.NewTeams(t)
+	cases, err := casework.NewService(db.DB, teams.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := intake.NewService(db.DB, teams.Config, nil)
+	e, err := server.New(svc, cases, slog.New(slog.DiscardHandler), server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL}
+}
+
+// handler registers a handler with a fresh identity.
+func (e *env) handler(name, team string) *age.X25519Identity {
+	e.t.Helper()
+	id, _ := age.GenerateX25519Identity()
+	if err := e.db.AddHandler(context.Background(), store.Handler{Name: name, Team: team, Recipient: id.Recipient().String()},
+		e.cases.OperatorAudit("test", "handler.add", name)); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// submit stores a report as the public form would and returns what the
+// reporter is shown.
+func (e *env) submit(r *intake.Report) intake.Accepted {
+	e.t.Helper()
+	acc, err := e.svc.Submit(context.Background(), r, intake.ChannelPublic)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return acc
+}
+
+// login logs a handler in through the handler API, as casectl does.
+func (e *env) login(name string, id age.Identity) *handlerapi.Client {
+	e.t.Helper()
+	ctx := context.Background()
+	api, err := handlerapi.New(e.url, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ch, err := api.Challenge(ctx, name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	r, err := age.Decrypt(armor.NewReader(strings.NewReader(ch.Challenge)), id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	answer, _ := io.ReadAll(r)
+	if _, err := api.Answer(ctx, ch.ChallengeID, strings.TrimSpace(string(answer))); err != nil {
+		e.t.Fatal(err)
+	}
+	return api
+}
+
+// startConsole starts a console for a logged-in handler, unopened.
+func (e *env) startConsole(name string, id age.Identity) (*console.Console, *console.Source) {
+	e.t.Helper()
+	src := console.NewSource(e.login(name, id), []age.Identity{id})
+	tpl, err := console.LoadTemplates("")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	con, err := console.Start(console.Config{Source: src, Templates: tpl})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { con.Close() })
+	return con, src
+}
+
+// console starts a console and returns it with a browser-like HTTP client
+// that has opened it (holding the cookie).
+func (e *env) console(name string, id age.Identity) (*console.Console, *console.Source, *http.Client) {
+	e.t.Helper()
+	con, src := e.startConsole(name, id)
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	resp, err := hc.Get(con.URL())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("opening the console: %d\n%s", resp.StatusCode, body)
+	}
+	return con, src, hc
+}
+
+// get fetches a console page and returns its status and body.
+func get(t *testing.T, hc *http.Client, url string) (int, string) {
+	t.Helper()
+	resp, err := hc.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func contains(t *testing.T, where, body string, words ...string) {
+	t.Helper()
+	for _, w := range words {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", where, w)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+)
+
+// routes lists the console's pages; every one goes through guard.
+func (c *Console) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", c.handle(c.inbox))
+	mux.Handle("POST /reload", c.handle(c.reload))
+	mux.Handle("GET /cases/{ref}", c.handle(c.showCase))
+	mux.Handle("GET /cases/{ref}/attachments/{id}", c.handle(c.download))
+	mux.Handle("POST /cases/{ref}/status", c.handle(c.setStatus))
+	mux.Handle("POST /cases/{ref}/triage", c.handle(c.triage))
+	mux.Handle("POST /cases/{ref}/note", c.handle(c.addNote("note")))
+	mux.Handle("POST /cases/{ref}/reply", c.handle(c.addNote("reply")))
+	mux.Handle("POST /cases/{ref}/export", c.handle(c.export))
+	mux.Handle("GET /templates", c.handle(c.showTemplates))
+	mux.Handle("POST /templates", c.handle(c.saveTemplate))
+	mux.Handle("POST /quit", c.handle(c.quit))
+	mux.Handle("POST /lang", c.handle(c.setLang))
+	mux.HandleFunc("GET /static/console.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Write(stylesheet)
+	})
+	mux.Handle("/", c.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}))
+	return c.guard(mux)
+}
+
+// form parses a bounded form body and checks its session token.
+func (c *Console) form(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		return &userError{status: http.StatusRequestEntityTooLarge, heading: hTooLarge, message: mTooLarge, args: []any{limit}}
+	}
+	if !c.validForm(r) {
+		return &userError{status: http.StatusForbidden, heading: hBadForm, message: mBadForm}
+	}
+	return nil
+}
+
+// reload fetches and decrypts the inbox again.
+func (c *Console) reload(w http.ResponseWriter, r *http.Request) error {
+	if err := c.form(w, r, 4<<10); err != nil {
+		return err
+	}
+	if err := c.cfg.Source.Load(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// quit ends the console: the page says so, then the port closes.
+func (c *Console) quit(w http.ResponseWriter, r *http.Request) error {
+	if err := c.form(w, r, 4<<10); err != nil {
+		return err
+	}
+	p := c.base(r, "The console is closed")
+	if err := c.render(w, http.StatusOK, "closed", p); err != nil {
+		return err
+	}
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	go c.Close()
+	return nil
+}
+
+// setLang switches the console's language and returns to the page.
+func (c *Console) setLang(w http.ResponseWriter, r *http.Request) error {
+	if err := c.form(w, r, 4<<10); err != nil {
+		return err
+	}
+	lang := r.PostFormValue("lang")
+	for _, l := range languages {
+		if l.Tag == lang {
+			c.mu.Lock()
+			c.lang = lang
+			c.mu.Unlock()
+		}
+	}
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
+}

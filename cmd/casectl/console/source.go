@@ -1,0 +1,361 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"runtime"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
+)
+
+// Limits on what the console loads.
+const (
+	// MaxCases bounds the inbox: a team with more cases sees the newest.
+	MaxCases = 50_000
+	// pageSize is the page size asked of the server when listing cases.
+	pageSize = 100
+	// fetchWorkers is how many cases are fetched and decrypted at once.
+	fetchWorkers = 8
+)
+
+// Source is the console's view of the team's cases: fetched through the
+// handler API and decrypted in memory with the handler's identities. It
+// owns every decrypted buffer and zeroes them on Wipe.
+type Source struct {
+	api *handlerapi.Client
+	ids []age.Identity
+
+	mu     sync.RWMutex
+	team   handlerapi.Team
+	cases  []*Case // newest first
+	byRef  map[string]*Case
+	seen   map[string]int64 // per case, the newest follow-up opened here
+	loaded time.Time
+}
+
+// NewSource returns a source reading through api (logged in) and
+// decrypting with ids.
+func NewSource(api *handlerapi.Client, ids []age.Identity) *Source {
+	return &Source{api: api, ids: ids, byRef: map[string]*Case{}, seen: map[string]int64{}}
+}
+
+// Case is one case: its clear metadata and, when this identity can open
+// it, the decrypted report and the summary a handler triages by.
+type Case struct {
+	Meta handlerapi.CaseMeta
+	// Problem says why the report is not shown ("" when it is).
+	Problem string
+	Env     intake.Envelope
+	Summary Summary
+	// LastFollowUp is the id of the newest reporter follow-up (0: none).
+	LastFollowUp int64
+	FollowUps    int
+
+	replyTo    string   // the reporter's reply recipient
+	recipients []string // the case's recipients, as the server names them
+
+	plain []byte // the decrypted envelope, owned; zeroed on wipe
+	text  []byte // lower-cased searchable text, owned; zeroed on wipe
+}
+
+// Readable reports whether the report was decrypted.
+func (c *Case) Readable() bool { return c.Problem == "" }
+
+// Summary is what the inbox shows of a decrypted report.
+type Summary struct {
+	State           string   // ISO 3166-1 code, "" when the report has none
+	Who             []string // victims' names
+	Group           bool     // one of the victims is a group or organisation
+	IncidentTypes   []string // keys, each once
+	UNBody          string   // key
+	ImmediateDanger string   // yes, no, unsure
+	Language        string
+	Publication     string // the consent to publication, a key
+}
+
+// Problems a case can have instead of a report.
+const (
+	problemNotForYou = "Not encrypted to your identity yet: a colleague who can read it runs a rekey."
+	problemTampered  = "The server sent content that does not belong to this case. Do not trust it; tell your security focal point."
+	problemBroken    = "The case could not be decrypted or read."
+)
+
+// Handler and Team name the signed-in handler.
+func (s *Source) Handler() string { s.mu.RLock(); defer s.mu.RUnlock(); return s.team.Handler }
+
+// Team is the handler's team.
+func (s *Source) Team() string { s.mu.RLock(); defer s.mu.RUnlock(); return s.team.Team }
+
+// Workflow returns the team's workflow: statuses, urgencies, reasons.
+func (s *Source) Workflow() handlerapi.Team { s.mu.RLock(); defer s.mu.RUnlock(); return s.team }
+
+// Load fetches the team's workflow and every case, and decrypts them in
+// parallel. What was loaded before is wiped first.
+func (s *Source) Load(ctx context.Context) error {
+	team, err := s.api.Team(ctx)
+	if err != nil {
+		return err
+	}
+	var metas []handlerapi.CaseMeta
+	for page := 1; len(metas) < MaxCases; page++ {
+		list, err := s.api.Cases(ctx, handlerapi.CaseQuery{Sort: "received", Page: page, PerPage: pageSize})
+		if err != nil {
+			return err
+		}
+		metas = append(metas, list.Cases...)
+		if len(list.Cases) == 0 || page*pageSize >= list.Total {
+			break
+		}
+	}
+	cases := make([]*Case, len(metas))
+	jobs := make(chan int)
+	errs := make(chan error, fetchWorkers)
+	var wg sync.WaitGroup
+	for range fetchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				c, _, err := s.fetch(ctx, metas[i].Reference)
+				if err != nil {
+					errs <- err
+					return
+				}
+				cases[i] = c
+			}
+		}()
+	}
+	var firstErr error
+feed:
+	for i := range metas {
+		select {
+		case jobs <- i:
+		case firstErr = <-errs:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr == nil && len(errs) > 0 {
+		firstErr = <-errs
+	}
+	if firstErr != nil {
+		for _, c := range cases {
+			if c != nil {
+				c.wipe()
+			}
+		}
+		return firstErr
+	}
+	s.replace(team, cases)
+	return nil
+}
+
+// replace installs a freshly loaded inbox, wiping the old one.
+func (s *Source) replace(team handlerapi.Team, cases []*Case) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cases {
+		c.wipe()
+	}
+	s.team, s.cases, s.byRef, s.loaded = team, cases, make(map[string]*Case, len(cases)), time.Now()
+	for _, c := range cases {
+		s.byRef[c.Meta.Reference] = c
+	}
+}
+
+// fetch gets one case and its notes (encrypted), and decrypts the case.
+func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Note, error) {
+	cs, err := s.api.Case(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	notes, err := s.api.Notes(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
+	if c.Meta.Reference != ref {
+		c.Problem = problemTampered
+	}
+	c.replyTo, c.recipients = cs.ReplyRecipient, cs.Recipients
+	for _, n := range notes {
+		if n.Kind == "followup" {
+			c.FollowUps++
+			c.LastFollowUp = max(c.LastFollowUp, n.ID)
+		}
+	}
+	return c, notes, nil
+}
+
+// OpenCase decrypts a case's ciphertext with ids and builds its summary.
+// A ciphertext that is not this case's report (another reference, another
+// kind) is refused and marked, never shown.
+func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *Case {
+	c := &Case{Meta: meta}
+	plain, err := crypto.Open(ciphertext, ids...)
+	var nm *age.NoIdentityMatchError
+	switch {
+	case errors.As(err, &nm):
+		c.Problem = problemNotForYou
+		return c
+	case err != nil:
+		c.Problem = problemBroken
+		return c
+	}
+	c.plain = plain
+	if err := json.Unmarshal(plain, &c.Env); err != nil {
+		c.wipe()
+		c.Problem = problemBroken
+		return c
+	}
+	if c.Env.Kind != "report" || c.Env.Reference != meta.Reference {
+		c.wipe()
+		c.Env = intake.Envelope{}
+		c.Problem = problemTampered
+		return c
+	}
+	c.Summary = summarise(&c.Env.Report)
+	c.text = searchText(meta, &c.Env)
+	return c
+}
+
+// wipe zeroes the buffers the case owns and drops its decrypted content.
+func (c *Case) wipe() {
+	clear(c.plain)
+	clear(c.text)
+	c.plain, c.text = nil, nil
+	c.Env = intake.Envelope{}
+	c.Summary = Summary{}
+}
+
+func summarise(r *intake.Report) Summary {
+	s := Summary{
+		State: reportState(r), UNBody: r.Cooperation.Body, ImmediateDanger: r.Risk.ImmediateDanger,
+		Language: r.Language, Publication: r.Consent.Publication,
+	}
+	seen := map[string]bool{}
+	for _, v := range r.Victims {
+		s.Who = append(s.Who, v.Name)
+		s.Group = s.Group || v.Kind == "group"
+	}
+	for _, in := range r.Incidents {
+		for _, t := range in.Types {
+			if !seen[t] {
+				seen[t] = true
+				s.IncidentTypes = append(s.IncidentTypes, t)
+			}
+		}
+	}
+	return s
+}
+
+// searchText is every text of the report and the case's clear fields,
+// lower-cased, for full-text search in memory.
+func searchText(meta handlerapi.CaseMeta, env *intake.Envelope) []byte {
+	var b bytes.Buffer
+	for _, s := range []string{meta.Reference, meta.Status, meta.StatusName, meta.Urgency, meta.Assignee, meta.Channel} {
+		b.WriteString(s)
+		b.WriteByte('\n')
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			b.WriteString(x)
+			b.WriteByte('\n')
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	// Through JSON, so every string field is searched without listing them.
+	raw, _ := json.Marshal(env.Report)
+	var tree any
+	json.Unmarshal(raw, &tree)
+	clear(raw)
+	walk(tree)
+	return bytes.ToLower(b.Bytes())
+}
+
+// Wipe drops every decrypted case, zeroing the buffers the source owns.
+func (s *Source) Wipe() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cases {
+		c.wipe()
+	}
+	s.cases, s.byRef = nil, map[string]*Case{}
+	runtime.GC()
+}
+
+// Loaded says when the inbox was last loaded (zero: never).
+func (s *Source) Loaded() time.Time { s.mu.RLock(); defer s.mu.RUnlock(); return s.loaded }
+
+// Lookup returns a loaded case.
+func (s *Source) Lookup(ref string) (*Case, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.byRef[ref]
+	return c, ok
+}
+
+// Unread reports whether the case has a follow-up not yet opened here.
+func (s *Source) Unread(c *Case) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return c.LastFollowUp > s.seen[c.Meta.Reference]
+}
+
+// MarkRead records that the case's follow-ups up to id were opened.
+func (s *Source) MarkRead(ref string, id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen[ref] = max(s.seen[ref], id)
+}
+
+// Refresh fetches one case again (to show it, or after an action),
+// replaces it in the inbox and returns it with its encrypted notes.
+func (s *Source) Refresh(ctx context.Context, ref string) (*Case, []handlerapi.Note, error) {
+	c, notes, err := s.fetch(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.byRef[ref]; ok {
+		for i := range s.cases {
+			if s.cases[i] == old {
+				s.cases[i] = c
+			}
+		}
+		// Only the owned buffers: a page being rendered may still read
+		// the old case's fields.
+		clear(old.plain)
+		clear(old.text)
+	} else {
+		s.cases = append([]*Case{c}, s.cases...)
+	}
+	s.byRef[ref] = c
+	return c, notes, nil
+}
+
+// Snapshot returns the loaded cases, newest first.
+func (s *Source) Snapshot() []*Case {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return append([]*Case(nil), s.cases...)
+}
