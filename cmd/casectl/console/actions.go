@@ -117,7 +117,7 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 		return invalid(mBadUrgency)
 	}
 	assignee := strings.TrimSpace(r.PostFormValue("assignee"))
-	if len(assignee) > 64 || strings.ContainsFunc(assignee, func(r rune) bool { return r <= ' ' || SafeText(string(r)) != string(r) }) {
+	if len(assignee) > 64 || strings.ContainsFunc(assignee, func(r rune) bool { return r <= ' ' || handlerapi.SafeText(string(r)) != string(r) }) {
 		return invalid(mBadAssignee)
 	}
 	deadline := r.PostFormValue("deadline")

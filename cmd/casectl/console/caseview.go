@@ -128,7 +128,7 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 		p.Reasons = append(p.Reasons, option{k, p.L("closure", k), false})
 	}
 	for _, t := range c.cfg.Templates.List() {
-		p.Templates = append(p.Templates, option{t.ID, SafeText(t.Title + " (" + t.Language + ")"), false})
+		p.Templates = append(p.Templates, option{t.ID, handlerapi.SafeText(t.Title + " (" + t.Language + ")"), false})
 	}
 	return p, nil
 }
@@ -258,7 +258,7 @@ func downloadName(name string) string {
 	var b strings.Builder
 	for _, r := range name {
 		switch {
-		case SafeText(string(r)) != string(r), r == '"', r == '/', r == ':', r == '*', r == '?', r == '<', r == '>', r == '|', r == '\n', r == '\t':
+		case handlerapi.Safe(string(r)) != string(r), strings.ContainsRune(`"/\:*?<>|`, r):
 			b.WriteByte('_')
 		default:
 			b.WriteRune(r)

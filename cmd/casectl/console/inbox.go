@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 )
 
 // perPage is how many cases an inbox page shows.
@@ -233,7 +235,7 @@ func (p *inboxPage) menus(s *Source) {
 	}
 	p.People = []option{{"", p.T("Anyone"), f.Assignee == ""}, {"-", p.T("Unassigned"), f.Assignee == "-"}}
 	for _, n := range sortedKeys(people) {
-		p.People = append(p.People, option{n, SafeText(n), f.Assignee == n})
+		p.People = append(p.People, option{n, handlerapi.SafeText(n), f.Assignee == n})
 	}
 	for _, k := range sorts {
 		p.Sorts = append(p.Sorts, option{k, p.T(sortLabels[k]), f.Sort == k})
@@ -250,7 +252,7 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // L returns the translated label of a choice value, made safe.
-func (b base) L(kind, value string) string { return SafeText(b.T(label(kind, value))) }
+func (b base) L(kind, value string) string { return handlerapi.SafeText(b.T(label(kind, value))) }
 
 // Ls is L for a list, joined with commas.
 func (b base) Ls(kind string, values []string) string {
@@ -266,7 +268,7 @@ func (b base) Status(key string) string {
 	if l, ok := statusLabels[key]; ok {
 		return b.T(l)
 	}
-	return SafeText(key)
+	return handlerapi.SafeText(key)
 }
 
 // StateName returns the name of a State by its code.

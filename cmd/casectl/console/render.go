@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 )
 
 //go:embed templates/*.html
@@ -49,7 +51,7 @@ func loadPages() (*pages, error) {
 }
 
 var funcs = template.FuncMap{
-	"safe": SafeText,
+	"safe": handlerapi.SafeText,
 	"join": func(sep string, list []string) string { return strings.Join(list, sep) },
 	"inc":  func(i int) int { return i + 1 },
 }
@@ -138,7 +140,7 @@ func (c *Console) handle(fn func(http.ResponseWriter, *http.Request) error) http
 		}
 		var ue *userError
 		if !errors.As(err, &ue) {
-			ue = &userError{status: http.StatusBadGateway, heading: hFailed, message: mFailed, detail: SafeText(err.Error())}
+			ue = &userError{status: http.StatusBadGateway, heading: hFailed, message: mFailed, detail: handlerapi.SafeText(err.Error())}
 		}
 		p := errorPage{base: c.base(r, ue.heading)}
 		p.Heading, p.Message, p.Detail = p.T(ue.heading), p.T(ue.message, ue.args...), ue.detail
