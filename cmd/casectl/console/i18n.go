@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -43,3 +44,48 @@ func (c catalog) translate(lang, s string, args ...any) string {
 	}
 	return s
 }
+
+// goStrings are the translatable strings that Go code, not templates,
+// puts on pages. TestMessages checks every one is translated.
+var goStrings = []string{
+	// page titles
+	"Inbox", "Case {0}", "Reply templates", "The console is closed",
+	// errors
+	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
+	hNotReadable, mNotReadable, hInvalid, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
+	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
+	// problems with a case, a note or a file
+	problemNotForYou, problemTampered, problemBroken, problemNoteClosed,
+	// inbox menus
+	"All States", "Any urgency", "Not set", "Any status", "Anyone", "Unassigned",
+}
+
+// translatable returns every English string the console can show, for
+// the completeness test.
+func translatable(templates map[string]string) map[string]bool {
+	keys := map[string]bool{}
+	for _, src := range templates {
+		for _, m := range templateString.FindAllStringSubmatch(src, -1) {
+			if s, err := strconv.Unquote(`"` + m[1] + `"`); err == nil && s != "" {
+				keys[s] = true
+			}
+		}
+	}
+	for _, labels := range []map[string]string{statusLabels, urgencyLabels, sortLabels, doneMessages} {
+		for _, l := range labels {
+			keys[l] = true
+		}
+	}
+	for _, labels := range choiceLabels {
+		for _, l := range labels {
+			keys[l] = true
+		}
+	}
+	for _, s := range goStrings {
+		keys[s] = true
+	}
+	return keys
+}
+
+// templateString matches {{.T "..."}}, {{$p.T "..."}} and {{$.T "..."}}.
+var templateString = regexp.MustCompile(`\.T "((?:[^"\\]|\\.)*)"`)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -62,8 +63,7 @@ type Case struct {
 	replyTo    string   // the reporter's reply recipient
 	recipients []string // the case's recipients, as the server names them
 
-	plain []byte // the decrypted envelope, owned; zeroed on wipe
-	text  []byte // lower-cased searchable text, owned; zeroed on wipe
+	text []byte // lower-cased searchable text, owned; zeroed on wipe
 }
 
 // Readable reports whether the report was decrypted.
@@ -211,8 +211,11 @@ func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *
 		c.Problem = problemBroken
 		return c
 	}
-	c.plain = plain
-	if err := json.Unmarshal(plain, &c.Env); err != nil {
+	// The envelope's strings are copies: the decrypted bytes are zeroed
+	// at once.
+	err = json.Unmarshal(plain, &c.Env)
+	clear(plain)
+	if err != nil {
 		c.wipe()
 		c.Problem = problemBroken
 		return c
@@ -230,9 +233,8 @@ func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *
 
 // wipe zeroes the buffers the case owns and drops its decrypted content.
 func (c *Case) wipe() {
-	clear(c.plain)
 	clear(c.text)
-	c.plain, c.text = nil, nil
+	c.text = nil
 	c.Env = intake.Envelope{}
 	c.Summary = Summary{}
 }
@@ -261,34 +263,39 @@ func summarise(r *intake.Report) Summary {
 // searchText is every text of the report and the case's clear fields,
 // lower-cased, for full-text search in memory.
 func searchText(meta handlerapi.CaseMeta, env *intake.Envelope) []byte {
-	var b bytes.Buffer
+	b := make([]byte, 0, 4096)
 	for _, s := range []string{meta.Reference, meta.Status, meta.StatusName, meta.Urgency, meta.Assignee, meta.Channel} {
-		b.WriteString(s)
-		b.WriteByte('\n')
+		b = append(b, s...)
+		b = append(b, '\n')
 	}
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case string:
-			b.WriteString(x)
-			b.WriteByte('\n')
-		case map[string]any:
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	b = appendStrings(b, reflect.ValueOf(env.Report))
+	if env.Intermediary != nil {
+		b = appendStrings(b, reflect.ValueOf(*env.Intermediary))
+	}
+	lower := bytes.ToLower(b)
+	clear(b)
+	return lower
+}
+
+// appendStrings appends every string in v (a struct of strings, string
+// lists and such structs), one per line.
+func appendStrings(b []byte, v reflect.Value) []byte {
+	switch v.Kind() {
+	case reflect.String:
+		if v.Len() > 0 {
+			b = append(b, v.String()...)
+			b = append(b, '\n')
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			b = appendStrings(b, v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			b = appendStrings(b, v.Index(i))
 		}
 	}
-	// Through JSON, so every string field is searched without listing them.
-	raw, _ := json.Marshal(env.Report)
-	var tree any
-	json.Unmarshal(raw, &tree)
-	clear(raw)
-	walk(tree)
-	return bytes.ToLower(b.Bytes())
+	return b
 }
 
 // Wipe drops every decrypted case, zeroing the buffers the source owns.
@@ -342,9 +349,8 @@ func (s *Source) Refresh(ctx context.Context, ref string) (*Case, []handlerapi.N
 				s.cases[i] = c
 			}
 		}
-		// Only the owned buffers: a page being rendered may still read
+		// Only the owned buffer: a page being rendered may still read
 		// the old case's fields.
-		clear(old.plain)
 		clear(old.text)
 	} else {
 		s.cases = append([]*Case{c}, s.cases...)
@@ -358,4 +364,45 @@ func (s *Source) Snapshot() []*Case {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return append([]*Case(nil), s.cases...)
+}
+
+// Sealed is a case as the server sends it: clear metadata, ciphertext and
+// what the console needs besides.
+type Sealed struct {
+	Meta         handlerapi.CaseMeta
+	Ciphertext   []byte
+	ReplyTo      string
+	Recipients   []string
+	FollowUps    int
+	LastFollowUp int64
+}
+
+// OpenCases decrypts many cases at once, on every core, keeping their
+// order.
+func OpenCases(list []Sealed, ids []age.Identity) []*Case {
+	out := make([]*Case, len(list))
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= len(list) {
+					return
+				}
+				sc := &list[j]
+				c := OpenCase(sc.Meta, sc.Ciphertext, ids)
+				c.replyTo, c.recipients, c.FollowUps, c.LastFollowUp = sc.ReplyTo, sc.Recipients, sc.FollowUps, sc.LastFollowUp
+				out[j] = c
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
