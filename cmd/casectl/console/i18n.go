@@ -57,6 +57,7 @@ var goStrings = []string{
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed,
 	// inbox menus
+	"Not recorded (older report)", "Invalid value",
 	"All States", "Any urgency", "Not set", "Any status", "Anyone", "Unassigned",
 }
 

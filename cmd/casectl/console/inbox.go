@@ -272,4 +272,4 @@ func (b base) Status(key string) string {
 }
 
 // StateName returns the name of a State by its code.
-func (b base) StateName(code string) string { return stateName(b.Lang, code) }
+func (b base) StateName(code string) string { return stateName(b, code) }
