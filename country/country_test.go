@@ -1,6 +1,10 @@
 package country
 
 import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"testing"
@@ -135,5 +139,32 @@ func TestSorted(t *testing.T) {
 	a[0].Name = "changed"
 	if Sorted("en")[0].Name == "changed" {
 		t.Error("Sorted returned its cache")
+	}
+}
+
+// TestTableIsGenerated runs the generator on this machine's iso-codes and
+// checks that the committed table is exactly its output: the table is
+// never edited by hand, and names change only through the overrides.
+func TestTableIsGenerated(t *testing.T) {
+	if _, err := os.Stat("/usr/share/iso-codes/json/iso_3166-1.json"); err != nil {
+		t.Fatalf("Debian's iso-codes is needed to check the table: apt-get install -y iso-codes (%v)", err)
+	}
+	dir := t.TempDir()
+	src, err := os.ReadFile("gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "gen.go"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "gen.go")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run gen.go: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "table.go"))
+	want, _ := os.ReadFile("table.go")
+	if !bytes.Equal(got, want) {
+		t.Error("table.go is not what gen.go makes from this machine's iso-codes: run go generate ./country (and check the diff)")
 	}
 }
