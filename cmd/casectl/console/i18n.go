@@ -49,7 +49,10 @@ func (c catalog) translate(lang, s string, args ...any) string {
 // puts on pages. TestMessages checks every one is translated.
 var goStrings = []string{
 	// page titles
-	"Inbox", "Case {0}", "Reply templates", "The console is closed",
+	"Inbox", "Case {0}", "Reply templates", "The console is closed", "Annual report",
+	// the annual report
+	mBadPeriod, "1 May {0} to 30 April {1}", "By State concerned", "By type of incident", "By UN body",
+	"By role of the victims", "By consent to publication",
 	// errors
 	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
 	hNotReadable, mNotReadable, hInvalid, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
@@ -72,7 +75,7 @@ func translatable(templates map[string]string) map[string]bool {
 			}
 		}
 	}
-	for _, labels := range []map[string]string{statusLabels, urgencyLabels, sortLabels, doneMessages} {
+	for _, labels := range []map[string]string{statusLabels, urgencyLabels, sortLabels, doneMessages, exclusionLabels} {
 		for _, l := range labels {
 			keys[l] = true
 		}

@@ -17,6 +17,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /cases/{ref}/note", c.handle(c.addNote("note")))
 	mux.Handle("POST /cases/{ref}/reply", c.handle(c.addNote("reply")))
 	mux.Handle("POST /cases/{ref}/export", c.handle(c.export))
+	mux.Handle("GET /annual", c.handle(c.annual))
+	mux.Handle("POST /annual/csv", c.handle(c.annualCSV))
 	mux.Handle("GET /templates", c.handle(c.showTemplates))
 	mux.Handle("POST /templates", c.handle(c.saveTemplate))
 	mux.Handle("POST /quit", c.handle(c.quit))
