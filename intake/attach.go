@@ -59,18 +59,14 @@ type AttachLimits struct {
 // size are sealed in the manifest to the case's recipients. A file over
 // the limit is deleted and ErrFileTooLarge returned.
 func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits) (Manifest, error) {
-	n, err := s.db.CountAttachments(ctx, c.ID)
-	if err != nil {
-		return Manifest{}, err
-	}
-	if n >= lim.MaxFiles {
-		return Manifest{}, ErrTooManyFiles
-	}
 	abandon := lim.AbandonAfter
 	if abandon <= 0 {
 		abandon = defaultAbandonAfter
 	}
-	id, err := s.db.BeginAttachment(ctx, c.ID, s.now().Add(abandon))
+	id, err := s.db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(abandon))
+	if errors.Is(err, store.ErrNoSlot) {
+		return Manifest{}, ErrTooManyFiles
+	}
 	if err != nil {
 		return Manifest{}, err
 	}

@@ -211,11 +211,11 @@ func TestAbandonedUploadsAreCleanedUp(t *testing.T) {
 	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(ctx, intaketestReport("hrc_session"), intake.ChannelPublic)
 	// An upload that never finished (its process died), long ago, and one
 	// still under way.
-	old, _ := e.db.BeginAttachment(ctx, acc.ID, mustTime(t, "2026-01-01T00:00:00Z"))
+	old, _ := e.db.BeginAttachment(ctx, acc.ID, 20, mustTime(t, "2026-01-01T00:00:00Z"))
 	w := e.db.NewChunkWriter(ctx, old)
 	w.Write(make([]byte, 600<<10))
 	w.Close()
-	fresh, _ := e.db.BeginAttachment(ctx, acc.ID, mustTime(t, "2099-01-01T00:00:00Z"))
+	fresh, _ := e.db.BeginAttachment(ctx, acc.ID, 20, mustTime(t, "2099-01-01T00:00:00Z"))
 	n, err := intake.NewService(e.db.DB, e.teams.Config, nil).CleanUp(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("cleaned %d (%v), want 1", n, err)

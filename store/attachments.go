@@ -22,11 +22,28 @@ type Attachment struct {
 	Manifest   []byte
 }
 
-// BeginAttachment starts an upload for a case. Until FinishAttachment, it is
-// an abandoned upload after expires, deleted by DeleteAbandonedAttachments.
-func (db *DB) BeginAttachment(ctx context.Context, reportID string, expires time.Time) (string, error) {
+// ErrNoSlot is an upload refused because its case has reached its file
+// limit.
+var ErrNoSlot = errors.New("store: the case has no room for another attachment")
+
+// BeginAttachment starts an upload for a case, if the case has fewer than
+// maxFiles attachments (complete or uploading); otherwise it returns
+// ErrNoSlot. The check and the slot are one statement, so concurrent
+// uploads cannot exceed the limit. Until FinishAttachment, the upload is
+// abandoned after expires, deleted by DeleteAbandonedAttachments.
+func (db *DB) BeginAttachment(ctx context.Context, reportID string, maxFiles int, expires time.Time) (string, error) {
 	var id string
-	err := db.pool.QueryRow(ctx, `INSERT INTO attachments (report_id, expires_at) VALUES ($1, $2) RETURNING id`, reportID, expires).Scan(&id)
+	err := db.pool.QueryRow(ctx, `
+		WITH slot AS (
+			UPDATE reports SET attachment_count = attachment_count + 1
+			WHERE id = $1 AND attachment_count < $2
+			RETURNING id
+		)
+		INSERT INTO attachments (report_id, expires_at) SELECT id, $3 FROM slot RETURNING id`,
+		reportID, maxFiles, expires).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", ErrNoSlot
+	}
 	if err != nil {
 		return "", fmt.Errorf("store.BeginAttachment: %w", classify(err))
 	}
@@ -125,16 +142,6 @@ func (db *DB) DeleteAbandonedAttachments(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store.DeleteAbandonedAttachments: %w", classify(err))
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-// CountAttachments returns how many attachments a case has, complete or
-// still uploading.
-func (db *DB) CountAttachments(ctx context.Context, reportID string) (int, error) {
-	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM attachments WHERE report_id = $1`, reportID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store.CountAttachments: %w", classify(err))
-	}
-	return n, nil
 }
 
 // CaseAttachments lists the complete attachments of a case routed to team.
