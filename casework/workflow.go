@@ -5,16 +5,14 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/ohchr-reprisals/intake/config"
 )
 
 // Statuses are the workflow statuses, by key, in the order a case usually
 // moves through them. Keys are stored; names (DefaultStatusNames, which
 // the configuration may override) are shown.
-var Statuses = []string{
-	"received", "acknowledged", "awaiting_consent", "under_assessment", "urgent_escalation",
-	"raised_with_state", "state_response_received", "sg_report_candidate", "published",
-	"follow_up", "on_hold", "closed", "duplicate",
-}
+var Statuses = config.Statuses
 
 // DefaultStatusNames are the statuses' display names.
 var DefaultStatusNames = map[string]string{

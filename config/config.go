@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -19,9 +20,11 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -77,6 +80,10 @@ type Config struct {
 	// X-Forwarded-For is believed. The client address is used only to
 	// limit receipt guesses, never stored or logged.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// ShutdownGrace is how long a graceful stop (SIGTERM) waits for
+	// requests under way, such as long uploads, before it ends them (an
+	// unfinished file is deleted and its sender told to retry).
+	ShutdownGrace Duration `toml:"shutdown_grace"`
 
 	Database    Database    `toml:"database"`
 	Receipts    Receipts    `toml:"receipts"`
@@ -107,6 +114,16 @@ type Attachments struct {
 	MaxFiles int `toml:"max_files"`
 	// MaxFileBytes is the largest file accepted, in bytes.
 	MaxFileBytes int64 `toml:"max_file_bytes"`
+	// MaxConcurrentUploads is how many uploads may run at once.
+	MaxConcurrentUploads int `toml:"max_concurrent_uploads"`
+	// MinUploadRate is the slowest an upload may be, in bytes per second
+	// averaged over each UploadRateWindow.
+	MinUploadRate int64 `toml:"min_upload_rate"`
+	// UploadRateWindow is the period over which MinUploadRate is measured,
+	// and the longest an upload may send nothing.
+	UploadRateWindow Duration `toml:"upload_rate_window"`
+	// MaxUploadTime is the longest one upload request may take.
+	MaxUploadTime Duration `toml:"max_upload_time"`
 }
 
 // Handlers configures case handlers' sessions and the case workflow.
@@ -264,8 +281,10 @@ func Default() Config {
 			CommandTimeout:    Duration{30 * time.Second},
 			SubmissionTimeout: Duration{2 * time.Minute},
 		},
-		Attachments: Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
-		Retention:   Retention{AbandonedUploadHours: 12, Interval: Duration{24 * time.Hour}},
+		ShutdownGrace: Duration{30 * time.Second},
+		Attachments: Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30, MaxConcurrentUploads: 32, MinUploadRate: 1 << 10,
+			UploadRateWindow: Duration{2 * time.Minute}, MaxUploadTime: Duration{6 * time.Hour}},
+		Retention: Retention{AbandonedUploadHours: 12, Interval: Duration{24 * time.Hour}},
 		Handlers: Handlers{
 			SessionTTL:   Duration{8 * time.Hour},
 			ChallengeTTL: Duration{2 * time.Minute},
@@ -394,6 +413,16 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	return nil
 }
 
+// Statuses are the case workflow's statuses, by key, in the order a case
+// usually moves through them (the casework package defines what they
+// mean). They are here so that every setting naming a status is checked
+// in one place, by Validate.
+var Statuses = []string{
+	"received", "acknowledged", "awaiting_consent", "under_assessment", "urgent_escalation",
+	"raised_with_state", "state_response_received", "sg_report_candidate", "published",
+	"follow_up", "on_hold", "closed", "duplicate",
+}
+
 var teamName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 
 // Validate resolves file-backed values and checks every setting. The error
@@ -466,10 +495,13 @@ func (c *Config) Validate() error {
 	}
 
 	errs = append(errs, c.validateSMTP()...)
-	for key, d := range map[string]Duration{"alerts.retry_base": c.Alerts.RetryBase, "alerts.retry_max": c.Alerts.RetryMax,
-		"alerts.lease": c.Alerts.Lease, "alerts.poll": c.Alerts.Poll} {
-		if d.Duration <= 0 {
-			bad(key, "must be a positive duration")
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{{"alerts.retry_base", c.Alerts.RetryBase}, {"alerts.retry_max", c.Alerts.RetryMax},
+		{"alerts.lease", c.Alerts.Lease}, {"alerts.poll", c.Alerts.Poll}} {
+		if d.d.Duration <= 0 {
+			bad(d.key, "must be a positive duration")
 		}
 	}
 	if c.Alerts.RetryMax.Duration < c.Alerts.RetryBase.Duration {
@@ -487,9 +519,33 @@ func (c *Config) Validate() error {
 	if c.Attachments.MaxFileBytes < 1<<20 || c.Attachments.MaxFileBytes > 64<<30 {
 		bad("attachments.max_file_bytes", "must be between 1 MiB and 64 GiB")
 	}
-	for status, d := range c.Retention.Days {
-		if d < 0 || d > 100*365 {
+	if c.Attachments.MaxConcurrentUploads < 1 || c.Attachments.MaxConcurrentUploads > 10000 {
+		bad("attachments.max_concurrent_uploads", "must be between 1 and 10000")
+	}
+	if c.Attachments.MinUploadRate < 1 || c.Attachments.MinUploadRate > 1<<20 {
+		bad("attachments.min_upload_rate", "must be between 1 and 1048576 bytes per second")
+	}
+	if w := c.Attachments.UploadRateWindow.Duration; w < time.Second || w > time.Hour {
+		bad("attachments.upload_rate_window", "must be between 1s and 1h")
+	}
+	if m := c.Attachments.MaxUploadTime.Duration; m < time.Minute || m > 48*time.Hour {
+		bad("attachments.max_upload_time", "must be between 1m and 48h")
+	}
+	if g := c.ShutdownGrace.Duration; g < 0 || g > time.Hour {
+		bad("shutdown_grace", "must be between 0s and 1h")
+	}
+	for _, status := range slices.Sorted(maps.Keys(c.Retention.Days)) {
+		if !slices.Contains(Statuses, status) {
+			bad("retention.days."+status, "%q is not a status (statuses: %s)", status, strings.Join(Statuses, ", "))
+		} else if d := c.Retention.Days[status]; d < 0 || d > 100*365 {
 			bad("retention.days."+status, "must be between 0 (keep forever) and 36500")
+		}
+	}
+	for _, status := range slices.Sorted(maps.Keys(c.Handlers.StatusNames)) {
+		if !slices.Contains(Statuses, status) {
+			bad("handlers.status_names."+status, "%q is not a status (statuses: %s)", status, strings.Join(Statuses, ", "))
+		} else if n := c.Handlers.StatusNames[status]; n == "" || len(n) > 100 || !utf8.ValidString(n) {
+			bad("handlers.status_names."+status, "must be a name of 1 to 100 bytes")
 		}
 	}
 	if c.Retention.AbandonedUploadHours < 1 || c.Retention.AbandonedUploadHours > 24*30 {
@@ -550,9 +606,12 @@ func (c *Config) validateSMTP() []error {
 			bad("ca_file", "%v", err)
 		}
 	}
-	for key, d := range map[string]Duration{"connect_timeout": s.ConnectTimeout, "command_timeout": s.CommandTimeout, "submission_timeout": s.SubmissionTimeout} {
-		if d.Duration <= 0 {
-			bad(key, "must be a positive duration")
+	for _, d := range []struct {
+		key string
+		d   Duration
+	}{{"connect_timeout", s.ConnectTimeout}, {"command_timeout", s.CommandTimeout}, {"submission_timeout", s.SubmissionTimeout}} {
+		if d.d.Duration <= 0 {
+			bad(d.key, "must be a positive duration")
 		}
 	}
 	return errs

@@ -154,8 +154,10 @@ func TestDefault(t *testing.T) {
 		Handlers: config.Handlers{
 			SessionTTL: config.Duration{Duration: 8 * time.Hour}, ChallengeTTL: config.Duration{Duration: 2 * time.Minute},
 		},
-		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30},
-		Retention:   config.Retention{AbandonedUploadHours: 12, Interval: config.Duration{Duration: 24 * time.Hour}},
+		ShutdownGrace: config.Duration{Duration: 30 * time.Second},
+		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30, MaxConcurrentUploads: 32, MinUploadRate: 1024,
+			UploadRateWindow: config.Duration{Duration: 2 * time.Minute}, MaxUploadTime: config.Duration{Duration: 6 * time.Hour}},
+		Retention: config.Retention{AbandonedUploadHours: 12, Interval: config.Duration{Duration: 24 * time.Hour}},
 		Alerts: config.Alerts{
 			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
 			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
@@ -238,16 +240,17 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 	}
 	defaults := config.Default()
 	want := config.Config{
-		SMTP:         defaults.SMTP,
-		Alerts:       defaults.Alerts,
-		Handlers:     defaults.Handlers,
-		Attachments:  defaults.Attachments,
-		Retention:    defaults.Retention,
-		QuickExitURL: defaults.QuickExitURL,
-		Listen:       "0.0.0.0:9000",
-		PublicURL:    "https://report.example.org/",
-		Database:     config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},
-		Receipts:     config.Receipts{KeyFile: filepath.Join(dir, "receipt-key")},
+		SMTP:          defaults.SMTP,
+		Alerts:        defaults.Alerts,
+		Handlers:      defaults.Handlers,
+		Attachments:   defaults.Attachments,
+		ShutdownGrace: defaults.ShutdownGrace,
+		Retention:     defaults.Retention,
+		QuickExitURL:  defaults.QuickExitURL,
+		Listen:        "0.0.0.0:9000",
+		PublicURL:     "https://report.example.org/",
+		Database:      config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},
+		Receipts:      config.Receipts{KeyFile: filepath.Join(dir, "receipt-key")},
 		Teams: []config.Team{
 			{Name: "secretariat", Address: "sec@example.org", Receives: "upr", Recipients: []string{k.x1}},
 			{Name: "field-office", Address: "field@example.org", Receives: "all", Recipients: []string{k.x1, "  " + k.x2 + "  "}, RecipientsFile: filepath.Join(dir, "alpha.txt")},
@@ -765,6 +768,21 @@ func TestValidate(t *testing.T) {
 		{name: "public_url without scheme", mutate: func(c *config.Config, _ string) { c.PublicURL = "report.example.org" }, wantKeys: []string{"public_url"}},
 		{name: "public_url ftp", mutate: func(c *config.Config, _ string) { c.PublicURL = "ftp://report.example.org" }, wantKeys: []string{"public_url"}},
 		{name: "public_url empty", mutate: func(c *config.Config, _ string) { c.PublicURL = "" }, wantKeys: []string{"public_url"}},
+		{name: "unknown statuses in retention.days and status_names, in a stable order", mutate: func(c *config.Config, _ string) {
+			c.Retention.Days = map[string]int{"zzz": 1, "closed": 5, "archived": 30, "duplicate": -1}
+			c.Handlers.StatusNames = map[string]string{"done": "Done", "received": "New", "acknowledged": ""}
+		}, wantKeys: []string{"retention.days.archived", "retention.days.duplicate", "retention.days.zzz",
+			"handlers.status_names.acknowledged", "handlers.status_names.done"}, want: []string{`"archived" is not a status`}},
+		{name: "upload limits", mutate: func(c *config.Config, _ string) {
+			c.Attachments.MaxConcurrentUploads, c.Attachments.MinUploadRate = 0, 0
+			c.Attachments.UploadRateWindow.Duration, c.Attachments.MaxUploadTime.Duration = 0, time.Second
+			c.ShutdownGrace.Duration = -time.Second
+		}, wantKeys: []string{"attachments.max_concurrent_uploads", "attachments.min_upload_rate", "attachments.upload_rate_window",
+			"attachments.max_upload_time", "shutdown_grace"}},
+		{name: "positive durations, in a stable order", mutate: func(c *config.Config, _ string) {
+			c.Alerts.Poll.Duration, c.Alerts.Lease.Duration = 0, 0
+			c.SMTP.SubmissionTimeout.Duration, c.SMTP.ConnectTimeout.Duration = 0, 0
+		}, wantKeys: []string{"smtp.connect_timeout", "smtp.submission_timeout", "alerts.lease", "alerts.poll"}},
 		{name: "max_conns 0", mutate: func(c *config.Config, _ string) { c.Database.MaxConns = 0 }, wantKeys: []string{"database.max_conns"}},
 		{name: "max_conns negative", mutate: func(c *config.Config, _ string) { c.Database.MaxConns = -5 }, wantKeys: []string{"database.max_conns"}},
 		{name: "max_conns 1001", mutate: func(c *config.Config, _ string) { c.Database.MaxConns = 1001 }, wantKeys: []string{"database.max_conns"}},
