@@ -46,6 +46,13 @@ const (
 	mNotFoundPage = "There is nothing at this address."
 	mNotAllowed   = "This address does not accept this kind of request."
 	hUnserved     = "The request could not be served"
+	hInterrupted  = "Your upload was interrupted"
+	mInterrupted  = "Your upload was interrupted before it was complete, so the unfinished file was not kept. Files that finished before it were kept. Please try again."
+	hTooSlow      = "Your upload was too slow"
+	mTooSlow      = "Your upload was stopped because too little arrived for too long. The unfinished file was not kept; files that finished before it were kept. Please try again, on a faster connection if you can."
+	hTryLater     = "Please try again in a minute"
+	mStopped      = "The service is restarting, so your upload was stopped. The unfinished file was not kept; files that finished before it were kept. Please send it again in a minute."
+	mBusy         = "Many files are being sent to this service right now, so your upload was not started and nothing of it was kept. Please try again in a minute."
 	hInternal     = "Something went wrong"
 	mInternal     = "Something went wrong on our side and the request was not completed. If you were sending a report, it was not saved: please try again later."
 )
@@ -72,10 +79,18 @@ func classify(err error) problem {
 		return problem{status: statusClientGone, code: "client_gone", heading: hUnserved, message: hUnserved}
 	case errors.Is(err, intake.ErrFileTooLarge):
 		return problem{status: http.StatusRequestEntityTooLarge, code: "file_too_large", heading: hFileTooLarge,
-			message: "A file is larger than this service accepts, so nothing of it was kept: " + err.Error() + ". Files before it in the same upload were kept."}
+			message: "A file is larger than this service accepts, so nothing of it was kept: " + fileNameIn(err) + ". Files before it in the same upload were kept."}
 	case errors.Is(err, intake.ErrTooManyFiles):
 		return problem{status: http.StatusUnprocessableEntity, code: "too_many_files", heading: hTooManyFiles,
-			message: "This report cannot take more files: " + err.Error() + ". Files before it in the same upload were kept."}
+			message: "This report cannot take more files, so " + fileNameIn(err) + " was not kept. Files before it in the same upload were kept."}
+	case errors.Is(err, errUploadInterrupted):
+		return problem{status: http.StatusBadRequest, code: "upload_interrupted", heading: hInterrupted, message: mInterrupted}
+	case errors.Is(err, errUploadTooSlow):
+		return problem{status: http.StatusRequestTimeout, code: "upload_too_slow", heading: hTooSlow, message: mTooSlow}
+	case errors.Is(err, errUploadStopped):
+		return problem{status: http.StatusServiceUnavailable, code: "upload_stopped", heading: hTryLater, message: mStopped}
+	case errors.Is(err, errUploadsBusy):
+		return problem{status: http.StatusServiceUnavailable, code: "busy", heading: hTryLater, message: mBusy}
 	case errors.Is(err, errVisitExpired):
 		return problem{status: http.StatusForbidden, code: "visit_expired", heading: hExpired,
 			message: mExpired}
@@ -139,6 +154,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if p.status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "60")
+	}
+	if p.status == http.StatusServiceUnavailable || p.status == http.StatusRequestTimeout || p.code == "upload_interrupted" {
+		// The request body may not have been read to its end.
+		c.Response().Header().Set("Connection", "close")
 	}
 	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
 		c.JSON(p.status, handlerapi.Error{Error: handlerapi.ErrorBody{Code: p.code, Message: p.message, Fields: p.fields}})

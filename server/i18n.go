@@ -101,4 +101,6 @@ var goStrings = []string{
 	// error pages
 	hNotAllowed, hFileTooLarge, hTooManyFiles, hExpired, mExpired, hUnreadable, hTooLarge, mTooLarge,
 	hUnsupported, hNotFoundPage, mNotFoundPage, mNotAllowed, hUnserved, hInternal, mInternal,
+	// uploads that failed on the way
+	hInterrupted, mInterrupted, hTooSlow, mTooSlow, hTryLater, mStopped, mBusy,
 }

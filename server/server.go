@@ -6,7 +6,8 @@
 // as an HTML page elsewhere, and logs server-side failures. Nothing here
 // logs a request body, a client address, a user agent or a URL query: the
 // request log holds the method, the route pattern, the status and the
-// duration only.
+// duration only, and has no line at all for the routes by which reports
+// arrive (reporterRoutes).
 package server
 
 import (
@@ -50,6 +51,13 @@ type Options struct {
 	QuickExitURL string
 	// Attach bounds attachments (defaults: 20 files of 2 GiB).
 	Attach intake.AttachLimits
+	// Uploads bound upload requests: how many at once, how slow, how long.
+	Uploads UploadLimits
+	// EndUploads, when closed, stops every upload still running: the file
+	// being received is deleted at once and the client is told to retry
+	// (503 with Retry-After). The server closes it when a graceful stop's
+	// grace period is over, before the database pool closes.
+	EndUploads <-chan struct{}
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// when limiting sign-ins and login challenges per client.
 	TrustedProxies []netip.Prefix
@@ -80,6 +88,9 @@ type Server struct {
 	// signIns, challenges and allChallenges limit /org/login and
 	// /api/v1/handler/login/challenge per client and globally.
 	signIns, challenges, allChallenges *attemptLimiter
+
+	uploadLimits UploadLimits
+	uploadSlots  chan struct{} // one per upload under way
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -99,7 +110,8 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
 	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts,
-		metrics: newHTTPMetrics(opts.Metrics)}
+		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
+	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
 	s.lookups = make(chan struct{}, receiptLookups)
 	s.signIns = newAttemptLimiter(cmp.Or(opts.SignInsPerClient, signInsPerClient), limitWindow)
 	s.challenges = newAttemptLimiter(cmp.Or(opts.ChallengesPerClient, challengesPerClient), limitWindow)
@@ -160,8 +172,18 @@ type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
-// logRequests logs one line per request: method, route pattern, status,
-// duration. Never the URL (it could carry data), the address or the agent.
+// reporterRoutes are the routes by which reports, follow-ups and files
+// arrive. They get no per-request log line: a line's timestamp would place
+// a submission more precisely than the day its clear record keeps. They
+// are counted in the metrics only (by route and status, not time).
+var reporterRoutes = map[string]bool{
+	"/report": true, "/return": true, "/return/follow-up": true, "/attachments": true,
+	"/api/v1/reports": true, "/api/v1/attachments": true, "/org/report": true,
+}
+
+// logRequests logs one line per request, except on reporter routes:
+// method, route pattern, status, duration. Never the URL (it could carry
+// data), the address or the agent.
 func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -174,8 +196,10 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(no route)"
 		}
 		d := time.Since(start)
-		s.log.Info("request", "method", c.Request().Method, "route", route,
-			"status", c.Response().Status, "ms", d.Milliseconds())
+		if !reporterRoutes[route] {
+			s.log.Info("request", "method", c.Request().Method, "route", route,
+				"status", c.Response().Status, "ms", d.Milliseconds())
+		}
 		s.metrics.observe(route, c.Request().Method, c.Response().Status, d)
 		return nil
 	}
