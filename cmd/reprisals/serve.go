@@ -115,14 +115,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		proxies = append(proxies, netip.MustParsePrefix(p)) // validated
 	}
 	svc := intake.NewService(db, cfg, nil)
+	// Closed when a graceful stop's grace period is over: uploads still
+	// running are ended cleanly (see server.Options.EndUploads).
+	endUploads := make(chan struct{})
 	cases, err := casework.NewService(db, cfg)
 	if err != nil {
 		return err
 	}
+	a := cfg.Attachments
 	e, err := server.New(svc, cases, logger, server.Options{
 		HTTPS: strings.HasPrefix(cfg.PublicURL, "https://"), OnionURL: cfg.OnionURL, QuickExitURL: cfg.QuickExitURL,
 		Attach: intake.AttachLimits{MaxFiles: cfg.Attachments.MaxFiles, MaxFileBytes: cfg.Attachments.MaxFileBytes,
 			AbandonAfter: time.Duration(cfg.Retention.AbandonedUploadHours) * time.Hour},
+		Uploads: server.UploadLimits{MaxConcurrent: a.MaxConcurrentUploads, MinRate: a.MinUploadRate,
+			Window: a.UploadRateWindow.Duration, MaxDuration: a.MaxUploadTime.Duration},
+		EndUploads:     endUploads,
 		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg, Intermediaries: intermediary.New(db, cfg),
 	})
 	if err != nil {
@@ -184,14 +191,24 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	case err = <-errc:
 	case <-ctx.Done():
 	}
-	// Finish in-flight requests first (their reports' alerts are committed
-	// with them), then let the worker finish what it is sending.
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Let requests under way finish for the grace period (their reports'
+	// alerts are committed with them); then end the uploads still running
+	// cleanly (the unfinished file deleted, the sender told to retry) and
+	// give them a little longer to answer. Then let the worker finish what
+	// it is sending. The database pool closes last (deferred above), once
+	// nothing uses it.
+	grace := cfg.ShutdownGrace.Duration
+	logger.Info("shutting down", "grace", grace.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace+15*time.Second)
 	defer cancel()
-	if serr := srv.Shutdown(shutdownCtx); serr != nil && err == nil {
-		err = serr
+	endTimer := time.AfterFunc(grace, func() { close(endUploads) })
+	if serr := srv.Shutdown(shutdownCtx); serr != nil {
+		srv.Close()
+		if err == nil {
+			err = serr
+		}
 	}
+	endTimer.Stop()
 	if metricsSrv != nil {
 		metricsSrv.Shutdown(shutdownCtx)
 	}
