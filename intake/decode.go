@@ -22,26 +22,11 @@ func (e *DecodeError) Error() string { return e.Message }
 // refused, so a misspelt field is reported instead of silently dropped.
 // Errors from r (such as *http.MaxBytesError) are returned as they are.
 func DecodeJSON(r io.Reader) (*Report, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
 	var rep Report
-	if err := dec.Decode(&rep); err != nil {
-		return nil, jsonError(err)
-	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		if err != nil && !isJSONError(err) {
-			return nil, err
-		}
-		return nil, &DecodeError{"The request body must hold exactly one JSON object."}
+	if err := DecodeStrict(r, &rep); err != nil {
+		return nil, err
 	}
 	return &rep, nil
-}
-
-func isJSONError(err error) bool {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	return errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.HasPrefix(err.Error(), "json: ")
 }
 
 func jsonError(err error) error {

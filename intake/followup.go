@@ -94,6 +94,8 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 	switch {
 	case text == "":
 		return &ValidationError{Fields: []FieldError{{Path: "text", Message: msgFollowUpEmpty, Key: msgFollowUpEmpty}}}
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: msgBadText, Key: msgBadText}}}
 	case utf8.RuneCountInString(text) > MaxFollowUp:
 		args := []string{strconv.Itoa(MaxFollowUp)}
 		return &ValidationError{Fields: []FieldError{{Path: "text", Message: Fill(msgFollowUpLong, args...), Key: msgFollowUpLong, Args: args}}}

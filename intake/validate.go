@@ -122,15 +122,22 @@ func validMonthDate(s string, now time.Time) bool {
 // or nil. Leading and trailing white space is trimmed first.
 func (v *Validator) Validate(r *Report) error {
 	trimStrings(reflect.ValueOf(r).Elem())
+	out := &ValidationError{}
+	if bad := textError(r); bad != nil {
+		// Text that cannot be stored is refused, never silently changed.
+		out.Fields = bad.Fields
+	}
 	err := v.v.Struct(r)
 	if err == nil {
+		if len(out.Fields) > 0 {
+			return out
+		}
 		return nil
 	}
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
 		return err // a bug, not bad input
 	}
-	out := &ValidationError{}
 	for _, fe := range ves {
 		path := strings.TrimPrefix(fe.Namespace(), "Report.")
 		if fe.Tag() == "contactmethod" {
@@ -146,12 +153,18 @@ func (v *Validator) Validate(r *Report) error {
 // "intermediary.".
 func (v *Validator) ValidateRecord(rec *IntermediaryRecord) error {
 	trimStrings(reflect.ValueOf(rec).Elem())
+	out := &ValidationError{}
+	for _, p := range badText(reflect.ValueOf(rec).Elem(), "") {
+		out.Fields = append(out.Fields, FieldError{Path: "intermediary." + p, Message: msgBadText, Key: msgBadText})
+	}
 	err := v.v.Struct(rec)
 	var ves validator.ValidationErrors
 	if !errors.As(err, &ves) {
+		if err == nil && len(out.Fields) > 0 {
+			return out
+		}
 		return err
 	}
-	out := &ValidationError{}
 	for _, fe := range ves {
 		path := "intermediary." + fe.Field()
 		key, args := message(path, fe)
@@ -224,7 +237,7 @@ const (
 // MessageKeys lists every validation message, for the translation files.
 func MessageKeys() []string {
 	keys := []string{msgChoose, msgFill, msgMaxList, msgMaxChars, msgMin, msgChoice, msgUnique, msgMonthDate, msgCheck,
-		msgFollowUpEmpty, msgFollowUpLong}
+		msgFollowUpEmpty, msgFollowUpLong, msgBadText}
 	for _, m := range fieldMessages {
 		if !slices.Contains(keys, m) {
 			keys = append(keys, m)

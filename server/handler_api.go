@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
-	"errors"
-	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,7 +27,7 @@ const handlerKey = "reprisals.handler"
 
 // registerHandlerAPI adds the case handlers' API under /api/v1/handler.
 func (s *Server) registerHandlerAPI(e *echo.Echo) {
-	g := e.Group(handlerapi.Prefix)
+	g := e.Group(handlerapi.Prefix, checkIDs)
 	g.POST("/login/challenge", s.loginChallenge, limitBody(maxHandlerJSON))
 	g.POST("/login", s.login, limitBody(maxHandlerJSON))
 
@@ -47,30 +45,15 @@ func (s *Server) registerHandlerAPI(e *echo.Echo) {
 	a.POST("/cases/:ref/export", s.recordExport, limitBody(maxHandlerJSON))
 }
 
-// decodeStrict reads exactly one JSON object into v, refusing unknown
-// fields.
+// decodeStrict reads exactly one JSON object into v (intake.DecodeStrict:
+// no unknown fields, no duplicate keys, only UTF-8 text); the body must be
+// sent as application/json.
 func decodeStrict(c echo.Context, v any) error {
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return &intake.DecodeError{Message: "The request body is not the JSON this endpoint expects: " + clipErr(err)}
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return errUnsupportedMedia
 	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		return &intake.DecodeError{Message: "The request body must hold exactly one JSON object."}
-	}
-	return nil
-}
-
-func clipErr(err error) string {
-	s := strings.TrimPrefix(err.Error(), "json: ")
-	if len(s) > 120 {
-		s = s[:120] + "..."
-	}
-	return s
+	return intake.DecodeStrict(c.Request().Body, v)
 }
 
 func bearer(c echo.Context) string {
@@ -126,7 +109,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := decodeStrict(c, &in); err != nil {
 		return err
 	}
-	if len(in.ChallengeID) != 36 || len(in.Answer) > 200 {
+	if !intake.ValidUUID(in.ChallengeID) || len(in.Answer) > 200 {
 		return casework.ErrLoginFailed
 	}
 	sess, err := s.cases.Login(c.Request().Context(), in.ChallengeID, in.Answer)

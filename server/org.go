@@ -23,7 +23,7 @@ func (s *Server) registerOrg(e *echo.Echo) {
 	if s.orgs == nil {
 		return
 	}
-	g := e.Group("/org")
+	g := e.Group("/org", checkIDs)
 	g.GET("/login", s.orgLoginPage)
 	g.POST("/login", s.orgLogin, limitBody(16<<10))
 	a := g.Group("", s.requireStaff)

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -44,20 +45,43 @@ func (b basePage) Q() string { return "?lang=" + b.Lang }
 func (s *Server) base(c echo.Context, title string) basePage {
 	lang := negotiate(c.Request())
 	b := basePage{Lang: lang, Dir: "ltr", QuickExit: s.opts.QuickExitURL, cat: s.cat}
+	path := langPath(c)
 	for _, l := range uiLanguages {
 		if l.Tag == lang && l.RTL {
 			b.Dir = "rtl"
 		}
-		b.Languages = append(b.Languages, langLink{Tag: l.Tag, Name: l.Name, Href: c.Request().URL.Path + "?lang=" + l.Tag, Current: l.Tag == lang})
-	}
-	if c.Request().Method != http.MethodGet {
-		// After a POST, switching languages starts the page again.
-		for i := range b.Languages {
-			b.Languages[i].Href = strings.TrimSuffix(c.Request().URL.Path, "/follow-up") + "?lang=" + b.Languages[i].Tag
-		}
+		b.Languages = append(b.Languages, langLink{Tag: l.Tag, Name: l.Name, Href: path + "?lang=" + l.Tag, Current: l.Tag == lang})
 	}
 	b.Title = b.T(title)
 	return b
+}
+
+// postPages are the pages a language link leads to after a POST: the
+// page to start again from.
+var postPages = map[string]string{"/return/follow-up": "/return", "/attachments": "/return"}
+
+// langPath is the path language links point to, built from the matched
+// route (never from the raw request path, which could be
+// "//evil.example/x"): the route itself, with its parameters escaped; after
+// a POST, the page to start again from; and for a request that matched no
+// route, "" (a link to "?lang=xx" on the same page).
+func langPath(c echo.Context) string {
+	route := c.Path()
+	if route == "" || strings.ContainsRune(route, '*') {
+		return ""
+	}
+	if c.Request().Method != http.MethodGet {
+		if p, ok := postPages[route]; ok {
+			return p
+		}
+	}
+	segs := strings.Split(route, "/")
+	for i, seg := range segs {
+		if name, ok := strings.CutPrefix(seg, ":"); ok {
+			segs[i] = url.PathEscape(c.Param(name))
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // banner is a message at the top of the form, such as "not saved".

@@ -18,8 +18,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -28,6 +30,7 @@ import (
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intermediary"
+	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/web"
 )
 
@@ -125,6 +128,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 
+	e.Pre(strictURL)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, _ []byte) error {
@@ -251,3 +255,49 @@ func limitBody(n int64) echo.MiddlewareFunc {
 
 // errUnsupportedMedia is a request body of the wrong type.
 var errUnsupportedMedia = errors.New("unsupported media type")
+
+// strictURL refuses, with 400, a request whose path or query holds a NUL
+// character or bytes that are not UTF-8, or whose query is not well
+// formed, before any route sees it. Nothing of the URL is logged.
+func strictURL(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := c.Request().URL
+		q, err := url.ParseQuery(u.RawQuery)
+		ok := err == nil && cleanText(u.Path) && cleanText(u.RawPath)
+		for k, vs := range q {
+			ok = ok && cleanText(k)
+			for _, v := range vs {
+				ok = ok && cleanText(v)
+			}
+		}
+		if !ok {
+			return &intake.DecodeError{Message: "The address holds characters that are not accepted. Check the link, or start again from the report form."}
+		}
+		return next(c)
+	}
+}
+
+// cleanText reports whether s is UTF-8 text without NUL characters.
+func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// checkIDs answers 404, before any query, for a request whose :ref or :id
+// path parameter is not a well-formed case reference or attachment id.
+func checkIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, name := range c.ParamNames() {
+			v := c.Param(name)
+			switch name {
+			case "ref":
+				v = strings.ToUpper(strings.TrimSpace(v))
+				if !intake.ValidReference(v) {
+					return store.ErrNotFound
+				}
+			case "id":
+				if !intake.ValidUUID(v) {
+					return store.ErrNotFound
+				}
+			}
+		}
+		return next(c)
+	}
+}

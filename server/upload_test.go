@@ -32,7 +32,12 @@ type uploadEnv struct {
 
 func newUploadEnv(t *testing.T, opts server.Options, readTimeout time.Duration) *uploadEnv {
 	t.Helper()
-	e := newEnv(t)
+	return newUploadEnvOn(t, newEnv(t), opts, readTimeout)
+}
+
+// newUploadEnvOn is newUploadEnv on the database of an existing env.
+func newUploadEnvOn(t *testing.T, e *env, opts server.Options, readTimeout time.Duration) *uploadEnv {
+	t.Helper()
 	logs := &syncBuffer{}
 	cases, err := casework.NewService(e.db.DB, e.teams.Config)
 	if err != nil {

@@ -1,0 +1,259 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ohchr-reprisals/intake/intermediary"
+	"github.com/ohchr-reprisals/intake/server"
+)
+
+// TestMalformedIdentifiers sends malformed case references, attachment
+// ids and challenge ids to the handler, challenge, staff and attachment
+// routes: each is a 4xx (never a 500), and nothing of it reaches the log.
+func TestMalformedIdentifiers(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	orgs := intermediary.New(u.db.DB, u.teams.Config)
+	ctx := context.Background()
+	if err := orgs.AddOrganisation(ctx, "nhri-a", "NHRI A", "test"); err != nil {
+		t.Fatal(err)
+	}
+	cr, err := orgs.AddStaff(ctx, "nhri-a", "staff-a", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := u.addHandler("omar", "reprisals-team")
+	tok := u.login("omar", id)
+	ref, _ := u.uploadToken("hrc_session")
+
+	// Staff sign in on a server that has the staff pages (same database).
+	oh := newOrgServer(t, u, orgs)
+	staff := client()
+	c, _ := intermediary.Code(cr.TOTPSecret, time.Now())
+	resp, err := staff.PostForm(oh.URL+"/org/login", url.Values{"username": {"staff-a"}, "password": {cr.Password}, "code": {c}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("staff sign-in: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+
+	bad := []string{
+		"BADID000-zzzz-zzzz-zzzz-zzzzzzzzzzzz", // 36 characters, not a UUID
+		"BADID%00x",                            // NUL
+		"BADID%FF%FEx",                         // not UTF-8
+		"BADID'%20OR%201=1--",
+		"BADID" + strings.Repeat("x", 300),
+	}
+	auth := []string{"Authorization", "Bearer " + tok}
+	for _, b := range bad {
+		for _, r := range []struct {
+			method, path string
+			body         string
+			header       []string
+		}{
+			{"GET", "/api/v1/handler/cases/" + b, "", auth},
+			{"GET", "/api/v1/handler/cases/" + b + "/notes", "", auth},
+			{"PATCH", "/api/v1/handler/cases/" + b, `{"urgency":"U2"}`, auth},
+			{"GET", "/api/v1/handler/cases/" + ref + "/attachments/" + b, "", auth},
+			{"GET", "/api/v1/handler/cases/" + b + "/attachments/" + b, "", nil},
+			{"POST", "/api/v1/handler/login", `{"challenge_id":"` + jsonText(b) + `","answer":"x"}`, nil},
+		} {
+			body := strings.NewReader(r.body)
+			ct := ""
+			if r.body != "" {
+				ct = "application/json"
+			}
+			resp, page := u.doRaw(r.method, u.up.URL+r.path, ct, body, r.header...)
+			if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+				t.Errorf("%s %s: status %d, want 4xx: %.200s", r.method, clipPath(r.path), resp.StatusCode, page)
+			}
+		}
+		resp, page := get(t, staff, oh.URL+"/org/cases/"+b)
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 {
+			t.Errorf("GET /org/cases/%s: status %d, want 4xx: %.200s", clipPath(b), resp.StatusCode, page)
+		}
+	}
+	// The visit token of an upload, and a follow-up.
+	ct, body := multipartBody("BADID-token", map[string][]byte{"x.txt": []byte("x")})
+	if resp, _ := u.doRaw("POST", u.up.URL+"/attachments", ct, body); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("upload with a malformed token: %d, want 403", resp.StatusCode)
+	}
+	for _, l := range []string{u.logs.String(), oh.logs.String()} {
+		if strings.Contains(strings.ToLower(l), "badid") || strings.Contains(l, `"status":500`) {
+			t.Errorf("the log holds a malformed identifier or a 500:\n%s", l)
+		}
+	}
+}
+
+// orgServer is a server with the staff pages over an existing database.
+type orgServer struct {
+	URL  string
+	logs *syncBuffer
+}
+
+func newOrgServer(t *testing.T, u *uploadEnv, orgs *intermediary.Service) *orgServer {
+	t.Helper()
+	o := newUploadEnvOn(t, u.env, server.Options{Intermediaries: orgs}, 10*time.Second)
+	return &orgServer{URL: o.up.URL, logs: o.logs}
+}
+
+func jsonText(s string) string {
+	if us, err := url.PathUnescape(s); err == nil {
+		s = us
+	}
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+func clipPath(p string) string {
+	if len(p) > 80 {
+		return p[:80] + "..."
+	}
+	return p
+}
+
+// doRaw sends a request to a full URL, which may hold escapes that
+// url.Parse keeps as they are.
+func (u *uploadEnv) doRaw(method, rawURL, contentType string, body interface {
+	Read([]byte) (int, error)
+}, header ...string) (*http.Response, string) {
+	u.t.Helper()
+	req, err := http.NewRequest(method, rawURL, body)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	b.ReadFrom(resp.Body)
+	return resp, b.String()
+}
+
+// TestTextThatCannotBeStored: NUL characters and bytes that are not UTF-8
+// are refused, never silently changed: the JSON API answers 400, the form
+// names the field and keeps the rest, follow-ups say so, and URLs are
+// refused with 400. Nothing is stored.
+func TestTextThatCannotBeStored(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	good, _ := json.Marshal(intaketestReport("hrc_session"))
+	narrative := regexp.MustCompile(`"narrative":"[^"]*"`)
+	for name, body := range map[string][]byte{
+		"invalid UTF-8":      narrative.ReplaceAll(good, []byte("\"narrative\":\"before \xff\xfe after\"")),
+		"NUL escape":         narrative.ReplaceAll(good, []byte(`"narrative":"before \u0000 after"`)),
+		"unpaired surrogate": narrative.ReplaceAll(good, []byte(`"narrative":"before \udc00 after"`)),
+	} {
+		if bytes.Equal(body, good) {
+			t.Fatalf("%s: the narrative was not replaced", name)
+		}
+		resp, b := u.doRaw("POST", u.up.URL+"/api/v1/reports", "application/json", bytes.NewReader(body))
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("API, %s: status %d, want 400: %s", name, resp.StatusCode, b)
+		}
+	}
+
+	for name, text := range map[string]string{"invalid UTF-8": "before \xff\xfe after", "NUL": "before \x00 after"} {
+		v := formValues(intaketestReport("hrc_session"))
+		v.Set("incidents[0].narrative", text)
+		resp, page := u.doRaw("POST", u.up.URL+"/report", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="incidents[0].narrative-error"`) ||
+			!strings.Contains(page, "cannot be stored") {
+			t.Errorf("form, %s: status %d, want 422 with an error at the narrative", name, resp.StatusCode)
+		}
+	}
+	if n := u.count(); n != 0 {
+		t.Errorf("%d reports stored", n)
+	}
+
+	for _, path := range []string{"/report?lang=%FF", "/report?x=%00", "/report%00", "/%FF%FE", "/report?x=%zz"} {
+		if resp, _ := u.doRaw("GET", u.up.URL+path, "", strings.NewReader("")); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400", path, resp.StatusCode)
+		}
+	}
+}
+
+// TestDuplicateKeysAndContentType: a JSON object with a key twice is
+// refused (a second "cooperation" object once changed a report's routing),
+// and the handler API takes only application/json.
+func TestDuplicateKeysAndContentType(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	good, _ := json.Marshal(intaketestReport("hrc_session"))
+	dup := bytes.Replace(good, []byte(`"cooperation":{`), []byte(`"cooperation":{"body":"upr"},"cooperation":{`), 1)
+	if bytes.Equal(dup, good) {
+		t.Fatal("no cooperation object to repeat")
+	}
+	resp, b := u.doRaw("POST", u.up.URL+"/api/v1/reports", "application/json", bytes.NewReader(dup))
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "twice") {
+		t.Errorf("duplicate cooperation: status %d, want 400: %s", resp.StatusCode, b)
+	}
+	if n := u.count(); n != 0 {
+		t.Errorf("%d reports stored", n)
+	}
+
+	id := u.addHandler("omar", "reprisals-team")
+	tok := u.login("omar", id)
+	ref, _ := u.uploadToken("hrc_session")
+	auth := []string{"Authorization", "Bearer " + tok}
+	for _, r := range []struct {
+		ct, body string
+		want     int
+	}{
+		{"application/json", `{"urgency":"U2","urgency":"U1"}`, http.StatusBadRequest},
+		{"text/plain", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
+		{"", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
+		{"application/json; charset=utf-8", `{"urgency":"U2"}`, http.StatusOK},
+	} {
+		resp, b := u.doRaw("PATCH", u.up.URL+"/api/v1/handler/cases/"+ref, r.ct, strings.NewReader(r.body), auth...)
+		if resp.StatusCode != r.want {
+			t.Errorf("PATCH %q as %q: status %d, want %d: %s", r.body, r.ct, resp.StatusCode, r.want, b)
+		}
+	}
+	resp, _ = u.doRaw("POST", u.up.URL+"/api/v1/handler/login/challenge", "text/plain", strings.NewReader(`{"handler":"omar"}`))
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("challenge as text/plain: %d, want 415", resp.StatusCode)
+	}
+}
+
+// TestLanguageLinksFromTheRoute: the language links of a page are built
+// from the route, never from the raw path: on "//evil.example/x" they stay
+// on this site.
+func TestLanguageLinksFromTheRoute(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	hrefs := regexp.MustCompile(`href="([^"]*)lang=([a-z]+)" lang="[a-z]+" hreflang=`)
+	for path, want := range map[string]string{
+		"//evil.example/x":      "?",
+		"/report":               "/report?",
+		"/return":               "/return?",
+		"//evil.example/report": "?",
+	} {
+		resp, page := u.doRaw("GET", u.up.URL+path, "", strings.NewReader(""))
+		links := hrefs.FindAllStringSubmatch(page, -1)
+		if len(links) != 6 {
+			t.Errorf("GET %s (%d): %d language links, want 6", path, resp.StatusCode, len(links))
+		}
+		for _, l := range links {
+			if l[1] != want || strings.Contains(l[0], "evil") {
+				t.Errorf("GET %s: language link %q, want %q", path, l[0], want+"lang="+l[2])
+			}
+		}
+	}
+}
