@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -236,7 +237,12 @@ func TestDev(t *testing.T) {
 		t.Fatalf("no database directory in:\n%s", out)
 	}
 
-	body, _ := json.Marshal(intaketest.Report("upr"))
+	// A report with a canary in every text field: it must not reach dev's
+	// log (checked at the end).
+	canary := fmt.Sprintf("CANARY%dDEV", time.Now().UnixNano())
+	rep := intaketest.Report("upr")
+	intaketest.PlantCanary(rep, canary)
+	body, _ := json.Marshal(rep)
 	resp, err := http.Post("http://"+addr+"/api/v1/reports", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -326,6 +332,9 @@ func TestDev(t *testing.T) {
 	// line's time would place a report more precisely than its day).
 	if !strings.Contains(logs, "route=/api/v1/handler/cases") || strings.Contains(logs, "Go-http-client") || strings.Contains(logs, "remote") {
 		t.Errorf("dev's request log is missing, or names the client:\n%s", logs)
+	}
+	if strings.Contains(logs, canary) {
+		t.Errorf("dev's log holds the canary planted in a report:\n%s", logs)
 	}
 	if strings.Contains(logs, "route=/api/v1/reports") {
 		t.Errorf("dev logged a line for a report's arrival:\n%s", logs)
