@@ -3,18 +3,20 @@ package casework
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
-	"filippo.io/age"
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/audit"
@@ -43,6 +45,7 @@ type Service struct {
 	cfg      config.Config
 	auditKey []byte
 	names    map[string]string
+	origin   string // this server's origin, which login challenges name
 	now      func() time.Time
 }
 
@@ -65,7 +68,12 @@ func NewService(db *store.DB, cfg config.Config) (*Service, error) {
 	if err := CheckRetention(cfg.Retention.Days); err != nil {
 		return nil, err
 	}
-	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, now: time.Now}, nil
+	u, err := url.Parse(cfg.PublicURL)
+	if err != nil || u.Host == "" {
+		return nil, errors.New("casework: public_url must be the server's address: login challenges name it")
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, origin: origin, now: time.Now}, nil
 }
 
 // StatusNames returns the display name of every status.
@@ -80,8 +88,9 @@ func (s *Service) OperatorAudit(operator, action, detail string) store.Audit {
 	return store.Audit{Key: s.auditKey, Actor: "operator:" + operator, Action: action, Detail: detail}
 }
 
-// Challenge is a login challenge: a random answer, age-encrypted (armoured)
-// to the handler's recipient.
+// Challenge is a login challenge: a handlerapi.LoginChallenge naming this
+// server's origin, the handler, the expiry and a random nonce,
+// age-encrypted (armoured) to the handler's recipient.
 type Challenge struct {
 	ID        string
 	Encrypted string
@@ -89,9 +98,10 @@ type Challenge struct {
 }
 
 // NewChallenge starts a login for the handler called name. For a name that
-// is unknown or disabled it returns a challenge of the same shape,
-// encrypted to a throwaway key, so the answer tells nobody which names
-// exist.
+// is unknown or disabled it returns a challenge that looks the same, to a
+// throwaway key of a type chosen as real handlers' keys are (see
+// decoyRecipient), so neither the stanza type nor the size tells anyone
+// which names exist.
 func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, error) {
 	var handlerID *int64
 	var recipient crypto.Recipient
@@ -102,16 +112,24 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 		if recipient, err = crypto.ParseRecipient(h.Recipient); err != nil {
 			return Challenge{}, fmt.Errorf("casework: handler %s has an unusable recipient: %w", h.Name, err)
 		}
-	case err == nil || errors.Is(err, store.ErrNotFound):
-		decoy, _ := age.GenerateX25519Identity()
-		recipient, _ = crypto.ParseRecipient(decoy.Recipient().String())
+	case err == nil: // disabled: a throwaway key of the same type as theirs
+		if recipient, err = crypto.ThrowawayRecipient(crypto.RecipientKind(h.Recipient)); err != nil {
+			return Challenge{}, err
+		}
+	case errors.Is(err, store.ErrNotFound):
+		if recipient, err = s.decoyRecipient(ctx, name); err != nil {
+			return Challenge{}, err
+		}
 	default:
 		return Challenge{}, err
 	}
-	secret := make([]byte, 32)
-	rand.Read(secret)
-	answer := base64.RawURLEncoding.EncodeToString(secret)
-	sealed, err := crypto.Seal([]byte(answer), []crypto.Recipient{recipient})
+	nonce, err := handlerapi.NewNonce(rand.Reader)
+	if err != nil {
+		return Challenge{}, err
+	}
+	c := Challenge{Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration).Truncate(time.Second)}
+	plain := handlerapi.LoginChallenge{Origin: s.origin, Handler: name, Expires: c.Expires, Nonce: nonce}.Marshal()
+	sealed, err := crypto.Seal(plain, []crypto.Recipient{recipient})
 	if err != nil {
 		return Challenge{}, err
 	}
@@ -119,12 +137,37 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 	aw := armor.NewWriter(&armored)
 	aw.Write(sealed.Ciphertext)
 	aw.Close()
-	hash := sha256.Sum256([]byte(answer))
-	c := Challenge{Encrypted: armored.String(), Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration)}
+	hash := sha256.Sum256([]byte(nonce))
+	c.Encrypted = armored.String()
 	if c.ID, err = s.db.CreateChallenge(ctx, handlerID, hash[:], c.Expires); err != nil {
 		return Challenge{}, err
 	}
 	return c, nil
+}
+
+// decoyRecipient returns a throwaway recipient for an unknown name, of a
+// key type drawn from the active handlers' key types in proportion, by a
+// keyed hash of the name: the same name always gets the same type, and
+// the types unknown names get are distributed like real handlers'.
+func (s *Service) decoyRecipient(ctx context.Context, name string) (crypto.Recipient, error) {
+	byTeam, err := s.db.ActiveRecipients(ctx)
+	if err != nil {
+		return crypto.Recipient{}, err
+	}
+	var kinds []string
+	for _, list := range byTeam {
+		for _, r := range list {
+			kinds = append(kinds, crypto.RecipientKind(r))
+		}
+	}
+	kind := crypto.KindX25519
+	if len(kinds) > 0 {
+		slices.Sort(kinds)
+		m := hmac.New(sha256.New, s.auditKey)
+		m.Write([]byte("login-decoy-kind\x00" + name))
+		kind = kinds[binary.BigEndian.Uint64(m.Sum(nil))%uint64(len(kinds))]
+	}
+	return crypto.ThrowawayRecipient(kind)
 }
 
 // Session is a successful login.
@@ -144,7 +187,7 @@ func (s *Service) Login(ctx context.Context, challengeID, answer string) (Sessio
 	if err != nil {
 		return Session{}, err
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(answer)))
+	got := sha256.Sum256([]byte(answer))
 	ok := subtle.ConstantTimeCompare(got[:], hash) == 1
 	if handlerID == nil || !ok || s.now().After(expires) {
 		return Session{}, ErrLoginFailed
@@ -381,9 +424,10 @@ func (s *Service) Attachments(ctx context.Context, h store.Handler, ref string) 
 }
 
 // AttachmentContent writes an attachment's ciphertext to w, after
-// auditing the fetch.
+// auditing the fetch. Only a fetch of an attachment the handler's team
+// can see is audited: a refused one names no case.
 func (s *Service) AttachmentContent(ctx context.Context, h store.Handler, ref, id string, w io.Writer) error {
-	if err := s.db.Audited(ctx, s.audit(h, "case.attachment.fetch", ref, id), nil); err != nil {
+	if err := s.db.AuditAttachmentFetch(ctx, h.Team, ref, id, s.audit(h, "case.attachment.fetch", ref, id)); err != nil {
 		return err
 	}
 	return s.db.AttachmentContent(ctx, h.Team, ref, id, w)

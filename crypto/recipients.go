@@ -2,6 +2,9 @@ package crypto
 
 import (
 	"bufio"
+	"crypto/ecdh"
+	"crypto/mlkem"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -108,4 +111,71 @@ func CheckCompatible(recs []Recipient) error {
 		}
 	}
 	return nil
+}
+
+// Recipient kinds, as RecipientKind names them.
+const (
+	KindX25519 = "x25519"
+	KindHybrid = "pq"
+	KindTag    = "tag"
+	KindTagPQ  = "tagpq"
+)
+
+// RecipientKind names the kind of an age recipient string by its prefix
+// (which decides the stanza type and size of what is encrypted to it).
+func RecipientKind(s string) string {
+	switch {
+	case strings.HasPrefix(s, "age1tagpq1"):
+		return KindTagPQ
+	case strings.HasPrefix(s, "age1tag1"):
+		return KindTag
+	case strings.HasPrefix(s, "age1pq1"):
+		return KindHybrid
+	}
+	return KindX25519
+}
+
+// ThrowawayRecipient returns a fresh recipient of the given kind whose
+// private key is discarded at once: what is encrypted to it can never be
+// read. Login decoys use it so they look like a real handler's challenge.
+func ThrowawayRecipient(kind string) (Recipient, error) {
+	var s string
+	switch kind {
+	case KindX25519:
+		id, err := age.GenerateX25519Identity()
+		if err != nil {
+			return Recipient{}, err
+		}
+		s = id.Recipient().String()
+	case KindHybrid:
+		id, err := age.GenerateHybridIdentity()
+		if err != nil {
+			return Recipient{}, err
+		}
+		s = id.Recipient().String()
+	case KindTag, KindTagPQ:
+		k, err := ecdh.P256().GenerateKey(rand.Reader)
+		if err != nil {
+			return Recipient{}, err
+		}
+		point := k.PublicKey().Bytes() // uncompressed: 0x04 || X || Y
+		var r *tag.Recipient
+		if kind == KindTag {
+			compressed := append([]byte{0x02 | point[64]&1}, point[1:33]...)
+			r, err = tag.NewClassicRecipient(compressed)
+		} else {
+			dk, kerr := mlkem.GenerateKey768()
+			if kerr != nil {
+				return Recipient{}, kerr
+			}
+			r, err = tag.NewHybridRecipient(append(dk.EncapsulationKey().Bytes(), point...))
+		}
+		if err != nil {
+			return Recipient{}, err
+		}
+		s = r.String()
+	default:
+		return Recipient{}, fmt.Errorf("crypto: unknown recipient kind %q", kind)
+	}
+	return ParseRecipient(s)
 }

@@ -6,14 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/audit"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -57,10 +60,7 @@ func (e *env) api(token, method, path string, in, out any) int {
 	return resp.StatusCode
 }
 
-type challenge struct {
-	ID        string `json:"challenge_id"`
-	Challenge string `json:"challenge"`
-}
+type challenge = handlerapi.ChallengeResponse
 
 func (e *env) challenge(name string) challenge {
 	e.t.Helper()
@@ -71,25 +71,22 @@ func (e *env) challenge(name string) challenge {
 	return ch
 }
 
-func answer(ch challenge, id age.Identity) (string, error) {
-	r, err := age.Decrypt(armor.NewReader(strings.NewReader(ch.Challenge)), id)
-	if err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(r)
-	return strings.TrimSpace(string(b)), err
+// answer is what a client answers to a challenge for name: the nonce,
+// after checking the challenge.
+func (e *env) answer(name string, ch challenge, id age.Identity) (string, error) {
+	return handlerapi.OpenChallenge(ch.Challenge, e.srv.URL, name, time.Now(), id)
 }
 
 // login logs in as name with id and returns the token.
 func (e *env) login(name string, id age.Identity) string {
 	e.t.Helper()
 	ch := e.challenge(name)
-	a, err := answer(ch, id)
+	a, err := e.answer(name, ch, id)
 	if err != nil {
 		e.t.Fatalf("cannot decrypt the challenge: %v", err)
 	}
 	var res struct{ Token string }
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": a}, &res); code != 200 {
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": a}, &res); code != 200 {
 		e.t.Fatalf("login: %d", code)
 	}
 	return res.Token
@@ -108,39 +105,39 @@ func TestHandlerLogin(t *testing.T) {
 
 	// A wrong identity cannot even read the challenge; a guessed answer fails.
 	ch := e.challenge("amal")
-	if _, err := answer(ch, other); err == nil {
+	if _, err := e.answer("amal", ch, other); err == nil {
 		t.Fatal("another identity decrypted the challenge")
 	}
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": "guess"}, nil); code != 401 {
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": "guess"}, nil); code != 401 {
 		t.Errorf("wrong answer: %d, want 401", code)
 	}
 	// The challenge is spent even by a wrong answer.
-	right, _ := answer(ch, id)
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": right}, nil); code != 401 {
+	right, _ := e.answer("amal", ch, id)
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 401 {
 		t.Errorf("right answer after a wrong one on the same challenge: %d, want 401", code)
 	}
 
 	// A replayed answer fails.
 	ch = e.challenge("amal")
-	right, _ = answer(ch, id)
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": right}, nil); code != 200 {
+	right, _ = e.answer("amal", ch, id)
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 200 {
 		t.Fatalf("login: %d", code)
 	}
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": right}, nil); code != 401 {
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 401 {
 		t.Errorf("replayed answer: %d, want 401", code)
 	}
 
 	// An expired challenge fails.
 	ch = e.challenge("amal")
-	right, _ = answer(ch, id)
-	e.db.Pool().Exec(context.Background(), `UPDATE challenges SET expires_at = now() - interval '1 second' WHERE id = $1`, ch.ID)
-	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ID, "answer": right}, nil); code != 401 {
+	right, _ = e.answer("amal", ch, id)
+	e.db.Pool().Exec(context.Background(), `UPDATE challenges SET expires_at = now() - interval '1 second' WHERE id = $1`, ch.ChallengeID)
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 401 {
 		t.Errorf("expired challenge: %d, want 401", code)
 	}
 
 	// An unknown name gets a challenge of the same shape that cannot succeed.
 	ghost := e.challenge("nobody")
-	if len(ghost.ID) != 36 || !strings.HasPrefix(ghost.Challenge, "-----BEGIN AGE ENCRYPTED FILE-----") {
+	if len(ghost.ChallengeID) != 36 || !strings.HasPrefix(ghost.Challenge, "-----BEGIN AGE ENCRYPTED FILE-----") {
 		t.Errorf("challenge for an unknown name looks different: %+v", ghost)
 	}
 
@@ -170,7 +167,7 @@ func TestHandlerLogin(t *testing.T) {
 		t.Errorf("disabled handler's session: %d, want 401", code)
 	}
 	ch = e.challenge("amal")
-	if _, err := answer(ch, id); err == nil {
+	if _, err := e.answer("amal", ch, id); err == nil {
 		t.Error("a disabled handler's challenge is still encrypted to them")
 	}
 	var sessions int
@@ -207,13 +204,18 @@ func TestHandlerSeesOnlyTheirTeamsCases(t *testing.T) {
 		for _, r := range []struct{ method, path string }{
 			{"GET", "/cases/" + ref}, {"GET", "/cases/" + ref + "/notes"}, {"PATCH", "/cases/" + ref},
 			{"POST", "/cases/" + ref + "/notes"}, {"POST", "/cases/" + ref + "/export"},
+			{"GET", "/cases/" + ref + "/attachments"}, {"GET", "/cases/" + ref + "/attachments/00000000-0000-4000-8000-000000000000"},
+			{"POST", "/cases/" + ref + "/rekey"},
 		} {
 			var in any
+			ct := []byte("age-encryption.org/v1\n-> X25519 x\n")
 			switch r.path[len(r.path)-5:] {
 			case "notes":
 				if r.method == "POST" {
-					in = map[string]any{"kind": "note", "ciphertext": []byte("age-encryption.org/v1\n-> X25519 x\n")}
+					in = map[string]any{"kind": "note", "ciphertext": ct}
 				}
+			case "rekey":
+				in = map[string]any{"ciphertext": ct}
 			}
 			if r.method == "PATCH" {
 				in = map[string]string{"urgency": "U2"}
@@ -227,6 +229,16 @@ func TestHandlerSeesOnlyTheirTeamsCases(t *testing.T) {
 			}
 		}
 	}
+	// Nothing the UPR handler was refused is in the audit log: no entry
+	// names a case they cannot see.
+	e.db.AuditEntries(context.Background(), func(en audit.Entry) error {
+		for _, ref := range []string{otherCase.Reference, "ZZZZ-ZZZZ"} {
+			if en.Actor == "handler:ines" && (en.Reference == ref || strings.Contains(en.Detail, ref)) {
+				t.Errorf("audit entry %q names %s, which ines cannot see", en.Action, ref)
+			}
+		}
+		return nil
+	})
 	// Both teams see a UPR case.
 	var full struct{ Ciphertext []byte }
 	if code := e.api(repTok, "GET", "/cases/"+uprCase.Reference, nil, &full); code != 200 {
@@ -464,5 +476,67 @@ func TestAuditChain(t *testing.T) {
 		if !errors.As(verr, &be) || be.Seq != tt.seq {
 			t.Errorf("%s row %d: verify says %v", tt.name, tt.seq, verr)
 		}
+	}
+}
+
+// challengeShape returns a challenge's stanza types and its length: all an
+// observer without the key can learn from it.
+func challengeShape(t *testing.T, ch challenge) string {
+	t.Helper()
+	b, err := io.ReadAll(armor.NewReader(strings.NewReader(ch.Challenge)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "-> "); ok {
+			typ, _, _ := strings.Cut(rest, " ")
+			types = append(types, typ)
+		}
+		if strings.HasPrefix(line, "---") {
+			break
+		}
+	}
+	return fmt.Sprintf("%v %d", types, len(ch.Challenge))
+}
+
+// TestChallengesLookAlike checks that a challenge for an unknown or a
+// disabled name cannot be told from a real one by stanza type or size:
+// a hardware-key (p256tag) handler's challenge looks like the decoys.
+func TestChallengesLookAlike(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	hw, _ := crypto.ThrowawayRecipient(crypto.KindTag)
+	for _, h := range []store.Handler{
+		{Name: "hana", Team: "reprisals-team", Recipient: hw.String()},
+		{Name: "gone", Team: "reprisals-team", Recipient: hw.String()},
+	} {
+		if err := e.db.AddHandler(ctx, h, e.cases.OperatorAudit("test", "handler.add", h.Name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.addHandler("amal", "reprisals-team")
+	if err := e.db.UpdateHandler(ctx, "gone", false, hw.String(), e.cases.OperatorAudit("test", "handler.disable", "gone")); err != nil {
+		t.Fatal(err)
+	}
+	// Names of the same length, so sizes are comparable.
+	real, disabled := challengeShape(t, e.challenge("hana")), challengeShape(t, e.challenge("gone"))
+	if real != disabled {
+		t.Errorf("a disabled hardware-key handler's challenge %s differs from a real one %s", disabled, real)
+	}
+	x25519 := challengeShape(t, e.challenge("amal"))
+	seen := map[string]int{}
+	for i := range 24 {
+		name := fmt.Sprintf("u%03d", i)
+		shape := challengeShape(t, e.challenge(name))
+		if again := challengeShape(t, e.challenge(name)); again != shape {
+			t.Errorf("unknown name %s got %s, then %s", name, shape, again)
+		}
+		seen[shape]++
+	}
+	// Unknown names get the kinds real handlers have (one hardware key,
+	// one X25519), in both kinds, and nothing else.
+	if len(seen) != 2 || seen[real] == 0 || seen[x25519] == 0 {
+		t.Errorf("unknown names' challenges %v, want only and both of %q and %q", seen, real, x25519)
 	}
 }

@@ -73,6 +73,11 @@ func newEnvOn(t testing.TB, db *storetest.DB) *env {
 func newEnvWith(t testing.TB, db *storetest.DB, opts server.Options) *env {
 	t.Helper()
 	teams := intaketest.NewTeams(t)
+	// The server's public address is the test server's, which login
+	// challenges name.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cases, err := casework.NewService(db.DB, teams.Config)
@@ -83,8 +88,8 @@ func newEnvWith(t testing.TB, db *storetest.DB, opts server.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = e
+	srv.Start()
 	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs}
 }
 

@@ -166,13 +166,33 @@ func (db *DB) CaseAttachments(ctx context.Context, team, ref string, a Audit) ([
 	return out, err
 }
 
+// attachmentVisible is true when attachment $1 is complete and belongs to
+// case $2 routed to team $3.
+const attachmentVisible = `
+	SELECT EXISTS (SELECT 1 FROM attachments a JOIN reports r ON r.id = a.report_id
+	               WHERE a.id = $1 AND a.complete AND r.reference = $2 AND $3 = ANY (r.teams))`
+
+// AuditAttachmentFetch appends a, in one transaction with the check, only
+// if attachment id is on a case routed to team; otherwise ErrNotFound and
+// nothing is written.
+func (db *DB) AuditAttachmentFetch(ctx context.Context, team, ref, id string, a Audit) error {
+	return db.Audited(ctx, a, func(tx pgx.Tx) error {
+		var ok bool
+		if err := tx.QueryRow(ctx, attachmentVisible, id, ref, team).Scan(&ok); err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
+
 // AttachmentContent writes the ciphertext of attachment id, on a case
 // routed to team, to w, one chunk at a time.
 func (db *DB) AttachmentContent(ctx context.Context, team, ref, id string, w io.Writer) error {
 	var ok bool
-	err := db.pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM attachments a JOIN reports r ON r.id = a.report_id
-		               WHERE a.id = $1 AND a.complete AND r.reference = $2 AND $3 = ANY (r.teams))`, id, ref, team).Scan(&ok)
+	err := db.pool.QueryRow(ctx, attachmentVisible, id, ref, team).Scan(&ok)
 	if err != nil {
 		return fmt.Errorf("store.AttachmentContent: %w", classify(err))
 	}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
@@ -33,19 +32,7 @@ func (c *cli) login() error {
 	if err != nil {
 		return err
 	}
-	ch, err := api.Challenge(c.ctx, c.handler)
-	if err != nil {
-		return err
-	}
-	r, err := age.Decrypt(armor.NewReader(strings.NewReader(ch.Challenge)), ids...)
-	if err != nil {
-		return fmt.Errorf("this identity cannot open the login challenge for %s: is it the key registered for you? (%v)", c.handler, err)
-	}
-	answer, err := io.ReadAll(io.LimitReader(r, 4096))
-	if err != nil {
-		return err
-	}
-	res, err := api.Answer(c.ctx, ch.ChallengeID, strings.TrimSpace(string(answer)))
+	res, err := api.Login(c.ctx, c.handler, ids...)
 	if err != nil {
 		return err
 	}

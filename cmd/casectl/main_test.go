@@ -54,6 +54,10 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
+	// Login challenges name the server's public address: the test server's.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
 	cases, err := casework.NewService(db.DB, teams.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -62,8 +66,8 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = e
+	srv.Start()
 	return &world{t: t, db: db, cases: cases, teams: teams, url: srv.URL, dir: t.TempDir(), ids: map[string]*age.X25519Identity{}}
 }
 
