@@ -1,12 +1,16 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"golang.org/x/net/html"
 	"golang.org/x/text/collate"
@@ -152,5 +156,49 @@ func TestStateConcernedAPI(t *testing.T) {
 	}
 	if len(cols) < 5 {
 		t.Fatalf("read only columns %v", cols)
+	}
+}
+
+// TestBrowserStateConcerned chooses the State by typing its French UN name
+// in Chromium on a 375-pixel phone screen with JavaScript off, sends the
+// form with another answer missing, and checks that the State is still
+// chosen next to the error summary, then that a reload of the page does
+// not invent a choice.
+func TestBrowserStateConcerned(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	step, read := browserSteps(t, ctx)
+	value := func() string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(sctx, chromedp.Value(byName("state_concerned")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	step("open the French form on a phone",
+		chromedp.EmulateViewport(375, 740),
+		chromedp.Navigate(e.srv.URL+"/report?lang=fr"),
+		chromedp.WaitVisible(byName("state_concerned")),
+	)
+	if got := read(`label[for="state_concerned"]`); !strings.Contains(got, "État concerné") {
+		t.Errorf("label %q", got)
+	}
+	step("choose by typing and send", chromedp.SendKeys(byName("state_concerned"), "Fédération de Russie"),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
+	)
+	screenshot(t, ctx, "state-fr-375")
+	if got := value(); got != "RU" {
+		t.Errorf("after the errors the State is %q, want RU", got)
+	}
+	if summary := read("#error-summary"); strings.Contains(summary, "État") {
+		t.Errorf("the error summary complains about the chosen State:\n%s", summary)
+	}
+	step("a fresh form", chromedp.Navigate(e.srv.URL+"/report?lang=fr"), chromedp.WaitVisible(byName("state_concerned")))
+	if got := value(); got != "" {
+		t.Errorf("a new form has the State %q chosen, want none", got)
 	}
 }
