@@ -83,6 +83,9 @@ func classify(err error) problem {
 	case errors.Is(err, intake.ErrTooManyFiles):
 		return problem{status: http.StatusUnprocessableEntity, code: "too_many_files", heading: hTooManyFiles,
 			message: "This report cannot take more files, so " + fileNameIn(err) + " was not kept. Files before it in the same upload were kept."}
+	case errors.Is(err, errBadFileName):
+		return problem{status: http.StatusBadRequest, code: "bad_file_name", heading: hUnreadable,
+			message: "The name or type of the file " + fileNameIn(err) + " holds characters that cannot be stored (such as a NUL character), so nothing of it was kept. Rename the file and send it again. Files before it in the same upload were kept."}
 	case errors.Is(err, errUploadInterrupted):
 		return problem{status: http.StatusBadRequest, code: "upload_interrupted", heading: hInterrupted, message: mInterrupted}
 	case errors.Is(err, errUploadTooSlow):
@@ -142,7 +145,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := classify(err)
-	if p.status >= 500 {
+	// An upload stopped by a shutdown or refused as one too many is an
+	// expected outcome, counted in the metrics; logging it would date an
+	// upload.
+	if p.status >= 500 && !errors.Is(err, errUploadStopped) && !errors.Is(err, errUploadsBusy) {
 		s.log.Error("request failed", "route", c.Path(), "status", p.status, "err", err)
 	}
 	if p.code == "unauthenticated" {

@@ -181,6 +181,19 @@ func TestTextThatCannotBeStored(t *testing.T) {
 		t.Errorf("%d reports stored", n)
 	}
 
+	// A file whose name is not UTF-8, or holds NUL: refused, nothing kept.
+	_, token := u.uploadToken("hrc_session")
+	for _, name := range []string{"photo\xff\xfe.jpg", "photo\x00.jpg"} {
+		ct, body := multipartBody(token, map[string][]byte{name: []byte("jpeg")})
+		resp, b := u.doRaw("POST", u.up.URL+"/api/v1/attachments", ct, body)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("file named %q: status %d, want 400: %s", name, resp.StatusCode, b)
+		}
+	}
+	if rows, _ := u.attachmentRows(); rows != 0 {
+		t.Errorf("%d attachments stored from bad file names", rows)
+	}
+
 	for _, path := range []string{"/report?lang=%FF", "/report?x=%00", "/report%00", "/%FF%FE", "/report?x=%zz"} {
 		if resp, _ := u.doRaw("GET", u.up.URL+path, "", strings.NewReader("")); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET %s: status %d, want 400", path, resp.StatusCode)

@@ -73,6 +73,9 @@ var (
 	// errUploadsBusy is an upload refused because UploadLimits.MaxConcurrent
 	// uploads are running.
 	errUploadsBusy = errors.New("too many uploads at once")
+	// errBadFileName is a file whose name or type holds a NUL character or
+	// bytes that are not UTF-8.
+	errBadFileName = errors.New("file name or type that cannot be stored")
 )
 
 // fileError is a failure while storing one file. Its Error text, which
@@ -152,6 +155,10 @@ func (s *Server) upload(c echo.Context) error {
 			}
 			continue
 		}
+		if !cleanText(part.FileName()) || !cleanText(part.Header.Get("Content-Type")) {
+			// Refused, never silently changed.
+			return &fileError{part.FileName(), errBadFileName}
+		}
 		if files++; files > maxFilesPerRequest {
 			return &fileError{part.FileName(), fmt.Errorf("%w: at most %d files at a time", intake.ErrTooManyFiles, maxFilesPerRequest)}
 		}
@@ -201,9 +208,12 @@ func (s *Server) uploadToken(mr *multipart.Reader) (string, error) {
 	return id, nil
 }
 
+// clipName makes a client's file name fit to be shown back to them: UTF-8
+// text without NUL, at most 80 characters.
 func clipName(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "..."
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+	if r := []rune(s); len(r) > 80 {
+		return string(r[:80]) + "..."
 	}
 	return s
 }
