@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -26,6 +26,44 @@ import (
 type server struct {
 	cmd  *exec.Cmd
 	addr string
+	log  *serveLog // everything it wrote to standard error
+}
+
+// serveLog keeps what serve writes to standard error and reports the
+// address of its "listening" line.
+type serveLog struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	done  int // bytes of b already looked at for the address
+	addrc chan string
+}
+
+func (l *serveLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Write(p)
+	for {
+		rest := l.b.Bytes()[l.done:]
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		var line struct{ Msg, Addr string }
+		if json.Unmarshal(rest[:i], &line) == nil && line.Msg == "listening" {
+			select {
+			case l.addrc <- line.Addr:
+			default:
+			}
+		}
+		l.done += i + 1
+	}
+}
+
+// String returns everything written so far.
+func (l *serveLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // startServe runs the real binary and waits for its listening address.
@@ -33,27 +71,16 @@ func startServe(t *testing.T, env []string, configFile string) *server {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "-config", configFile)
 	cmd.Env = env
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	log := &serveLog{addrc: make(chan string, 1)}
+	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
-				addrc <- line.Addr
-			}
-		}
-	}()
+	addrc := log.addrc
 	select {
 	case addr := <-addrc:
-		return &server{cmd: cmd, addr: addr}
+		return &server{cmd: cmd, addr: addr, log: log}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not start listening")
 		return nil

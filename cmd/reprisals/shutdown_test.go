@@ -25,7 +25,9 @@ import (
 // while a reporter's upload is under way. After the grace period the
 // upload is ended cleanly: the client gets a retryable answer (503 with
 // Retry-After), no attachment row or chunk is left behind, and the
-// process exits on its own, its database pool closed last.
+// process exits on its own, its database pool closed last. A canary
+// planted in the report, the file's name and its content is nowhere in
+// what serve logged, and no line dates the report's arrival.
 func TestServeSIGTERMDuringUpload(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewDB(t)
@@ -53,7 +55,10 @@ allow_insecure = true
 	)
 	srv := startServe(t, env, configFile)
 
-	body, _ := json.Marshal(intaketest.Report("hrc_session"))
+	canary := fmt.Sprintf("CANARY%dSERVE", time.Now().UnixNano())
+	rep := intaketest.Report("hrc_session")
+	intaketest.PlantCanary(rep, canary)
+	body, _ := json.Marshal(rep)
 	resp, err := http.Post("http://"+srv.addr+"/api/v1/reports", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -73,9 +78,9 @@ allow_insecure = true
 	w := multipart.NewWriter(&head)
 	w.WriteField("visit", acc.UploadToken)
 	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="files"; filename="video.mp4"`)
+	h.Set("Content-Disposition", `form-data; name="files"; filename="`+canary+`.mp4"`)
 	w.CreatePart(h)
-	head.Write(bytes.Repeat([]byte("v"), 600<<10))
+	head.Write(bytes.Repeat([]byte(canary), 600<<10/len(canary)+1))
 	conn, err := net.Dial("tcp", srv.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -117,5 +122,12 @@ allow_insecure = true
 	}
 	if a, c := count("attachments"), count("attachment_chunks"); a != 0 || c != 0 {
 		t.Errorf("after the stop: %d attachment rows and %d chunks, want none", a, c)
+	}
+	logs := srv.log.String()
+	if !strings.Contains(logs, `"msg":"shutting down"`) {
+		t.Fatalf("serve's log lacks its shutdown, so the checks below prove nothing:\n%s", logs)
+	}
+	if strings.Contains(logs, canary) || strings.Contains(logs, "/api/v1/reports") || strings.Contains(logs, "/api/v1/attachments") {
+		t.Errorf("serve's log holds the canary or a line for a report or upload:\n%s", logs)
 	}
 }
