@@ -177,9 +177,15 @@ func (s SMTP) Addr() string {
 // Alerts tunes the delivery of alert e-mails.
 type Alerts struct {
 	// RetryBase is the first retry delay; each retry doubles it, up to
-	// RetryMax, with jitter.
+	// RetryMax (at most MaxRetryMax, so alerts go out within a minute of
+	// the relay coming back, however long it was away), with jitter.
 	RetryBase Duration `toml:"retry_base"`
 	RetryMax  Duration `toml:"retry_max"`
+	// FloodBudget is how many e-mails a team gets per FloodWindow before
+	// its alerts are coalesced: the rest of the window's non-urgent alerts
+	// go out together when it ends, urgent ones at most once a minute.
+	FloodBudget int      `toml:"flood_budget"`
+	FloodWindow Duration `toml:"flood_window"`
 	// Lease is how long a server instance owns an alert it is sending; if
 	// it dies, another instance sends the alert after the lease expires.
 	Lease Duration `toml:"lease"`
@@ -187,6 +193,23 @@ type Alerts struct {
 	// been woken by a new report.
 	Poll Duration `toml:"poll"`
 }
+
+// AlertDue returns when a new alert for the team is due: nil (at once) for
+// an urgent report or a team that gets one e-mail per report, else the
+// next digest boundary (a multiple of the digest interval since the Unix
+// epoch). The boundary is coarse by design: it is stored, and must not
+// reveal the submission time more closely than the day stored anyway.
+func (t Team) AlertDue(urgent bool, now time.Time) *time.Time {
+	if urgent || t.Digest.Duration <= 0 {
+		return nil
+	}
+	d := now.Truncate(t.Digest.Duration).Add(t.Digest.Duration)
+	return &d
+}
+
+// MaxRetryMax bounds alerts.retry_max: the longest an alert waits between
+// two attempts, so the longest it waits after the relay comes back.
+const MaxRetryMax = time.Minute
 
 // Metrics configures the Prometheus endpoint.
 type Metrics struct {
@@ -290,10 +313,12 @@ func Default() Config {
 			ChallengeTTL: Duration{2 * time.Minute},
 		},
 		Alerts: Alerts{
-			RetryBase: Duration{30 * time.Second},
-			RetryMax:  Duration{time.Hour},
-			Lease:     Duration{5 * time.Minute},
-			Poll:      Duration{5 * time.Second},
+			RetryBase:   Duration{30 * time.Second},
+			RetryMax:    Duration{50 * time.Second},
+			Lease:       Duration{5 * time.Minute},
+			Poll:        Duration{5 * time.Second},
+			FloodBudget: 10,
+			FloodWindow: Duration{15 * time.Minute},
 		},
 		Teams: []Team{
 			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: ReceivesUPR},
@@ -506,6 +531,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Alerts.RetryMax.Duration < c.Alerts.RetryBase.Duration {
 		bad("alerts.retry_max", "must not be shorter than alerts.retry_base")
+	}
+	if c.Alerts.RetryMax.Duration > MaxRetryMax {
+		bad("alerts.retry_max", "must be at most %v, so that alerts go out within a minute of the relay coming back", MaxRetryMax)
+	}
+	if c.Alerts.FloodBudget < 1 {
+		bad("alerts.flood_budget", "must be at least 1 e-mail per team per flood_window")
+	}
+	if c.Alerts.FloodWindow.Duration < time.Minute || c.Alerts.FloodWindow.Duration > 24*time.Hour {
+		bad("alerts.flood_window", "must be between 1m and 24h")
 	}
 	if c.Handlers.SessionTTL.Duration < time.Minute || c.Handlers.SessionTTL.Duration > 7*24*time.Hour {
 		bad("handlers.session_ttl", "must be between 1m and 168h")

@@ -159,7 +159,8 @@ func TestDefault(t *testing.T) {
 			UploadRateWindow: config.Duration{Duration: 2 * time.Minute}, MaxUploadTime: config.Duration{Duration: 6 * time.Hour}},
 		Retention: config.Retention{AbandonedUploadHours: 12, Interval: config.Duration{Duration: 24 * time.Hour}},
 		Alerts: config.Alerts{
-			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: time.Hour},
+			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: 50 * time.Second},
+			FloodBudget: 10, FloodWindow: config.Duration{Duration: 15 * time.Minute},
 			Lease: config.Duration{Duration: 5 * time.Minute}, Poll: config.Duration{Duration: 5 * time.Second},
 		},
 		Teams: []config.Team{

@@ -17,7 +17,6 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -155,7 +154,7 @@ func (s *Service) caseRecipients(ctx context.Context, c store.ReturnCase) ([]cry
 				recipients = append(recipients, k)
 			}
 		}
-		alerts = append(alerts, store.NewAlert{Team: t.Name, DueAt: notify.DueAt(t, false, now)})
+		alerts = append(alerts, store.NewAlert{Team: t.Name, DueAt: t.AlertDue(false, now)})
 	}
 	return recipients, alerts, nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -182,7 +181,7 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 	}
 	receivedAt := s.now().UTC().Truncate(time.Millisecond)
 	for _, t := range routed {
-		alerts = append(alerts, store.NewAlert{Team: t.Name, Urgent: urgent, DueAt: notify.DueAt(t, urgent, receivedAt)})
+		alerts = append(alerts, store.NewAlert{Team: t.Name, Urgent: urgent, DueAt: t.AlertDue(urgent, receivedAt)})
 	}
 
 	// A reference clash is possible (about 40 bits); try again with a new one.

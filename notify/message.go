@@ -65,7 +65,8 @@ func (c composer) single(a store.ClaimedAlert, to string) Message {
 	return c.build(id, to, subject, a.Urgent, body.String(), []store.ClaimedAlert{a})
 }
 
-// digest is one e-mail for several non-urgent reports to one team. Its
+// digest is one e-mail for several reports to one team, all urgent or all
+// not: a team's digest, or alerts coalesced during a flood. Its
 // Message-ID is derived from the alerts it carries.
 func (c composer) digest(alerts []store.ClaimedAlert, to string) Message {
 	h := sha256.New()
@@ -75,8 +76,15 @@ func (c composer) digest(alerts []store.ClaimedAlert, to string) Message {
 	team := alerts[0].Team
 	id := fmt.Sprintf("digest-%s.%s@%s", hex.EncodeToString(h.Sum(nil))[:20], team, c.domain)
 	subject := fmt.Sprintf("[Reprisals] Digest: %d new report%s", len(alerts), plural(len(alerts)))
+	urgent := alerts[0].Urgent // a group's alerts share their urgency
+	if urgent {
+		subject = fmt.Sprintf("[URGENT] Reprisals digest: %d urgent report%s: someone may be in immediate danger", len(alerts), plural(len(alerts)))
+	}
 	var body strings.Builder
 	fmt.Fprintf(&body, "%d new report%s of intimidation or reprisal %s been received and encrypted.\n\n", len(alerts), plural(len(alerts)), map[bool]string{true: "has", false: "have"}[len(alerts) == 1])
+	if urgent {
+		body.WriteString("In each of them the reporter said someone is in immediate danger.\n\n")
+	}
 	for _, a := range alerts {
 		what := ""
 		if a.Kind == "followup" {
@@ -86,7 +94,7 @@ func (c composer) digest(alerts []store.ClaimedAlert, to string) Message {
 	}
 	body.WriteString("\n")
 	c.writeHowTo(&body, alerts)
-	return c.build(id, to, subject, false, body.String(), alerts)
+	return c.build(id, to, subject, urgent, body.String(), alerts)
 }
 
 func writeSummary(b *strings.Builder, a store.ClaimedAlert) {

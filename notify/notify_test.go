@@ -182,24 +182,53 @@ func (s *setup) alerts(state string) []store.AlertInfo {
 	return list
 }
 
-// run starts w.Run until the test ends.
-func run(t testing.TB, w *notify.Worker) context.CancelFunc {
+// run starts w.Run until the test ends. The returned stop ends it and
+// waits until it has returned.
+func run(t testing.TB, w *notify.Worker) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return cancel
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
 }
 
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+// waitMessages waits, without polling, until the relay has accepted n
+// messages, and returns them.
+func waitMessages(t testing.TB, s *notify.Sink, n int) []notify.Received {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msgs, err := s.Wait(ctx, n)
+	if err != nil {
+		t.Fatalf("%d messages, want %d: %v", len(msgs), n, err)
 	}
+	return msgs
+}
+
+// clock is a settable clock for the worker, so tests move time instead of
+// sleeping.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(w *notify.Worker) *clock {
+	c := &clock{t: time.Now()}
+	w.SetClock(c.Now)
+	return c
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // parsed is a received message, parsed.
@@ -432,6 +461,7 @@ func TestTemporaryFailureThenSuccess(t *testing.T) {
 	s := newSetup(t, r, nil)
 	metrics := notify.NewMetrics(s.reg)
 	w := s.worker(metrics)
+	clock := newClock(w)
 	s.submit(intaketest.Report("hrc_session"))
 	s.runOnce(w)
 	if n := len(r.Messages()); n != 0 {
@@ -445,7 +475,7 @@ func TestTemporaryFailureThenSuccess(t *testing.T) {
 	if s.runOnce(w) != 0 {
 		t.Error("the alert was retried before its backoff")
 	}
-	time.Sleep(300 * time.Millisecond)
+	clock.Advance(s.cfg.Alerts.RetryMax.Duration)
 	s.runOnce(w)
 	if n := len(r.Messages()); n != 1 {
 		t.Fatalf("%d messages after the retry, want 1", n)
@@ -504,55 +534,85 @@ func TestPermanentFailureListedAndRetried(t *testing.T) {
 	}
 }
 
-func TestRelayDownThenUp(t *testing.T) {
+// TestRelayBackAfterLongOutage: the relay is away for days; once it is
+// back, every waiting alert goes out within a minute (of the worker's
+// clock), urgent ones first, each once.
+func TestRelayBackAfterLongOutage(t *testing.T) {
 	r := newRelay(t, nil)
 	addr := r.addr
-	s := newSetup(t, r, nil)
+	s := newSetup(t, r, func(c *config.Config) {
+		// The shipped retry settings, not the test's quick ones.
+		c.Alerts.RetryBase, c.Alerts.RetryMax = config.Default().Alerts.RetryBase, config.Default().Alerts.RetryMax
+	})
 	r.Close() // the relay goes down
 	w := s.worker(nil)
-	run(t, w)
-	var refs []string
+	clock := newClock(w)
 	for _, body := range []string{"upr", "hrc_session", "treaty_body"} {
-		refs = append(refs, s.submit(intaketest.Report(body)).Reference)
+		s.submit(intaketest.Report(body)) // 4 alerts, not urgent
 	}
-	waitFor(t, "failed attempts", 5*time.Second, func() bool {
-		for _, a := range s.alerts("pending") {
-			if a.Attempts < 2 {
-				return false
-			}
+	var urgent []string
+	for range 2 {
+		rep := intaketest.Report("hrc_session")
+		rep.Risk.ImmediateDanger = "yes"
+		urgent = append(urgent, s.submit(rep).Reference)
+	}
+	// Three days of outage, the worker trying whenever alerts are due.
+	for range 36 {
+		for s.runOnce(w) > 0 {
 		}
-		return true
-	})
+		clock.Advance(2 * time.Hour)
+	}
+	for _, a := range s.alerts("pending") {
+		if a.Attempts < 30 {
+			t.Fatalf("alert %d tried %d times during the outage", a.ID, a.Attempts)
+		}
+	}
 	if !strings.Contains(s.logText(), "connection refused") {
 		t.Errorf("the outage was not logged:\n%s", s.logText())
 	}
 
-	// The relay comes back on the same address.
+	// The relay comes back on the same address; a minute later at most,
+	// everything has gone.
 	back := &notify.Sink{TLS: r.TLS, Username: relayUser, Password: relayPass}
 	if _, err := back.Start(addr); err != nil {
 		t.Fatal(err)
 	}
 	defer back.Close()
-	waitFor(t, "every alert delivered", 10*time.Second, func() bool { return len(back.Messages()) == 4 })
-	time.Sleep(300 * time.Millisecond)
-	ids := map[string]int{}
-	for _, m := range back.Messages() {
-		ids[parse(t, m.Data).header.Get("Message-Id")]++
+	clock.Advance(time.Minute)
+	for range 5 {
+		if s.runOnce(w) == 0 {
+			break
+		}
 	}
-	if len(ids) != 4 || len(back.Messages()) != 4 {
+	msgs := back.Messages()
+	if len(msgs) != 6 {
+		t.Fatalf("%d messages within a minute of the relay's return, want 6", len(msgs))
+	}
+	ids := map[string]int{}
+	for i, m := range msgs {
+		p := parse(t, m.Data)
+		ids[p.header.Get("Message-Id")]++
+		isUrgent := strings.Contains(p.header.Get("Subject"), "URGENT")
+		if isUrgent != (i < 2) {
+			t.Errorf("message %d (urgent: %v) is out of order: urgent alerts go first", i, isUrgent)
+		}
+	}
+	if len(ids) != 6 {
 		t.Errorf("deliveries by Message-ID: %v", ids)
 	}
 	if left := s.alerts(""); len(left) != 0 {
 		t.Errorf("%d alerts left", len(left))
 	}
-	_ = refs
+	if !strings.Contains(s.logText(), "the relay is back") {
+		t.Errorf("the return was not logged:\n%s", s.logText())
+	}
 }
 
 func TestTwoWorkersDeliverEachAlertOnce(t *testing.T) {
 	r := newRelay(t, nil)
-	s := newSetup(t, r, nil)
-	run(t, s.worker(nil))
-	run(t, s.worker(nil))
+	s := newSetup(t, r, func(c *config.Config) { c.Alerts.FloodBudget = 1000 })
+	stop1 := run(t, s.worker(nil))
+	stop2 := run(t, s.worker(nil))
 	want := 0
 	for i := range 30 {
 		body := "hrc_session"
@@ -563,8 +623,9 @@ func TestTwoWorkersDeliverEachAlertOnce(t *testing.T) {
 		want++
 		s.submit(intaketest.Report(body))
 	}
-	waitFor(t, "every alert delivered", 20*time.Second, func() bool { return len(r.Messages()) >= want })
-	time.Sleep(500 * time.Millisecond) // any duplicate would arrive now
+	waitMessages(t, r.Sink, want)
+	stop1() // once both have stopped, no duplicate can still arrive
+	stop2()
 	ids := map[string]int{}
 	for _, m := range r.Messages() {
 		ids[parse(t, m.Data).header.Get("Message-Id")]++
@@ -584,10 +645,12 @@ func TestTwoWorkersDeliverEachAlertOnce(t *testing.T) {
 // and a new worker (a restarted process) delivers them, each once.
 func TestStoppedWorkerHandsOver(t *testing.T) {
 	hold := make(chan struct{})
+	holding := make(chan struct{})
 	var held atomic.Bool
 	r := newRelay(t, func(s *notify.Sink) {
 		s.Fault = func(stage string) error {
 			if stage == "data" && held.CompareAndSwap(false, true) {
+				close(holding)
 				<-hold
 			}
 			return nil
@@ -600,7 +663,11 @@ func TestStoppedWorkerHandsOver(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.worker(nil).Run(ctx); close(done) }()
-	waitFor(t, "the relay to hold a message", 5*time.Second, held.Load)
+	select {
+	case <-holding:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay never got a message to hold")
+	}
 	cancel()
 	close(hold)
 	select {
@@ -615,7 +682,7 @@ func TestStoppedWorkerHandsOver(t *testing.T) {
 		t.Fatalf("%d pending alerts after the stop, want 4", len(left))
 	}
 	run(t, s.worker(nil))
-	waitFor(t, "the rest delivered", 5*time.Second, func() bool { return len(r.Messages()) == 5 })
+	waitMessages(t, r.Sink, 5)
 	ids := map[string]bool{}
 	for _, m := range r.Messages() {
 		ids[parse(t, m.Data).header.Get("Message-Id")] = true
@@ -687,15 +754,23 @@ func TestDigest(t *testing.T) {
 	urgentRep := intaketest.Report("hrc_session")
 	urgentRep.Risk.ImmediateDanger = "yes"
 	urgent := s.submit(urgentRep)
-	run(t, s.worker(nil))
+	w := s.worker(nil)
+	clock := newClock(w)
+	clock.t = now
 
-	waitFor(t, "the urgent alert", 2*time.Second, func() bool { return len(r.Messages()) >= 1 })
+	// Before the boundary: the urgent alert only.
+	for s.runOnce(w) > 0 {
+	}
+	if n := len(r.Messages()); n != 1 {
+		t.Fatalf("%d messages before the digest boundary, want the urgent alert", n)
+	}
 	first := parse(t, r.Messages()[0].Data)
 	if !strings.Contains(first.header.Get("Message-Id"), urgent.Reference) {
 		t.Fatalf("first message is not the urgent alert: %s", first.header.Get("Message-Id"))
 	}
-	waitFor(t, "the digest", 5*time.Second, func() bool { return len(r.Messages()) >= 2 })
-	time.Sleep(300 * time.Millisecond)
+	clock.Advance(2 * time.Second)
+	for s.runOnce(w) > 0 {
+	}
 	if n := len(r.Messages()); n != 2 {
 		t.Fatalf("%d messages, want the urgent alert and one digest", n)
 	}
@@ -744,10 +819,19 @@ func randBytes(n int) []byte {
 func TestCommitWakesWorker(t *testing.T) {
 	r := newRelay(t, nil)
 	s := newSetup(t, r, func(c *config.Config) { c.Alerts.Poll = config.Duration{Duration: time.Hour} })
-	run(t, s.worker(nil))
-	time.Sleep(200 * time.Millisecond) // the worker is now idle, listening
+	w := s.worker(nil)
+	run(t, w)
+	select {
+	case <-w.Listening():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the worker never listened")
+	}
 	start := time.Now()
 	s.submit(intaketest.Report("hrc_session"))
-	waitFor(t, "the alert, woken by the commit", 3*time.Second, func() bool { return len(r.Messages()) == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := r.Wait(ctx, 1); err != nil {
+		t.Fatalf("the alert was not sent within 3 s of the commit (the poll is an hour): %v", err)
+	}
 	t.Logf("commit to relay acceptance: %v", time.Since(start))
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -33,10 +34,11 @@ type Sink struct {
 	// error it returns is the reply to the client.
 	Fault func(stage string) error
 
-	mu   sync.Mutex
-	msgs []Received
-	srv  *smtp.Server
-	addr string
+	mu      sync.Mutex
+	msgs    []Received
+	changed chan struct{} // closed when a message arrives
+	srv     *smtp.Server
+	addr    string
 }
 
 // Received is one accepted message.
@@ -106,12 +108,39 @@ func (s *Sink) Messages() []Received {
 	return append([]Received(nil), s.msgs...)
 }
 
+// Wait returns the messages accepted so far once there are at least n,
+// or with ctx's error if it ends first.
+func (s *Sink) Wait(ctx context.Context, n int) ([]Received, error) {
+	for {
+		s.mu.Lock()
+		if len(s.msgs) >= n {
+			out := append([]Received(nil), s.msgs...)
+			s.mu.Unlock()
+			return out, nil
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return s.Messages(), ctx.Err()
+		}
+	}
+}
+
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 func (s *Sink) accept(m Received) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.msgs = append(s.msgs, m)
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	if s.Dir == "" {
 		return nil
 	}

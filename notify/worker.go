@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,19 +16,6 @@ import (
 
 // batchSize bounds how many alerts one claim takes.
 const batchSize = 50
-
-// DueAt returns when a new alert for team is due: nil (at once) for an
-// urgent report or a team that gets one e-mail per report, else the next
-// digest boundary (a multiple of the digest interval since the Unix epoch).
-// The boundary is coarse by design: it is stored, and must not reveal the
-// submission time more closely than the day that is stored anyway.
-func DueAt(team config.Team, urgent bool, now time.Time) *time.Time {
-	if urgent || team.Digest.Duration <= 0 {
-		return nil
-	}
-	t := now.Truncate(team.Digest.Duration).Add(team.Digest.Duration)
-	return &t
-}
 
 // Metrics counts deliveries and failures. Labels are team names and
 // failure kinds only: never references or addresses.
@@ -71,6 +59,12 @@ type Worker struct {
 	log     *slog.Logger
 	metrics *Metrics
 	wake    chan struct{}
+	gate    *floodGate
+	now     func() time.Time
+	// relayDown is set when the relay could not be reached, until it can.
+	relayDown bool
+	listening chan struct{}
+	listened  sync.Once
 }
 
 // NewWorker returns a worker for cfg (validated, with an SMTP host).
@@ -81,9 +75,12 @@ func NewWorker(db *store.DB, cfg config.Config, log *slog.Logger, metrics *Metri
 	}
 	w := &Worker{
 		db: db, sender: sender, cfg: cfg, log: log, metrics: metrics,
-		teams:   map[string]config.Team{},
-		compose: newComposer(cfg.SMTP.From, cfg.PublicURL, time.Now),
-		wake:    make(chan struct{}, 1),
+		teams:     map[string]config.Team{},
+		compose:   newComposer(cfg.SMTP.From, cfg.PublicURL, time.Now),
+		wake:      make(chan struct{}, 1),
+		gate:      newFloodGate(cfg.Alerts.FloodBudget, cfg.Alerts.FloodWindow.Duration),
+		now:       time.Now,
+		listening: make(chan struct{}),
 	}
 	for _, t := range cfg.Teams {
 		w.teams[t.Name] = t
@@ -94,6 +91,10 @@ func NewWorker(db *store.DB, cfg config.Config, log *slog.Logger, metrics *Metri
 	return w, nil
 }
 
+// SetClock replaces the clock the worker schedules by (due times, retries,
+// flood windows), for tests and simulations. Call it before Run.
+func (w *Worker) SetClock(now func() time.Time) { w.now = now }
+
 // Wake makes the worker look for due alerts now.
 func (w *Worker) Wake() {
 	select {
@@ -101,6 +102,9 @@ func (w *Worker) Wake() {
 	default:
 	}
 }
+
+// Listening is closed once the worker listens for new reports' commits.
+func (w *Worker) Listening() <-chan struct{} { return w.listening }
 
 // Run delivers alerts until ctx is done. A batch being sent when ctx ends
 // is finished (within the submission timeout); alerts not yet tried are
@@ -131,8 +135,9 @@ func (w *Worker) Run(ctx context.Context) {
 
 // listen turns report commits into wake-ups, reconnecting after errors.
 func (w *Worker) listen(ctx context.Context) {
+	ready := func() { w.listened.Do(func() { close(w.listening) }) }
 	for ctx.Err() == nil {
-		err := w.db.ListenAlerts(ctx, w.Wake)
+		err := w.db.ListenAlerts(ctx, ready, w.Wake)
 		if err != nil && ctx.Err() == nil {
 			w.log.Warn("alert worker: listening for new reports failed; polling meanwhile", "err", err)
 			select {
@@ -146,17 +151,19 @@ func (w *Worker) listen(ctx context.Context) {
 // group is the alerts that travel in one e-mail.
 type group struct {
 	team   string
+	urgent bool
 	alerts []store.ClaimedAlert
 }
 
 // RunOnce claims one batch of due alerts and tries to deliver it. It
 // returns how many alerts it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	claim, err := w.db.ClaimAlerts(ctx, batchSize, w.cfg.Alerts.Lease.Duration, w.attach)
+	now := w.now()
+	claim, err := w.db.ClaimAlerts(ctx, now, batchSize, w.cfg.Alerts.Lease.Duration, w.attach)
 	if err != nil || len(claim.Alerts) == 0 {
 		return 0, err
 	}
-	groups := w.groups(claim.Alerts)
+	groups := w.groups(claim.Alerts, now)
 
 	// The batch may outlive ctx a little, to finish what it started, but
 	// never its lease.
@@ -170,22 +177,37 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	}()
 	for i, g := range groups {
 		if ctx.Err() != nil {
-			w.release(sendCtx, claim.Token, groups[i:])
+			w.release(sendCtx, claim.Token, groups[i:], nil)
 			break
+		}
+		team, known := w.teams[g.team]
+		if !known {
+			w.unconfigured(sendCtx, claim.Token, g)
+			continue
+		}
+		if later := w.gate.take(g.team, g.urgent, now); !later.IsZero() {
+			// Over the team's budget: held back, to go out together.
+			w.release(sendCtx, claim.Token, []group{g}, &later)
+			continue
 		}
 		if c == nil {
 			if c, err = w.sender.open(sendCtx); err != nil {
 				c = nil
+				w.relayDown = true
 				// The relay is unreachable or refused us: every group waits.
+				w.gate.refund(g.team, g.urgent, now)
 				for _, g := range groups[i:] {
 					w.failed(sendCtx, claim.Token, g, err)
 				}
 				break
 			}
+			if w.relayDown {
+				w.relayIsBack(sendCtx, claim.Token, groups[i:], now)
+				break
+			}
 		}
-		team := w.teams[g.team]
 		var m Message
-		if len(g.alerts) == 1 && (g.alerts[0].Urgent || team.Digest.Duration <= 0) {
+		if len(g.alerts) == 1 && (g.urgent || team.Digest.Duration <= 0) {
 			m = w.compose.single(g.alerts[0], team.Address)
 		} else {
 			m = w.compose.digest(g.alerts, team.Address)
@@ -195,6 +217,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			w.delivered(sendCtx, claim.Token, g)
 			continue
 		}
+		w.gate.refund(g.team, g.urgent, now)
 		w.failed(sendCtx, claim.Token, g, err)
 		if errors.Is(err, errConnBroken) {
 			c.close()
@@ -204,28 +227,45 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return len(claim.Alerts), nil
 }
 
-// groups splits a claim into e-mails: one per alert, except non-urgent
-// alerts for a digest team, which share one e-mail per team.
-func (w *Worker) groups(alerts []store.ClaimedAlert) []group {
+// relayIsBack is called when the relay answers again after an outage: the
+// rest of this claim is handed back, and every alert that was waiting for
+// a retry becomes due at once, so the next claims take them all, urgent
+// first, instead of each waiting for its own retry time.
+func (w *Worker) relayIsBack(ctx context.Context, token string, rest []group, now time.Time) {
+	w.relayDown = false
+	w.gate.refund(rest[0].team, rest[0].urgent, now)
+	w.release(ctx, token, rest, nil)
+	n, err := w.db.AlertsRelayBack(ctx)
+	if err != nil {
+		w.log.Warn("the relay is back, but waiting alerts could not be made due; they go at their retry time", "err", err)
+		return
+	}
+	w.log.Info("the relay is back; alerts waiting for it are due now", "alerts", n)
+}
+
+// groups splits a claim into e-mails: one per alert, except that
+// non-urgent alerts for a digest team share one e-mail per team, and that
+// for a flooded team (see floodGate) all its alerts share one e-mail, and
+// all its urgent alerts another.
+func (w *Worker) groups(alerts []store.ClaimedAlert, now time.Time) []group {
 	var out []group
-	digests := map[string]int{}
+	type key struct {
+		team   string
+		urgent bool
+	}
+	shared := map[key]int{} // index in out of a shared e-mail
 	for _, a := range alerts {
-		team, ok := w.teams[a.Team]
-		if !ok {
-			// A team removed from the configuration: its alerts stay
-			// pending and visible to the operator.
-			team = config.Team{Name: a.Team}
-		}
-		if a.Urgent || team.Digest.Duration <= 0 {
-			out = append(out, group{team: a.Team, alerts: []store.ClaimedAlert{a}})
-			continue
-		}
-		if i, ok := digests[a.Team]; ok {
+		team, known := w.teams[a.Team]
+		together := known && ((!a.Urgent && team.Digest.Duration > 0) || w.gate.flooded(a.Team, now))
+		k := key{a.Team, a.Urgent}
+		if i, ok := shared[k]; ok && together {
 			out[i].alerts = append(out[i].alerts, a)
 			continue
 		}
-		digests[a.Team] = len(out)
-		out = append(out, group{team: a.Team, alerts: []store.ClaimedAlert{a}})
+		if together {
+			shared[k] = len(out)
+		}
+		out = append(out, group{team: a.Team, urgent: a.Urgent, alerts: []store.ClaimedAlert{a}})
 	}
 	return out
 }
@@ -247,12 +287,20 @@ func (w *Worker) delivered(ctx context.Context, token string, g group) {
 	}
 }
 
+// unconfigured marks failed the alerts of a team that is no longer in the
+// configuration: there is no address to send them to. They stay listed
+// for the operator ('reprisals alerts list').
+func (w *Worker) unconfigured(ctx context.Context, token string, g group) {
+	const why = "the team is no longer configured"
+	w.metrics.failures.WithLabelValues(g.team, "permanent").Inc()
+	w.log.Error("alert for a team that is not configured; marked failed (see 'reprisals alerts list')", "team", g.team, "alerts", len(g.alerts))
+	if err := w.db.AlertsFailed(ctx, token, ids(g), why); err != nil {
+		w.log.Error("cannot record a failed alert; it will be tried again", "team", g.team, "err", err)
+	}
+}
+
 func (w *Worker) failed(ctx context.Context, token string, g group, sendErr error) {
 	why := reason(sendErr)
-	if _, known := w.teams[g.team]; !known {
-		why = "the team is no longer configured"
-		sendErr = errors.New(why)
-	}
 	if permanent(sendErr) {
 		w.metrics.failures.WithLabelValues(g.team, "permanent").Inc()
 		w.log.Error("alert refused by the relay; marked failed (see 'reprisals alerts list')", "team", g.team, "alerts", len(g.alerts), "reason", why)
@@ -262,30 +310,32 @@ func (w *Worker) failed(ctx context.Context, token string, g group, sendErr erro
 		return
 	}
 	w.metrics.failures.WithLabelValues(g.team, "temporary").Inc()
-	due := time.Now().Add(w.backoff(g.alerts[0].Attempts))
+	due := w.now().Add(w.backoff(g.alerts[0].Attempts))
 	w.log.Warn("alert not delivered; will retry", "team", g.team, "alerts", len(g.alerts), "attempt", g.alerts[0].Attempts, "reason", why)
-	if err := w.db.AlertsRetry(ctx, token, ids(g), &due, why); err != nil {
+	if err := w.db.AlertsRetry(ctx, token, ids(g), due, why); err != nil {
 		w.log.Error("cannot reschedule an alert; it will be tried again after its lease", "team", g.team, "err", err)
 	}
 }
 
-// release hands untried alerts back, due at once, without counting an
-// attempt.
-func (w *Worker) release(ctx context.Context, token string, groups []group) {
+// release hands untried alerts back, due at due (nil: at once), without
+// counting an attempt.
+func (w *Worker) release(ctx context.Context, token string, groups []group, due *time.Time) {
 	for _, g := range groups {
-		if err := w.db.AlertsRetry(ctx, token, ids(g), nil, ""); err != nil {
+		if err := w.db.AlertsRelease(ctx, token, ids(g), due); err != nil {
 			w.log.Warn("cannot release alerts; they will be sent after their lease", "team", g.team, "err", err)
 		}
 	}
 }
 
 // backoff is the delay before attempt n+1: RetryBase doubled per attempt,
-// capped at RetryMax, times a random factor in [0.8, 1.2).
+// capped at RetryMax (at most a minute), times a random factor in
+// [0.8, 1], so that it never exceeds RetryMax: however long the relay is
+// away, every alert is tried again within RetryMax of its return.
 func (w *Worker) backoff(attempt int) time.Duration {
 	d := w.cfg.Alerts.RetryBase.Duration
 	for i := 1; i < attempt && d < w.cfg.Alerts.RetryMax.Duration; i++ {
 		d *= 2
 	}
 	d = min(d, w.cfg.Alerts.RetryMax.Duration)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	return time.Duration(float64(d) * (0.8 + 0.2*rand.Float64()))
 }

@@ -31,26 +31,30 @@ type Claim struct {
 	Alerts []ClaimedAlert
 }
 
-// ClaimAlerts leases up to limit due alerts, urgent first, for lease. Rows
-// leased by another worker are skipped, so several server instances never
-// claim the same alert while its lease runs; an alert whose lease expired
-// (its worker died mid-send) is claimed again.
-func (db *DB) ClaimAlerts(ctx context.Context, limit int, lease time.Duration, attachTeams []string) (Claim, error) {
+// ClaimAlerts leases up to limit alerts due at now, for lease, and returns
+// them urgent first, then oldest first. Rows leased by another worker are
+// skipped, so several server instances never claim the same alert while
+// its lease runs; an alert whose lease expired (its worker died mid-send)
+// is claimed again. now is the worker's clock, the one that set due_at.
+func (db *DB) ClaimAlerts(ctx context.Context, now time.Time, limit int, lease time.Duration, attachTeams []string) (Claim, error) {
 	c := Claim{Token: newUUID()}
 	rows, err := db.pool.Query(ctx, `
-		UPDATE alerts a
-		SET lease_until = now() + make_interval(secs => $2), lease_token = $3, attempts = a.attempts + 1
-		FROM reports r
-		WHERE r.id = a.report_id AND a.id IN (
-			SELECT id FROM alerts
-			WHERE state = 'pending' AND (due_at IS NULL OR due_at <= now())
-			  AND (lease_until IS NULL OR lease_until < now())
-			ORDER BY urgent DESC, due_at NULLS FIRST, id
-			LIMIT $1
-			FOR UPDATE SKIP LOCKED)
-		RETURNING a.id, a.kind, a.team, a.urgent, a.attempts, r.reference, r.received_on, r.teams,
-		          CASE WHEN a.team = ANY($4) AND a.kind = 'report' THEN r.ciphertext END`,
-		limit, lease.Seconds(), c.Token, attachTeams)
+		WITH claimed AS (
+			UPDATE alerts a
+			SET lease_until = now() + make_interval(secs => $2), lease_token = $3, attempts = a.attempts + 1
+			FROM reports r
+			WHERE r.id = a.report_id AND a.id IN (
+				SELECT id FROM alerts
+				WHERE state = 'pending' AND (due_at IS NULL OR due_at <= $5)
+				  AND (lease_until IS NULL OR lease_until < now())
+				ORDER BY urgent DESC, id
+				LIMIT $1
+				FOR UPDATE SKIP LOCKED)
+			RETURNING a.id, a.kind, a.team, a.urgent, a.attempts, r.reference, r.received_on, r.teams,
+			          CASE WHEN a.team = ANY($4) AND a.kind = 'report' THEN r.ciphertext END AS ciphertext
+		)
+		SELECT * FROM claimed ORDER BY urgent DESC, id`,
+		limit, lease.Seconds(), c.Token, attachTeams, now)
 	if err != nil {
 		return c, fmt.Errorf("store.ClaimAlerts: %w", classify(err))
 	}
@@ -75,23 +79,43 @@ func (db *DB) AlertsDelivered(ctx context.Context, token string, ids []int64) er
 }
 
 // AlertsRetry releases alerts for another attempt at dueAt, recording why
-// this one failed. A nil dueAt makes them due at once without counting the
-// attempt (used when a worker stops before trying).
-func (db *DB) AlertsRetry(ctx context.Context, token string, ids []int64, dueAt *time.Time, reason string) error {
-	var err error
-	if dueAt == nil {
-		_, err = db.pool.Exec(ctx, `
-			UPDATE alerts SET lease_until = NULL, lease_token = NULL, due_at = NULL, attempts = attempts - 1
-			WHERE id = ANY($1) AND lease_token = $2`, ids, token)
-	} else {
-		_, err = db.pool.Exec(ctx, `
-			UPDATE alerts SET lease_until = NULL, lease_token = NULL, due_at = $3, last_error = $4
-			WHERE id = ANY($1) AND lease_token = $2`, ids, token, *dueAt, reason)
-	}
+// this one failed.
+func (db *DB) AlertsRetry(ctx context.Context, token string, ids []int64, dueAt time.Time, reason string) error {
+	_, err := db.pool.Exec(ctx, `
+		UPDATE alerts SET lease_until = NULL, lease_token = NULL, due_at = $3, last_error = $4
+		WHERE id = ANY($1) AND lease_token = $2`, ids, token, dueAt, reason)
 	if err != nil {
 		return fmt.Errorf("store.AlertsRetry: %w", classify(err))
 	}
 	return nil
+}
+
+// AlertsRelease hands alerts back untried, due at dueAt (nil: at once),
+// without counting an attempt: a worker that stops before trying, or
+// holds alerts back to coalesce them during a flood.
+func (db *DB) AlertsRelease(ctx context.Context, token string, ids []int64, dueAt *time.Time) error {
+	_, err := db.pool.Exec(ctx, `
+		UPDATE alerts SET lease_until = NULL, lease_token = NULL, due_at = $3, attempts = attempts - 1
+		WHERE id = ANY($1) AND lease_token = $2`, ids, token, dueAt)
+	if err != nil {
+		return fmt.Errorf("store.AlertsRelease: %w", classify(err))
+	}
+	return nil
+}
+
+// AlertsRelayBack makes every alert that waits for a retry after a failure
+// due at once, for when the relay has come back: the next claims then take
+// them urgent first. Alerts held for a digest or a flood are left alone.
+// It returns how many were waiting.
+func (db *DB) AlertsRelayBack(ctx context.Context) (int, error) {
+	tag, err := db.pool.Exec(ctx, `
+		UPDATE alerts SET due_at = NULL
+		WHERE state = 'pending' AND due_at IS NOT NULL AND last_error IS NOT NULL
+		  AND (lease_until IS NULL OR lease_until < now())`)
+	if err != nil {
+		return 0, fmt.Errorf("store.AlertsRelayBack: %w", classify(err))
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // AlertsFailed marks alerts as permanently failed, with the reason. They
@@ -158,9 +182,10 @@ func (db *DB) RetryFailedAlerts(ctx context.Context, ids []int64) (int, error) {
 }
 
 // ListenAlerts calls wake whenever a report with alerts commits, until ctx
-// is done. It holds one connection; on a connection error it returns, and
-// the caller may call it again.
-func (db *DB) ListenAlerts(ctx context.Context, wake func()) error {
+// is done, after calling listening once it listens. It holds one
+// connection; on a connection error it returns, and the caller may call it
+// again.
+func (db *DB) ListenAlerts(ctx context.Context, listening, wake func()) error {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("store.ListenAlerts: %w", classify(err))
@@ -173,6 +198,7 @@ func (db *DB) ListenAlerts(ctx context.Context, wake func()) error {
 		// Do not return a listening connection to the pool.
 		conn.Conn().Close(context.Background())
 	}()
+	listening()
 	for {
 		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
 			if errors.Is(ctx.Err(), context.Canceled) {

@@ -106,18 +106,12 @@ func (w *ChunkWriter) Written() int64 { return w.n }
 func (db *DB) FinishAttachment(ctx context.Context, id string, sizeBucket int64, manifest []byte, alerts []NewAlert) error {
 	teams, urgent, due := alertColumns(alerts)
 	_, err := db.pool.Exec(ctx, `
-		WITH done AS (
+		WITH src AS (
 			UPDATE attachments SET complete = true, expires_at = NULL, size_bucket = $2, manifest = $3
 			WHERE id = $1 AND NOT complete
 			RETURNING report_id
-		), wake AS (
-			SELECT pg_notify($7, '')
-		)
-		INSERT INTO alerts (report_id, team, urgent, due_at, kind)
-		SELECT done.report_id, a.team, a.urgent, a.due_at, 'followup'
-		FROM done, wake, unnest($4::text[], $5::boolean[], $6::timestamptz[]) AS a(team, urgent, due_at)
-		ON CONFLICT (report_id, team, kind) DO NOTHING`,
-		id, sizeBucket, manifest, teams, urgent, due, AlertChannel)
+		)`+enqueueAlerts("followup", 4),
+		id, sizeBucket, manifest, AlertChannel, teams, urgent, due)
 	if err != nil {
 		return fmt.Errorf("store.FinishAttachment: %w", classify(err))
 	}

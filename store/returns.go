@@ -67,18 +67,12 @@ func (db *DB) ReporterNotes(ctx context.Context, reportID string) ([]Note, error
 func (db *DB) AddFollowUp(ctx context.Context, reportID string, ciphertext []byte, alerts []NewAlert) error {
 	teams, urgent, due := alertColumns(alerts)
 	_, err := db.pool.Exec(ctx, `
-		WITH note AS (
+		WITH src AS (
 			INSERT INTO notes (report_id, kind, team, author, created_on, ciphertext)
 			VALUES ($1, 'followup', '', 'reporter', current_date, $2)
 			RETURNING report_id
-		), wake AS (
-			SELECT pg_notify($6, '')
-		)
-		INSERT INTO alerts (report_id, team, urgent, due_at, kind)
-		SELECT note.report_id, a.team, a.urgent, a.due_at, 'followup'
-		FROM note, wake, unnest($3::text[], $4::boolean[], $5::timestamptz[]) AS a(team, urgent, due_at)
-		ON CONFLICT (report_id, team, kind) DO NOTHING`,
-		reportID, ciphertext, teams, urgent, due, AlertChannel)
+		)`+enqueueAlerts("followup", 3),
+		reportID, ciphertext, AlertChannel, teams, urgent, due)
 	if err != nil {
 		return fmt.Errorf("store.AddFollowUp: %w", classify(err))
 	}

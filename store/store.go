@@ -135,6 +135,22 @@ func alertColumns(alerts []NewAlert) (teams []string, urgent []bool, due []*time
 	return teams, urgent, due
 }
 
+// enqueueAlerts is the one way alerts are enqueued, as the tail of a
+// statement whose WITH clause has a CTE named src yielding report_id (the
+// report just stored, or the case that got new information). $n is the
+// notification channel and $n+1..$n+3 the arrays from alertColumns. The
+// notification wakes the workers at commit. A team that already has an
+// alert of this kind waiting for the case gets no second one.
+func enqueueAlerts(kind string, n int) string {
+	return fmt.Sprintf(`, wake AS (
+			SELECT pg_notify($%d, '')
+		)
+		INSERT INTO alerts (report_id, team, urgent, due_at, kind)
+		SELECT src.report_id, a.team, a.urgent, a.due_at, '%s'
+		FROM src, wake, unnest($%d::text[], $%d::boolean[], $%d::timestamptz[]) AS a(team, urgent, due_at)
+		ON CONFLICT (report_id, team, kind) DO NOTHING`, n, kind, n+1, n+2, n+3)
+}
+
 // AlertChannel is the PostgreSQL notification channel that wakes the alert
 // workers when a report commits.
 const AlertChannel = "reprisals_alerts"
@@ -157,22 +173,17 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	// One statement, so one round trip and atomic without an explicit
 	// transaction; the notification is delivered at commit.
 	err = db.pool.QueryRow(ctx, `
-		WITH report AS (
+		WITH src AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
 			                     received_on, size_bucket, channel, ciphertext, submission_key)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14)
 			ON CONFLICT (submission_key) DO NOTHING
-			RETURNING id
-		), wake AS (
-			SELECT pg_notify($13, '')
-		)
-		INSERT INTO alerts (report_id, team, urgent, due_at)
-		SELECT report.id, a.team, a.urgent, a.due_at
-		FROM report, wake, unnest($10::text[], $11::boolean[], $12::timestamptz[]) AS a(team, urgent, due_at)
+			RETURNING id AS report_id
+		)`+enqueueAlerts("report", 10)+`
 		RETURNING report_id`,
 		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
 		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
-		teams, urgent, due, AlertChannel, r.SubmissionKey).Scan(&id)
+		AlertChannel, teams, urgent, due, r.SubmissionKey).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) && r.SubmissionKey != nil {
 		// Nothing inserted: the key is taken, by a committed report.
 		dup := &AlreadyStoredError{}
@@ -223,6 +234,16 @@ func (db *DB) ReportByReference(ctx context.Context, ref string) (Report, error)
 		r.Urgency = *urgency
 	}
 	return r, nil
+}
+
+// Size returns the database's size on disk in bytes (pg_database_size:
+// tables, indexes and attachment chunks; not the WAL or backups).
+func (db *DB) Size(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT pg_database_size(current_database())`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store.Size: %w", classify(err))
+	}
+	return n, nil
 }
 
 // CountReports returns the number of stored reports.

@@ -109,7 +109,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		databaseSize(db))
 	var proxies []netip.Prefix
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, netip.MustParsePrefix(p)) // validated
@@ -311,5 +312,29 @@ func applyRetention(ctx context.Context, cases *casework.Service, r config.Reten
 			return
 		case <-time.After(r.Interval.Duration):
 		}
+	}
+}
+
+// databaseSize is the reprisals_database_bytes gauge: the database's size
+// on disk, read at each scrape, so a flood of reports or attachments
+// cannot fill the disk unnoticed (see the deployment guide's alarm). It is
+// absent from a scrape when the database does not answer.
+func databaseSize(db *store.DB) prometheus.Collector {
+	return &sizeCollector{db: db, desc: prometheus.NewDesc("reprisals_database_bytes",
+		"Size of the database on disk in bytes (reports, attachments, everything but the WAL).", nil, nil)}
+}
+
+type sizeCollector struct {
+	db   *store.DB
+	desc *prometheus.Desc
+}
+
+func (c *sizeCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *sizeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if n, err := c.db.Size(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
 	}
 }

@@ -89,7 +89,7 @@ func TestServeTLSReadinessAndMetrics(t *testing.T) {
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), `reprisals_http_request_duration_seconds_count{code="200",method="GET",route="/readyz"} 1`) ||
-		!strings.Contains(string(body), "go_goroutines") {
+		!strings.Contains(string(body), "go_goroutines") || !strings.Contains(string(body), "\nreprisals_database_bytes ") {
 		t.Errorf("metrics:\n%.2000s", body)
 	}
 	// Graceful stop: the process ends on SIGTERM.
