@@ -169,3 +169,43 @@ func maxLen(f reflect.StructField) int {
 	}
 	return 0
 }
+
+// EncodeForm is the inverse of DecodeForm: the report's non-empty values
+// under their form names ("victims[0].name", "incidents[1].types"
+// repeated, "consent.risks_understood" = "yes"). Forms use it to carry
+// answers between steps.
+func EncodeForm(r *Report) url.Values {
+	v := url.Values{}
+	encodeValue(v, reflect.ValueOf(r).Elem(), "")
+	return v
+}
+
+func encodeValue(v url.Values, rv reflect.Value, prefix string) {
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		f := rv.Field(i)
+		switch {
+		case f.Kind() == reflect.Struct:
+			encodeValue(v, f, prefix+name+".")
+		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct:
+			for j := 0; j < f.Len(); j++ {
+				encodeValue(v, f.Index(j), fmt.Sprintf("%s%s[%d].", prefix, name, j))
+			}
+		case f.Kind() == reflect.Slice:
+			for j := 0; j < f.Len(); j++ {
+				if s := f.Index(j).String(); s != "" {
+					v.Add(prefix+name, s)
+				}
+			}
+		case f.Kind() == reflect.Bool:
+			if f.Bool() {
+				v.Set(prefix+name, "yes")
+			}
+		case f.Kind() == reflect.String:
+			if s := f.String(); s != "" {
+				v.Set(prefix+name, s)
+			}
+		}
+	}
+}

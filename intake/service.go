@@ -121,13 +121,9 @@ func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec 
 	return s.SubmitOnce(ctx, r, channel, rec, "")
 }
 
-// SubmitOnce is SubmitVia for a form that carries a one-time submission
-// token (from SubmissionToken; "" for none). Whatever happens to the first
-// answer, the same token never stores a second report: a second send
-// returns an *AlreadyReceivedError with the first report's reference. A
-// token that is forged or expired is ErrSubmissionExpired (nothing is
-// stored; the form gets a new token); the report is validated first.
-func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string) (Accepted, error) {
+// Validate checks a report and, if not nil, an intermediary's record, and
+// returns one *ValidationError listing every problem of both, or nil.
+func (s *Service) Validate(r *Report, rec *IntermediaryRecord) error {
 	err := s.validator.Validate(r)
 	if rec != nil {
 		if rerr := s.validator.ValidateRecord(rec); rerr != nil {
@@ -137,11 +133,23 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 			}
 			if errors.As(rerr, &re) {
 				ve.Fields = append(ve.Fields, re.Fields...)
+			} else {
+				return rerr
 			}
 			err = ve
 		}
 	}
-	if err != nil {
+	return err
+}
+
+// SubmitOnce is SubmitVia for a form that carries a one-time submission
+// token (from SubmissionToken; "" for none). Whatever happens to the first
+// answer, the same token never stores a second report: a second send
+// returns an *AlreadyReceivedError with the first report's reference. A
+// token that is forged or expired is ErrSubmissionExpired (nothing is
+// stored; the form gets a new token); the report is validated first.
+func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string) (Accepted, error) {
+	if err := s.Validate(r, rec); err != nil {
 		return Accepted{}, err
 	}
 	var once []byte

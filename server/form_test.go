@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -104,14 +105,14 @@ func formState(doc *html.Node) url.Values {
 	return nonEmpty(v)
 }
 
-// nonEmpty drops empty values, the action button and the one-time
-// submission token, and sorts the values
+// nonEmpty drops empty values, the action button, the step and the
+// one-time submission token, and sorts the values
 // of each name (check boxes come back in form order), for comparison.
 func nonEmpty(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vals := range v {
 		for _, s := range vals {
-			if s != "" && k != "action" && k != "submission" {
+			if s != "" && k != "action" && k != "submission" && k != "step" {
 				out.Add(k, s)
 			}
 		}
@@ -120,33 +121,59 @@ func nonEmpty(v url.Values) url.Values {
 	return out
 }
 
+// TestFormHasEveryFieldLabelled walks every step of the form (with
+// answers that bring up every follow-up question): together they ask for
+// every field of a report, and every control has a label.
 func TestFormHasEveryFieldLabelled(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
-	resp, b := e.do("GET", "/report", "", nil)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("status %d", resp.StatusCode)
+	in := intaketest.Report("other")
+	in.Cooperation.BodyOther = ""
+	in.Victims[0].Status, in.Victims[0].Roles = "detained", []string{"other"}
+	in.Incidents[0].Types = []string{"other"}
+	in.Consent.GivenBy = "other"
+	asked := map[string]bool{}
+	for step := range 6 {
+		v := formValues(in)
+		v.Set("action", fmt.Sprintf("goto-%d", step))
+		resp, b := e.postForm(v)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("step %d: status %d", step, resp.StatusCode)
+		}
+		doc := parseHTML(t, b)
+		for _, n := range findAll(doc, func(n *html.Node) bool {
+			return (n.Data == "input" && attr(n, "type") != "hidden") || n.Data == "select" || n.Data == "textarea"
+		}) {
+			asked[attr(n, "name")] = true
+			id := attr(n, "id")
+			if id == "" || len(findAll(doc, func(l *html.Node) bool { return l.Data == "label" && attr(l, "for") == id })) != 1 {
+				t.Errorf("step %d: control %q has no label", step, attr(n, "name"))
+			}
+		}
+		if len(findAll(doc, func(n *html.Node) bool { return n.Data == "script" })) != 0 {
+			t.Errorf("step %d contains a script", step)
+		}
+		if ids := findAll(doc, func(n *html.Node) bool { return attr(n, "id") != "" }); len(ids) != len(uniqueIDs(ids)) {
+			t.Errorf("step %d has duplicate ids", step)
+		}
 	}
-	doc := parseHTML(t, b)
 	for _, path := range leafPaths() {
-		if len(findAll(doc, func(n *html.Node) bool { return attr(n, "name") == path })) == 0 {
-			t.Errorf("the form has no control named %q", path)
+		if !asked[path] {
+			t.Errorf("no step asks for %q", path)
 		}
 	}
-	// Every control has a label; radio and check box groups have a legend.
-	for _, n := range findAll(doc, func(n *html.Node) bool {
-		return (n.Data == "input" && attr(n, "type") != "hidden") || n.Data == "select" || n.Data == "textarea"
-	}) {
-		id := attr(n, "id")
-		if id == "" || len(findAll(doc, func(l *html.Node) bool { return l.Data == "label" && attr(l, "for") == id })) != 1 {
-			t.Errorf("control %q has no label", attr(n, "name"))
-		}
-	}
-	if len(findAll(doc, func(n *html.Node) bool { return n.Data == "script" })) != 0 {
-		t.Error("the form page contains a script")
-	}
-	if html := findAll(doc, func(n *html.Node) bool { return n.Data == "html" }); attr(html[0], "lang") != "en" || attr(html[0], "dir") != "ltr" {
+	_, b := e.do("GET", "/report", "", nil)
+	if html := findAll(parseHTML(t, b), func(n *html.Node) bool { return n.Data == "html" }); attr(html[0], "lang") != "en" || attr(html[0], "dir") != "ltr" {
 		t.Error("the page does not declare its language and direction")
 	}
+}
+
+func uniqueIDs(nodes []*html.Node) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range nodes {
+		out[attr(n, "id")] = true
+	}
+	return out
 }
 
 func TestFormSubmitRoundTrip(t *testing.T) {
@@ -195,7 +222,12 @@ func TestFormSubmitRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFormErrorsShownAndInputKept sends a report with errors on three
+// steps: the answer opens the earliest step with an error, at its error
+// summary; Next on each later step shows that step's own errors. Every
+// answer stays in the form throughout.
 func TestFormErrorsShownAndInputKept(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := intaketest.Report("hrc_session")
 	in.Victims[0].Name = ""                   // required
@@ -203,44 +235,56 @@ func TestFormErrorsShownAndInputKept(t *testing.T) {
 	in.Consent.RisksUnderstood = false        // must be checked
 	in.Cooperation.Evidence = "Kept <intact>" // other input must survive
 	sent := formValues(in)
-	resp, b := e.postForm(sent)
-	if resp.StatusCode != http.StatusUnprocessableEntity {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	doc := parseHTML(t, b)
-	summary := byID(doc, "error-summary")
-	if summary == nil {
-		t.Fatal("no error summary")
-	}
-	links := findAll(summary, func(n *html.Node) bool { return n.Data == "a" })
-	var targets []string
-	for _, a := range links {
-		// Browsers percent-decode a fragment before matching it to an id.
-		id, err := url.PathUnescape(strings.TrimPrefix(attr(a, "href"), "#"))
-		if err != nil {
-			t.Fatal(err)
+	for _, c := range []struct {
+		action, step string
+		want         string // the only error shown
+	}{
+		{"submit", "5", "victims[0].name"},
+		{"next", "2", "incidents[0].date"},
+		{"next", "4", "consent.risks_understood"},
+	} {
+		v := cloneValues(sent)
+		v.Set("action", c.action)
+		v.Set("step", c.step)
+		resp, b := e.postForm(v)
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("%s on step %s: status %d", c.action, c.step, resp.StatusCode)
 		}
-		targets = append(targets, id)
-	}
-	want := []string{"victims[0].name", "incidents[0].date", "consent.risks_understood"}
-	if diff := cmp.Diff(want, targets); diff != "" {
-		t.Errorf("summary links (-want +got):\n%s", diff)
-	}
-	for _, id := range want {
-		field := byID(doc, id)
+		doc := parseHTML(t, b)
+		summary := byID(doc, "error-summary")
+		if summary == nil {
+			t.Fatal("no error summary")
+		}
+		var targets []string
+		for _, a := range findAll(summary, func(n *html.Node) bool { return n.Data == "a" }) {
+			// Browsers percent-decode a fragment before matching it to an id.
+			id, err := url.PathUnescape(strings.TrimPrefix(attr(a, "href"), "#"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			targets = append(targets, id)
+		}
+		if diff := cmp.Diff([]string{c.want}, targets); diff != "" {
+			t.Errorf("%s on step %s: summary links (-want +got):\n%s", c.action, c.step, diff)
+		}
+		field := byID(doc, c.want)
 		if field == nil {
-			t.Errorf("summary links to #%s, which is not on the page", id)
-			continue
+			t.Fatalf("summary links to #%s, which is not on the page", c.want)
 		}
-		if attr(field, "aria-invalid") != "true" || !strings.Contains(attr(field, "aria-describedby"), id+"-error") {
-			t.Errorf("field %s is not marked invalid and described by its error", id)
+		if attr(field, "aria-invalid") != "true" || !strings.Contains(attr(field, "aria-describedby"), c.want+"-error") {
+			t.Errorf("field %s is not marked invalid and described by its error", c.want)
 		}
-		if msg := byID(doc, id+"-error"); msg == nil || strings.TrimSpace(text(msg)) == "" {
-			t.Errorf("no message next to %s", id)
+		if msg := byID(doc, c.want+"-error"); msg == nil || strings.TrimSpace(text(msg)) == "" {
+			t.Errorf("no message next to %s", c.want)
 		}
-	}
-	if diff := cmp.Diff(nonEmpty(sent), formState(doc)); diff != "" {
-		t.Errorf("input not kept (-sent +shown):\n%s", diff)
+		// The page opens at the error summary.
+		form := findAll(doc, func(n *html.Node) bool { return n.Data == "form" && attr(n, "id") == "report-form" })
+		if len(form) != 1 || !strings.HasSuffix(attr(form[0], "action"), "#error-summary") {
+			t.Error("the form's action does not open the answer at the error summary")
+		}
+		if diff := cmp.Diff(nonEmpty(sent), formState(doc)); diff != "" {
+			t.Errorf("input not kept (-sent +shown):\n%s", diff)
+		}
 	}
 	if n := e.count(); n != 0 {
 		t.Errorf("%d reports stored", n)
@@ -252,6 +296,7 @@ func TestFormAddAndRemoveBlocks(t *testing.T) {
 	in := intaketest.Report("upr")
 	v := formValues(in)
 	v.Set("action", "add-victim")
+	v.Set("step", "1")
 	resp, b := e.postForm(v)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -270,6 +315,7 @@ func TestFormAddAndRemoveBlocks(t *testing.T) {
 	v = formState(doc)
 	v.Set("victims[1].name", "Second")
 	v.Set("action", "remove-victim-0")
+	v.Set("step", "1")
 	_, b = e.postForm(v)
 	doc = parseHTML(t, b)
 	if got := attr(byID(doc, "victims[0].name"), "value"); got != "Second" || byID(doc, "victims[1].name") != nil {
@@ -278,6 +324,7 @@ func TestFormAddAndRemoveBlocks(t *testing.T) {
 
 	v = formState(doc)
 	v.Set("action", "add-incident")
+	v.Set("step", "2")
 	_, b = e.postForm(v)
 	if byID(parseHTML(t, b), "incidents[1].narrative") == nil {
 		t.Error("no second incident after add-incident")

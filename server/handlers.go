@@ -45,16 +45,17 @@ func (s *Server) submitJSON(c echo.Context) error {
 	})
 }
 
-// showForm is GET /report: an empty form with one victim and one incident,
-// the report's language preset to the page's.
+// showForm is GET /report: the first step of an empty form, with one
+// victim and one incident, the report's language preset to the page's.
 func (s *Server) showForm(c echo.Context) error {
 	rep := &intake.Report{Language: negotiate(c.Request())}
-	return s.renderForm(c, http.StatusOK, rep, nil, nil, formContext{action: "/report"})
+	return s.renderForm(c, http.StatusOK, rep, 0, nil, nil, formContext{action: "/report"})
 }
 
-// submitForm is POST /report. Buttons named "action" add or remove a
-// victim or an incident (re-rendering the form with everything kept);
-// anything else submits the report.
+// submitForm is POST /report: every button of the form (Next, Back, a
+// step of the indicator, add or remove a block, a language, Send) posts
+// the whole form, so the answers travel with it and nothing is kept on
+// the server until the report is sent.
 func (s *Server) submitForm(c echo.Context) error {
 	return s.submitReportForm(c, formContext{action: "/report", channel: intake.ChannelPublic})
 }
@@ -67,23 +68,55 @@ type formContext struct {
 	rec     *intake.IntermediaryRecord // nil for the public form
 }
 
+// submitReportForm moves between the form's steps and sends it. The
+// "action" button says what to do: "next" checks the step's answers (and
+// shows questions that now apply) before moving on, "back" and "goto-N"
+// move without checking, "add-…" and "remove-…" edit the lists, "submit"
+// (or no action at all) sends; anything else (Enter on the last step, a language) shows the
+// same step again.
 func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	if err := formRequest(c); err != nil {
 		return err
 	}
 	req := c.Request()
-	rep := intake.DecodeForm(req.PostForm)
+	form := req.PostForm
+	rep := intake.DecodeForm(form)
 	if fc.rec != nil {
-		f := req.PostForm
-		fc.rec.ConsentFrom, fc.rec.ConsentOn = f.Get("intermediary.consent_from"), f.Get("intermediary.consent_on")
-		fc.rec.ConsentHow, fc.rec.Relationship = f.Get("intermediary.consent_how"), f.Get("intermediary.relationship")
+		fc.rec.ConsentFrom, fc.rec.ConsentOn = form.Get("intermediary.consent_from"), form.Get("intermediary.consent_on")
+		fc.rec.ConsentHow, fc.rec.Relationship = form.Get("intermediary.consent_how"), form.Get("intermediary.relationship")
 	}
+	step := stepIndex(form.Get("step"))
 
-	if action := req.PostForm.Get("action"); action != "" && action != "submit" {
+	switch action := form.Get("action"); {
+	case action == "submit" || action == "":
+		// Browsers always name the button pressed (Enter presses the
+		// form's first, Next); a client that names none sends.
+		return s.sendReport(c, rep, fc)
+	case action == "next":
+		if unseenFollowUps(rep, form, step) {
+			return s.renderForm(c, http.StatusOK, rep, step, nil, &banner{Text: followUpsAdded}, fc)
+		}
+		var ve *intake.ValidationError
+		if errors.As(s.svc.Validate(rep, fc.rec), &ve) {
+			if ve = stepErrors(ve, step); ve != nil {
+				return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, ve, nil, fc)
+			}
+		}
+		return s.renderForm(c, http.StatusOK, rep, min(step+1, reviewStep), nil, nil, fc)
+	case action == "back":
+		return s.renderForm(c, http.StatusOK, rep, max(step-1, 0), nil, nil, fc)
+	case strings.HasPrefix(action, "goto-"):
+		return s.renderForm(c, http.StatusOK, rep, stepIndex(strings.TrimPrefix(action, "goto-")), nil, nil, fc)
+	default:
 		editLists(rep, action)
-		return s.renderForm(c, http.StatusOK, rep, nil, nil, fc)
+		return s.renderForm(c, http.StatusOK, rep, step, nil, nil, fc)
 	}
+}
 
+// sendReport validates, stores and confirms a report. Errors open the
+// earliest step that has one.
+func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext) error {
+	req := c.Request()
 	// The web form always carries a token; one without is sent again.
 	token := req.PostForm.Get("submission")
 	if token == "" {
@@ -103,9 +136,10 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		})
 	case errors.Is(err, intake.ErrSubmissionExpired):
 		// Nothing stored; show everything again with a fresh token.
-		return s.renderForm(c, http.StatusOK, rep, nil, &banner{Title: expiredFormHeading, Text: expiredFormText}, fc)
+		return s.renderForm(c, http.StatusOK, rep, reviewStep, nil, &banner{Title: expiredFormHeading, Text: expiredFormText}, fc)
 	case errors.As(err, &ve):
-		return s.renderForm(c, http.StatusUnprocessableEntity, rep, ve, nil, fc)
+		step := firstErrorStep(ve)
+		return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, stepErrors(ve, step), nil, fc)
 	case err != nil:
 		// Not saved: show the form again with everything the reporter
 		// typed, and say so plainly.
@@ -116,7 +150,7 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		if errors.Is(err, store.ErrUnavailable) {
 			c.Response().Header().Set("Retry-After", "60")
 		}
-		return s.renderForm(c, p.status, rep, nil, &banner{Title: notSavedHeading, Text: notSavedText}, fc)
+		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: notSavedHeading, Text: notSavedText}, fc)
 	}
 	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
 		basePage:  s.base(c, "Report received"),
@@ -127,10 +161,12 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	})
 }
 
-// Messages of the form when its submission token has expired.
+// Messages of the form when its submission token has expired, and when
+// Next found questions that apply after the answers given.
 const (
 	expiredFormHeading = "Please check your answers and send again"
 	expiredFormText    = "This form was open for a long time, so it was not sent yet. Everything you typed is still here."
+	followUpsAdded     = "Your answers raised one or more questions on this page, shown below. Please answer them if you can, then press Next."
 )
 
 // editLists applies an add or remove button to the report's lists.
@@ -151,7 +187,7 @@ func editLists(rep *intake.Report, action string) {
 	}
 }
 
-func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *intake.ValidationError, b *banner, fc formContext) error {
+func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step int, ve *intake.ValidationError, b *banner, fc formContext) error {
 	if len(rep.Victims) == 0 {
 		rep.Victims = []intake.Victim{{}}
 	}
@@ -166,9 +202,18 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 		Action:       fc.action,
 		Rec:          fc.rec,
 		Submission:   c.Request().PostForm.Get("submission"),
+		Step:         step,
+		StepID:       reportSteps[step].ID,
+		Review:       step == reviewStep,
+		Carry:        carried(rep, fc.rec, step),
+		followUps:    followUps(rep),
 	}
+	page.FormID, page.FormAction = "report-form", fc.action
 	if !s.svc.ValidSubmissionToken(page.Submission) {
 		page.Submission = s.svc.SubmissionToken()
+	}
+	for i, st := range reportSteps {
+		page.Steps = append(page.Steps, stepView{Index: i, Number: i + 1, Title: page.T(st.Title), Current: i == step, Done: i < step, Change: page.T("Change")})
 	}
 	if ve != nil {
 		// Messages in the page's language.
@@ -188,6 +233,7 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, ve *
 	if b != nil {
 		page.Banner = &banner{Title: page.T(b.Title), Text: page.T(b.Text)}
 	}
+	page.Title += " – " + page.T("Step {0} of {1}", step+1, len(reportSteps))
 	return s.r.render(c, status, "form", page)
 }
 

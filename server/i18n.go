@@ -94,6 +94,9 @@ var goStrings = []string{
 	"Report a reprisal", "Report received", "Come back to your report", "Your report", "Report already received",
 	// a form sent again, or after its token expired
 	expiredFormHeading, expiredFormText,
+	// the steps of the report form
+	"About you", "Who was harmed", "What happened", "Link to the UN", "Risk and consent", "Files, check and send",
+	"Change", "Step {0} of {1}", followUpsAdded,
 	// the form's banner when a report could not be stored
 	notSavedHeading, notSavedText,
 	// return visits

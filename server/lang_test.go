@@ -38,20 +38,25 @@ func TestLanguageNegotiation(t *testing.T) {
 		}
 		// The switcher lists the six languages, each named in itself, and
 		// the forms keep the language.
-		links := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "hreflang") != "" })
+		// On the report form the switcher's entries are buttons that send
+		// the form, so that switching keeps what was typed.
+		links := findAll(doc, func(n *html.Node) bool {
+			return (n.Data == "a" && attr(n, "hreflang") != "") || (n.Data == "button" && attr(n, "form") == "report-form" && attr(n, "lang") != "")
+		})
 		if len(links) != 6 {
 			t.Errorf("%s: %d languages in the switcher", tt.path, len(links))
 		}
 		for _, f := range findAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
-			if !strings.HasSuffix(attr(f, "action"), "?lang="+tt.lang) {
+			if action, _, _ := strings.Cut(attr(f, "action"), "#"); !strings.HasSuffix(action, "?lang="+tt.lang) {
 				t.Errorf("%s: form action %q loses the language", tt.path, attr(f, "action"))
 			}
 		}
 	}
-	// The report's language is preset to the page's.
+	// The report's language is preset to the page's (it is asked on the
+	// last step, and carried until then).
 	_, b := e.do("GET", "/report?lang=ar", "", nil)
 	sel := findAll(parseHTML(t, b), func(n *html.Node) bool {
-		return n.Data == "option" && hasAttr(n, "selected") && n.Parent != nil && attr(n.Parent, "name") == "language"
+		return n.Data == "input" && attr(n, "type") == "hidden" && attr(n, "name") == "language"
 	})
 	if len(sel) != 1 || attr(sel[0], "value") != "ar" {
 		t.Error("the report language is not preset to Arabic on the Arabic form")
@@ -62,7 +67,7 @@ func TestValidationMessagesAreTranslated(t *testing.T) {
 	e := newEnv(t)
 	r := intaketest.Report("upr")
 	r.Victims[0].Name = ""
-	r.Submitter.Name = strings.Repeat("x", 201)
+	r.Victims[0].Gender = strings.Repeat("x", 201)
 	v := formValues(r)
 	resp, b := e.do("POST", "/report?lang=fr", "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
 	if resp.StatusCode != 422 {
@@ -72,7 +77,7 @@ func TestValidationMessagesAreTranslated(t *testing.T) {
 	if got := text(byID(doc, "victims[0].name-error")); !strings.Contains(got, "Veuillez indiquer un nom ou un pseudonyme.") {
 		t.Errorf("French message: %q", got)
 	}
-	if got := text(byID(doc, "submitter.name-error")); !strings.Contains(got, "200 caractères au plus") {
+	if got := text(byID(doc, "victims[0].gender-error")); !strings.Contains(got, "200 caractères au plus") {
 		t.Errorf("French message with its number: %q", got)
 	}
 	if got := text(byID(doc, "error-summary")); !strings.Contains(got, "Certaines réponses demandent votre attention : 2") {

@@ -161,7 +161,7 @@ func (s *Server) orgRecord(st store.Staff) *intake.IntermediaryRecord {
 func (s *Server) orgReportForm(c echo.Context) error {
 	st := staffOf(c)
 	rep := &intake.Report{Language: negotiate(c.Request())}
-	return s.renderForm(c, http.StatusOK, rep, nil, nil, formContext{action: "/org/report", channel: intermediary.Channel(st), rec: s.orgRecord(st)})
+	return s.renderForm(c, http.StatusOK, rep, 0, nil, nil, formContext{action: "/org/report", channel: intermediary.Channel(st), rec: s.orgRecord(st)})
 }
 
 func (s *Server) orgSubmit(c echo.Context) error {

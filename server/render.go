@@ -19,6 +19,9 @@ import (
 
 // basePage is embedded in every page's data.
 type basePage struct {
+	FormID     string // set on pages whose language switcher sends the form
+	FormAction string // where that form posts
+	AckDays    int    // the usual time to an acknowledgement, in working days
 	Lang      string
 	Dir       string
 	Title     string
@@ -44,7 +47,7 @@ func (b basePage) Q() string { return "?lang=" + b.Lang }
 // base returns the common page data for a request, in its language.
 func (s *Server) base(c echo.Context, title string) basePage {
 	lang := negotiate(c.Request())
-	b := basePage{Lang: lang, Dir: "ltr", QuickExit: s.opts.QuickExitURL, cat: s.cat}
+	b := basePage{Lang: lang, Dir: "ltr", QuickExit: s.opts.QuickExitURL, cat: s.cat, AckDays: s.opts.AcknowledgeDays}
 	path := langPath(c)
 	for _, l := range uiLanguages {
 		if l.Tag == lang && l.RTL {
@@ -99,6 +102,18 @@ type formPage struct {
 	Action       string                     // where the form posts
 	Rec          *intake.IntermediaryRecord // an intermediary's record, on their form
 	Submission   string                     // the form's one-time submission token
+	Step         int                        // the step shown (index into reportSteps)
+	StepID       string                     // its id
+	Steps        []stepView                 // the step indicator
+	Review       bool                       // the last step: every answer read-only, files, Send
+	Carry        []hiddenField              // answers of the other steps
+	followUps    []string                   // follow-up questions that apply
+}
+
+// Shows reports whether the follow-up question named path is on the page:
+// when it applies, or already holds an answer.
+func (p formPage) Shows(path, value string) bool {
+	return value != "" || slices.Contains(p.followUps, path)
 }
 
 // confirmPage is shown once, after a report is stored.
@@ -149,6 +164,8 @@ type Field struct {
 	Options                         []option
 	Values                          []string
 	Checked, Required, Large        bool
+	IsCheck                         bool // a single check box
+	ReadOnly                        bool // shown for review, not as a control
 	t                               func(string, ...any) string
 }
 
@@ -157,7 +174,34 @@ type option struct{ Value, Label string }
 // F returns the field at path with its label (translated), value and any
 // error.
 func (p formPage) F(path, label, value string) Field {
-	return Field{Name: path, Label: p.T(label), Value: value, Error: p.Errors[path], t: p.T}
+	return Field{Name: path, Label: p.T(label), Value: value, Error: p.Errors[path], ReadOnly: p.Review, t: p.T}
+}
+
+// Display is a field's answer as the review shows it: the labels of
+// chosen options, "Yes" or "No" for a check box, the text otherwise.
+func (f Field) Display() string {
+	switch {
+	case f.IsCheck:
+		if f.Checked {
+			return f.Tr("Yes")
+		}
+		return f.Tr("No")
+	case f.Options != nil && f.Values != nil:
+		var out []string
+		for _, o := range f.Options {
+			if f.Has(o.Value) {
+				out = append(out, o.Label)
+			}
+		}
+		return strings.Join(out, ", ")
+	case f.Options != nil:
+		for _, o := range f.Options {
+			if o.Value == f.Value {
+				return o.Label
+			}
+		}
+	}
+	return f.Value
 }
 
 // Tr translates a string in the field's page language (for templates:
@@ -198,7 +242,7 @@ func (f Field) States(lang string) Field {
 }
 
 // Check sets a single check box's state.
-func (f Field) Check(on bool) Field { f.Checked = on; return f }
+func (f Field) Check(on bool) Field { f.Checked, f.IsCheck = on, true; return f }
 
 // Has reports whether v is among a multiple-choice field's values.
 func (f Field) Has(v string) bool { return slices.Contains(f.Values, v) }

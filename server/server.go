@@ -72,6 +72,9 @@ type Options struct {
 	Ready func(context.Context) error
 	// Metrics, if set, receives the HTTP request metrics.
 	Metrics prometheus.Registerer
+	// AcknowledgeDays is how many working days the teams usually take to
+	// acknowledge a report, as the reporter pages say (default 5).
+	AcknowledgeDays int
 	// Intermediaries, if set, enables the NHRI and NGO staff pages (/org).
 	Intermediaries *intermediary.Service
 }
@@ -108,6 +111,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	}
 	if opts.QuickExitURL == "" {
 		opts.QuickExitURL = "https://www.wikipedia.org/"
+	}
+	if opts.AcknowledgeDays <= 0 {
+		opts.AcknowledgeDays = 5
 	}
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
