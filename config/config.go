@@ -93,6 +93,7 @@ type Config struct {
 	Handlers    Handlers    `toml:"handlers"`
 	Attachments Attachments `toml:"attachments"`
 	Retention   Retention   `toml:"retention"`
+	Reporters   Reporters   `toml:"reporters"`
 	Teams       []Team      `toml:"teams"`
 }
 
@@ -280,8 +281,29 @@ type Team struct {
 	// AttachCiphertext attaches the report's ciphertext to the alert as an
 	// ASCII-armoured .age file, for teams that work from e-mail alone.
 	AttachCiphertext bool `toml:"attach_ciphertext"`
+	// DisplayNames are the team's name as reporters read it, by language
+	// (ar, en, es, fr, ru, zh), such as "OHCHR reprisals team". Pages fall
+	// back to English, then to Name.
+	DisplayNames map[string]string `toml:"display_names"`
 
 	keys []crypto.Recipient
+}
+
+// DisplayName returns the team's name for reporters in lang.
+func (t Team) DisplayName(lang string) string {
+	for _, l := range []string{lang, "en"} {
+		if n := t.DisplayNames[l]; n != "" {
+			return n
+		}
+	}
+	return t.Name
+}
+
+// Reporters configure what the reporter pages say.
+type Reporters struct {
+	// AcknowledgeDays is how many working days the teams usually take to
+	// acknowledge a report, as the form and the confirmation say.
+	AcknowledgeDays int `toml:"acknowledge_days"`
 }
 
 // Keys returns the team's parsed recipients. Valid after Validate.
@@ -320,9 +342,16 @@ func Default() Config {
 			FloodBudget: 10,
 			FloodWindow: Duration{15 * time.Minute},
 		},
+		Reporters: Reporters{AcknowledgeDays: 5},
 		Teams: []Team{
-			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: ReceivesUPR},
-			{Name: "reprisals-team", Address: "reprisals@ohchr.org", Receives: ReceivesAll},
+			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: ReceivesUPR, DisplayNames: map[string]string{
+				"ar": "أمانة الاستعراض الدوري الشامل", "en": "UPR Secretariat", "es": "Secretaría del Examen Periódico Universal",
+				"fr": "Secrétariat de l’Examen périodique universel", "ru": "Секретариат универсального периодического обзора", "zh": "普遍定期审议秘书处",
+			}},
+			{Name: "reprisals-team", Address: "reprisals@ohchr.org", Receives: ReceivesAll, DisplayNames: map[string]string{
+				"ar": "فريق مفوضية حقوق الإنسان المعني بالأعمال الانتقامية", "en": "OHCHR reprisals team", "es": "Equipo del ACNUDH sobre represalias",
+				"fr": "Équipe du HCDH chargée des représailles", "ru": "Группа УВКПЧ по вопросам репрессий", "zh": "人权高专办报复问题小组",
+			}},
 		},
 	}
 }
@@ -593,6 +622,9 @@ func (c *Config) Validate() error {
 			bad("metrics.listen", "%q is not a host:port address", c.Metrics.Listen)
 		}
 	}
+	if c.Reporters.AcknowledgeDays < 1 || c.Reporters.AcknowledgeDays > 90 {
+		bad("reporters.acknowledge_days", "must be between 1 and 90")
+	}
 	errs = append(errs, c.validateTeams()...)
 	return errors.Join(errs...)
 }
@@ -687,6 +719,13 @@ func (c *Config) validateTeams() []error {
 		}
 		if t.Digest.Duration < 0 || (t.Digest.Duration > 0 && t.Digest.Duration < time.Second) {
 			bad("digest", "must be at least one second, or unset for one e-mail per report")
+		}
+		for lang, n := range t.DisplayNames {
+			if !slices.Contains([]string{"ar", "en", "es", "fr", "ru", "zh"}, lang) {
+				bad("display_names", "%q is not one of the languages ar, en, es, fr, ru, zh", lang)
+			} else if n == "" || len(n) > 200 || strings.ContainsAny(n, "\x00\r\n") {
+				bad("display_names."+lang, "must be 1-200 bytes on one line")
+			}
 		}
 		switch t.Receives {
 		case ReceivesAll:

@@ -158,6 +158,7 @@ func TestDefault(t *testing.T) {
 		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30, MaxConcurrentUploads: 32, MinUploadRate: 1024,
 			UploadRateWindow: config.Duration{Duration: 2 * time.Minute}, MaxUploadTime: config.Duration{Duration: 6 * time.Hour}},
 		Retention: config.Retention{AbandonedUploadHours: 12, Interval: config.Duration{Duration: 24 * time.Hour}},
+		Reporters: config.Reporters{AcknowledgeDays: 5},
 		Alerts: config.Alerts{
 			RetryBase: config.Duration{Duration: 30 * time.Second}, RetryMax: config.Duration{Duration: 50 * time.Second},
 			FloodBudget: 10, FloodWindow: config.Duration{Duration: 15 * time.Minute},
@@ -168,8 +169,16 @@ func TestDefault(t *testing.T) {
 			{Name: "reprisals-team", Address: "reprisals@ohchr.org", Receives: config.ReceivesAll},
 		},
 	}
-	if diff := cmp.Diff(want, got, ignoreUnexported); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreUnexported, cmpopts.IgnoreFields(config.Team{}, "DisplayNames")); diff != "" {
 		t.Errorf("Default() (-want +got):\n%s", diff)
+	}
+	// The teams are named for reporters in the six languages.
+	for _, team := range got.Teams {
+		for _, lang := range []string{"ar", "en", "es", "fr", "ru", "zh"} {
+			if n := team.DisplayName(lang); n == "" || n == team.Name || (lang != "en" && n == team.DisplayName("en")) {
+				t.Errorf("team %s has no display name in %s (%q)", team.Name, lang, n)
+			}
+		}
 	}
 	if config.ReceivesUPR != "upr" || config.ReceivesAll != "all" {
 		t.Errorf("Receives constants = %q, %q", config.ReceivesUPR, config.ReceivesAll)
@@ -252,6 +261,7 @@ recipients_file = '$DIR/alpha.txt' # $X2 and $X3
 		PublicURL:     "https://report.example.org/",
 		Database:      config.Database{URLFile: filepath.Join(dir, "db-url"), MaxConns: 25},
 		Receipts:      config.Receipts{KeyFile: filepath.Join(dir, "receipt-key")},
+		Reporters:     defaults.Reporters,
 		Teams: []config.Team{
 			{Name: "secretariat", Address: "sec@example.org", Receives: "upr", Recipients: []string{k.x1}},
 			{Name: "field-office", Address: "field@example.org", Receives: "all", Recipients: []string{k.x1, "  " + k.x2 + "  "}, RecipientsFile: filepath.Join(dir, "alpha.txt")},

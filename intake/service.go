@@ -104,6 +104,17 @@ func NewService(db *store.DB, cfg config.Config, now func() time.Time) *Service 
 	return &Service{db: db, teams: cfg.Teams, receiptKey: cfg.ReceiptKey(), validator: NewValidator(now), now: now}
 }
 
+// TeamName returns the display name for reporters, in lang, of the team
+// called name (the name itself for a team no longer configured).
+func (s *Service) TeamName(name, lang string) string {
+	for _, t := range s.teams {
+		if t.Name == name {
+			return t.DisplayName(lang)
+		}
+	}
+	return name
+}
+
 // Validator returns the service's validator.
 func (s *Service) Validator() *Validator { return s.validator }
 

@@ -119,9 +119,13 @@ func validMonthDate(s string, now time.Time) bool {
 }
 
 // Validate checks r and returns a *ValidationError listing every problem,
-// or nil. Leading and trailing white space is trimmed first.
+// or nil. Leading and trailing white space is trimmed first, and dates are
+// normalised (NormalizeMonthDate).
 func (v *Validator) Validate(r *Report) error {
 	trimStrings(reflect.ValueOf(r).Elem())
+	for i := range r.Incidents {
+		r.Incidents[i].Date = NormalizeMonthDate(r.Incidents[i].Date)
+	}
 	out := &ValidationError{}
 	if bad := textError(r); bad != nil {
 		// Text that cannot be stored is refused, never silently changed.
@@ -153,6 +157,7 @@ func (v *Validator) Validate(r *Report) error {
 // "intermediary.".
 func (v *Validator) ValidateRecord(rec *IntermediaryRecord) error {
 	trimStrings(reflect.ValueOf(rec).Elem())
+	rec.ConsentOn = NormalizeMonthDate(rec.ConsentOn)
 	out := &ValidationError{}
 	for _, p := range badText(reflect.ValueOf(rec).Elem(), "") {
 		out.Fields = append(out.Fields, FieldError{Path: "intermediary." + p, Message: msgBadText, Key: msgBadText})

@@ -3,10 +3,10 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,9 +15,11 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
-	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/internal/debian"
+	"github.com/ohchr-reprisals/intake/server"
+	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
 // chromiumPath finds Debian's Chromium, installing it when missing and
@@ -89,24 +91,6 @@ func browserSteps(t *testing.T, ctx context.Context) (step func(string, ...chrom
 	return step, read
 }
 
-// answerTheRest clicks the remaining required choices of the report form
-// (they are the same in every language) and sends it.
-var answerTheRest = chromedp.Steps(
-	chromedp.Click(byName("incidents[0].perpetrator_kind")),
-	chromedp.Click(byName("risk.immediate_danger-no")),
-	chromedp.Click(byName("risk.state_contact_risk-unsure")),
-	chromedp.Click(byName("consent.given_by")),
-	chromedp.Click(byName("consent.risks_understood")),
-	chromedp.Click(byName("consent.share_with_ohchr")),
-	chromedp.Click(byName("consent.raise_with_state-no")),
-	chromedp.Click(byName("consent.publication-anonymous")),
-	chromedp.Click(byName("consent.share_un_mechanisms")),
-	chromedp.Click(byName("consent.share_third_parties-no")),
-	chromedp.Click(byName("consent.contact_permission-no")),
-	chromedp.Click(chromedp.CSS("button.primary")),
-	chromedp.WaitVisible(chromedp.CSS("#receipt")),
-)
-
 // byName selects the element whose id is the form path (ids contain
 // brackets and dots, so a plain #id selector would not do).
 func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]`) }
@@ -132,216 +116,224 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 }
 
-// TestBrowserReportWithoutJavaScript fills in and sends the form in a real
-// Chromium with JavaScript off: first with required answers missing (the
-// errors appear and the typed text stays), then complete (the
-// confirmation shows a reference and a receipt, and the report is stored).
-func TestBrowserReportWithoutJavaScript(t *testing.T) {
-	e := newEnv(t)
-	ctx := browser(t)
-	step, read := browserSteps(t, ctx)
-
-	step("open the form", chromedp.Navigate(e.srv.URL+"/report"), chromedp.WaitVisible(chromedp.CSS("form")))
-	screenshot(t, ctx, "form-en")
-
-	// Send with most answers missing.
-	step("first attempt",
-		chromedp.SendKeys(byName("submitter.name"), "Amina"),
-		chromedp.SendKeys(byName("incidents[0].narrative"), "Arrested at home after the review."),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
-	)
-	screenshot(t, ctx, "form-errors-en")
-	summary := read("#error-summary")
-	for _, want := range []string{"not", "Please give a name or a pseudonym.", "We can only receive the report if you agree", "Please choose the State concerned"} {
-		if !strings.Contains(summary, want) {
-			t.Errorf("error summary lacks %q:\n%s", want, summary)
-		}
-	}
-	if got := read(`[id="victims[0].name-error"]`); !strings.Contains(got, "name or a pseudonym") {
-		t.Errorf("no message next to the victim's name: %q", got)
-	}
-	for path, want := range map[string]string{"submitter.name": "Amina", "incidents[0].narrative": "Arrested at home after the review."} {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		got, err := chromedp.Run(sctx, chromedp.Value(byName(path)))
-		cancel()
-		if err != nil || got != want {
-			t.Errorf("%s after the error: %q (%v), want %q kept", path, got, err, want)
-		}
-	}
-	if n := e.count(); n != 0 {
-		t.Fatalf("%d reports stored by an invalid submission", n)
-	}
-
-	// Complete the required answers, by keyboard and mouse only.
-	step("complete the form",
-		chromedp.SendKeys(byName("submitter.relationship"), "I am"),
-		chromedp.SendKeys(byName("victims[0].name"), "Amina"),
-		chromedp.Click(byName("victims[0].kind")),
-		chromedp.SendKeys(byName("victims[0].status"), "Detained"),
-		chromedp.SendKeys(byName("cooperation.body"), "Universal"),
-		chromedp.SendKeys(byName("cooperation.form"), "Sent a stakeholder report for the UPR."),
-		chromedp.Click(byName("cooperation.nature")),
-		chromedp.SendKeys(byName("state_concerned"), "Ukraine"),
-		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
-		chromedp.Click(byName("incidents[0].types-arrest_detention")),
-		answerTheRest,
-	)
-	screenshot(t, ctx, "confirmation-en")
-	ref, receipt := read("#reference"), read("#receipt")
-	if !regexp.MustCompile(`^[A-Z0-9]{4}-[A-Z0-9]{4}$`).MatchString(ref) || !regexp.MustCompile(`^[A-Z2-7]{5}(-[A-Z2-7]{5}){4}$`).MatchString(receipt) {
-		t.Fatalf("confirmation shows reference %q and receipt %q", ref, receipt)
-	}
-	stored, err := e.db.ReportByReference(context.Background(), ref)
+// inView reports whether the element's top is within the viewport, as
+// measured by DevTools (the page itself runs no script).
+func inView(t *testing.T, ctx context.Context, id string) bool {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`(() => { const e = document.getElementById(`+strconv.Quote(id)+`); if (!e) return false;
+		const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; })()`))
 	if err != nil {
-		t.Fatalf("the confirmed report is not stored: %v", err)
+		t.Fatalf("measuring %s: %v", id, err)
 	}
-
-	// Attach a file from the confirmation page.
-	photo := filepath.Join(t.TempDir(), "photo.jpg")
-	os.WriteFile(photo, bytes.Repeat([]byte("not really a jpeg "), 5000), 0o600)
-	step("attach a file",
-		chromedp.SetUploadFiles(chromedp.ID("files"), []string{photo}),
-		chromedp.Click(chromedp.CSS("button.secondary")),
-		chromedp.WaitVisible(chromedp.ID("attached")),
-	)
-	screenshot(t, ctx, "attached-en")
-	if got := read("#attached"); !strings.Contains(got, "photo.jpg") {
-		t.Errorf("attached panel: %q", got)
-	}
-	var files int
-	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM attachments WHERE complete`).Scan(&files)
-	if files != 1 {
-		t.Errorf("%d attachments stored, want 1", files)
-	}
-	if strings.Join(stored.Teams, ",") != "upr-secretariat,reprisals-team" {
-		t.Errorf("a UPR report was routed to %v", stored.Teams)
-	}
-	if plain, err := crypto.Open(stored.Ciphertext, e.teams.Reprisals); err != nil || !bytes.Contains(plain, []byte(`"state_concerned":"UA"`)) {
-		t.Errorf("the State chosen by typing its name is not in the stored report (%v)", err)
-	}
-
-	// Come back with the receipt, read a handler's reply, add information.
-	e.reply(ref, "Thank you. We are looking into this.")
-	step("return with the receipt",
-		chromedp.Click(chromedp.CSS(`header a[href^="/return"]`)),
-		chromedp.WaitVisible(chromedp.ID("receipt")),
-		chromedp.SendKeys(chromedp.ID("receipt"), strings.ToLower(receipt)),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.ID("messages")),
-	)
-	screenshot(t, ctx, "visit-en")
-	if got := read("#messages"); !strings.Contains(got, "Thank you. We are looking into this.") {
-		t.Errorf("the reply is not shown: %q", got)
-	}
-	step("add a follow-up",
-		chromedp.SendKeys(chromedp.ID("text"), "He was released on bail yesterday."),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.ID("added")),
-	)
-	var followups int
-	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'followup'`).Scan(&followups)
-	if followups != 1 {
-		t.Errorf("%d follow-ups stored, want 1", followups)
-	}
+	return ok
 }
 
-// TestBrowserArabicAndLayouts sends a report in Arabic with JavaScript off
-// (errors first, then complete), saves screenshots of the main pages in
-// every language, and checks that the form needs no horizontal scrolling at
-// 320 CSS pixels (a small phone) and at 640 (a 1280-pixel window at 200%
-// zoom).
-func TestBrowserArabicAndLayouts(t *testing.T) {
-	e := newEnv(t)
-	ctx := browser(t)
-	run, read := browserSteps(t, ctx)
-	attrOf := func(sel chromedp.CSS, name string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		v, err := chromedp.Run(sctx, chromedp.AttributeValue(sel, name))
-		if err != nil {
-			t.Fatalf("%s[%s]: %v", sel, name, err)
-		}
-		return v.Value
-	}
-
-	for _, lang := range []string{"ar", "zh", "en", "fr", "ru", "es"} {
-		run("form "+lang, chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
-		screenshot(t, ctx, "form-"+lang)
-		run("return "+lang, chromedp.Navigate(e.srv.URL+"/return?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
-		screenshot(t, ctx, "return-"+lang)
-	}
-
-	// Arabic: right to left, translated, errors shown and input kept.
-	run("open the Arabic form", chromedp.Navigate(e.srv.URL+"/report?lang=ar"), chromedp.WaitVisible(chromedp.CSS("form")))
-	if attrOf("html", "dir") != "rtl" || attrOf("html", "lang") != "ar" {
-		t.Fatal("the Arabic page is not marked right-to-left")
-	}
-	run("send incomplete",
-		chromedp.SendKeys(byName("submitter.name"), "أمينة"),
-		chromedp.Click(chromedp.CSS("button.primary")),
-		chromedp.WaitVisible(chromedp.CSS("#error-summary")),
-	)
-	screenshot(t, ctx, "form-errors-ar")
-	if got := read("#error-summary"); !strings.Contains(got, "يرجى إدخال اسم أو اسم مستعار.") {
-		t.Errorf("Arabic error summary: %q", got)
-	}
+// value returns a form control's current value.
+func value(t *testing.T, ctx context.Context, path string) string {
+	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	if v, err := chromedp.Run(sctx, chromedp.Value(byName("submitter.name"))); err != nil || v != "أمينة" {
-		t.Errorf("Arabic input not kept: %q %v", v, err)
+	defer cancel()
+	v, err := chromedp.Run(sctx, chromedp.Value(byName(path)))
+	if err != nil {
+		t.Fatalf("value of %s: %v", path, err)
 	}
-	cancel()
-	run("complete in Arabic",
-		chromedp.SendKeys(byName("submitter.relationship"), "أنا"),
-		chromedp.SendKeys(byName("victims[0].name"), "أمينة"),
-		chromedp.Click(byName("victims[0].kind")),
-		chromedp.SendKeys(byName("victims[0].status"), "محتجز"),
-		chromedp.SendKeys(byName("cooperation.body"), "الاستعراض"),
-		chromedp.SendKeys(byName("cooperation.form"), "أرسلت معلومات للاستعراض الدوري الشامل."),
-		chromedp.Click(byName("cooperation.nature")),
-		chromedp.SendKeys(byName("state_concerned"), "دولة فلسطين"),
-		chromedp.SendKeys(byName("incidents[0].date"), "2026-03"),
-		chromedp.SendKeys(byName("incidents[0].narrative"), "اعتُقلت في منزلها بعد الاستعراض."),
-		chromedp.Click(byName("incidents[0].types-arrest_detention")),
-		answerTheRest,
-	)
-	screenshot(t, ctx, "confirmation-ar")
-	if attrOf("html", "dir") != "rtl" {
-		t.Error("the Arabic confirmation is not right-to-left")
-	}
-	ref := read("#reference")
-	stored, err := e.db.ReportByReference(context.Background(), ref)
+	return v
+}
+
+// pageHas reports whether any input or text area on the page holds s.
+func pageHas(t *testing.T, ctx context.Context, s string) bool {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("input, textarea")].some(e => e.value.includes(`+strconv.Quote(s)+`))`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, err := crypto.Open(stored.Ciphertext, e.teams.Reprisals)
-	if err != nil || !bytes.Contains(plain, []byte(`"language":"ar"`)) || !bytes.Contains(plain, []byte("اعتُقلت في منزلها")) {
-		t.Errorf("the stored report does not record Arabic as its language, or lost its text (%v)", err)
+	return ok
+}
+
+// TestBrowserReportSteps goes through the report form as a reporter at
+// risk would, in a real Chromium with JavaScript off, in English and
+// Arabic, on a 375-pixel phone and a 1280-pixel desktop: Enter in the
+// first field does not send, errors open in view, follow-up questions
+// appear, adding a person lands at that person, the language switch keeps
+// the answers, every step forward and back keeps them, Arabic-Indic
+// digits are accepted in the date, a file goes with the report and is
+// listed, reloading the confirmation makes no second report, and Back
+// after sending or after leaving quickly shows nothing typed.
+func TestBrowserReportSteps(t *testing.T) {
+	// The quick exit leads to a page of the same origin here: a
+	// cross-origin one swaps Chromium's renderer (the pages send
+	// Cross-Origin-Opener-Policy), which DevTools does not follow.
+	e := newEnvWith(t, storetest.NewDB(t), server.Options{QuickExitURL: "/healthz"})
+	ctx := browser(t)
+	run, read := browserSteps(t, ctx)
+	id := e.addHandler("amal", "reprisals-team")
+	tok := e.login("amal", id)
+
+	// Leave quickly, then Back: an empty form.
+	run("type, then leave quickly", chromedp.EmulateViewport(375, 800), chromedp.Navigate(e.srv.URL+"/report"), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.SendKeys(byName("submitter.name"), "Secret name"),
+		chromedp.SendKeys(byName("submitter.contact_method"), "secret@example.org"),
+		chromedp.Click(chromedp.CSS("a.quick-exit")), chromedp.WaitVisible(chromedp.CSS("body:not(:has(form))")))
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err := chromedp.Do(sctx, chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.ID("report-form")))
+	loc, _ := chromedp.Run(sctx, chromedp.Location())
+	cancel()
+	if err != nil {
+		t.Fatalf("Back after leaving quickly: %v (at %s)", err, loc)
 	}
-	if !bytes.Contains(plain, []byte(`"state_concerned":"PS"`)) {
-		t.Error("the State chosen by its Arabic name is not in the stored report")
+	if pageHas(t, ctx, "Secret name") || pageHas(t, ctx, "secret@example.org") {
+		t.Error("Back after leaving quickly shows what was typed")
 	}
 
-	// No horizontal scrolling at 320 and 640 CSS pixels, in English and Arabic.
-	for _, width := range []int64{320, 640} {
-		for _, lang := range []string{"en", "ar"} {
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			err := chromedp.Do(sctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
-			if err != nil {
-				cancel()
-				t.Fatal(err)
-			}
-			// Measured by DevTools, not by a page script (the page has none).
-			scroll, err := chromedp.Run(sctx, chromedp.Evaluate[int64]("document.documentElement.scrollWidth"))
-			cancel()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if scroll > width {
-				t.Errorf("%s at %d px: the page is %d px wide and scrolls sideways", lang, width, scroll)
+	for _, c := range []struct {
+		lang, other string
+		width       int64
+	}{{"en", "fr", 375}, {"ar", "en", 375}, {"en", "zh", 1280}, {"ar", "ru", 1280}} {
+		name := fmt.Sprintf("%s-%d", c.lang, c.width)
+		shot := func(what string) {
+			if c.width == 375 {
+				screenshot(t, ctx, "step-"+what+"-"+c.lang)
 			}
 		}
-		screenshot(t, ctx, "form-ar-"+strconv.FormatInt(width, 10))
+		before := e.count()
+		run(name+": open", chromedp.EmulateViewport(c.width, 800), chromedp.Navigate(e.srv.URL+"/report?lang="+c.lang), chromedp.WaitVisible(chromedp.ID("report-form")))
+		shot("1-about-you")
+
+		// Enter in the first field checks this step only, and the answer
+		// opens at the error summary.
+		run(name+": Enter in the first field",
+			chromedp.SendKeys(byName("submitter.name"), "Amina"+kb.Enter),
+			chromedp.WaitVisible(chromedp.ID("error-summary")))
+		if e.count() != before {
+			t.Fatalf("%s: Enter sent the report", name)
+		}
+		if !inView(t, ctx, "error-summary") {
+			t.Errorf("%s: the error summary is not in view after Enter", name)
+		}
+		if got := read(`#error-summary a`); got == "" {
+			t.Errorf("%s: the error summary links to nothing", name)
+		}
+		shot("1-errors")
+		run(name+": follow the error link", chromedp.Click(chromedp.CSS(`#error-summary a`)))
+		if !inView(t, ctx, "submitter.relationship-error") {
+			t.Errorf("%s: after following the error link, its message is not in view", name)
+		}
+		run(name+": about you", chromedp.SetValue(byName("submitter.relationship"), "self"),
+			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(byName("victims[0].name")))
+		shot("2-who-was-harmed")
+
+		// Detained: Next first asks where.
+		run(name+": who was harmed",
+			chromedp.SendKeys(byName("victims[0].name"), "Amina"),
+			chromedp.Click(byName("victims[0].kind")),
+			chromedp.SetValue(byName("victims[0].status"), "detained"),
+			chromedp.Click(chromedp.CSS("button.primary")),
+			chromedp.WaitVisible(byName("victims[0].place_of_detention")),
+			chromedp.SendKeys(byName("victims[0].place_of_detention"), "Central prison"),
+			chromedp.Click(chromedp.CSS(`button[value="add-victim"]`)),
+			chromedp.WaitVisible(byName("victims[1].name")))
+		if !inView(t, ctx, "victims[1]") {
+			t.Errorf("%s: adding a person does not land at that person", name)
+		}
+		run(name+": a group",
+			chromedp.SendKeys(byName("victims[1].name"), "Women's Rights Centre"),
+			chromedp.Click(chromedp.CSS(`label[for="victims[1].kind-group"]`)), // the label works
+			chromedp.SetValue(byName("victims[1].status"), "at_liberty"),
+			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(byName("incidents[0].date")))
+		shot("3-what-happened")
+
+		// What happened, then switch language mid-form.
+		run(name+": what happened",
+			chromedp.SetValue(byName("state_concerned"), "BY"),
+			chromedp.SendKeys(byName("incidents[0].date"), "٢٠٢٦/٠٣"),
+			chromedp.SendKeys(byName("incidents[0].narrative"), "Arrested at home after the review."),
+			chromedp.Click(byName("incidents[0].types-arrest_detention")),
+			chromedp.Click(byName("incidents[0].perpetrator_kind")),
+			chromedp.Click(chromedp.CSS(`header button[lang="`+c.other+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="`+c.other+`"]`)))
+		if got := value(t, ctx, "incidents[0].narrative"); got != "Arrested at home after the review." {
+			t.Errorf("%s: after switching language the narrative is %q", name, got)
+		}
+		run(name+": switch back", chromedp.Click(chromedp.CSS(`header button[lang="`+c.lang+`"]`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="`+c.lang+`"]`)),
+			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(byName("cooperation.form")))
+		shot("4-link-to-the-un")
+		run(name+": link to the UN",
+			chromedp.SetValue(byName("cooperation.body"), "upr"),
+			chromedp.SendKeys(byName("cooperation.form"), "Sent a stakeholder report for the UPR."),
+			chromedp.Click(byName("cooperation.nature")),
+			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.ID("risks")))
+		shot("5-risk-and-consent")
+		run(name+": risk and consent",
+			chromedp.Click(byName("risk.immediate_danger-no")),
+			chromedp.Click(byName("risk.state_contact_risk-unsure")),
+			chromedp.Click(byName("consent.given_by")),
+			chromedp.Click(byName("consent.risks_understood")),
+			chromedp.Click(byName("consent.share_with_ohchr")),
+			chromedp.Click(byName("consent.raise_with_state-no")),
+			chromedp.Click(byName("consent.publication-anonymous")),
+			chromedp.Click(byName("consent.share_un_mechanisms")),
+			chromedp.Click(byName("consent.share_third_parties-no")),
+			chromedp.Click(byName("consent.contact_permission-no")),
+			chromedp.Click(chromedp.CSS("button.primary")), chromedp.WaitVisible(chromedp.ID("files")))
+		shot("6-review")
+		if got := read("main"); !strings.Contains(got, "Central prison") || !strings.Contains(got, "2026-03") || !strings.Contains(got, "Women's Rights Centre") {
+			t.Errorf("%s: the review lacks answers (or the date was not normalised):\n%s", name, got)
+		}
+
+		// Back, and to the first step by the indicator: nothing lost.
+		run(name+": back", chromedp.Click(chromedp.CSS(`button[value="back"]`)), chromedp.WaitVisible(byName("consent.risks_understood")))
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		checked, err := chromedp.Run(sctx, chromedp.JavascriptAttribute[bool](byName("consent.risks_understood"), "checked"))
+		cancel()
+		if err != nil || !checked {
+			t.Errorf("%s: after Back the consent box is not checked (%v)", name, err)
+		}
+		run(name+": to the first step", chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-0"]`)), chromedp.WaitVisible(byName("submitter.name")))
+		if got := value(t, ctx, "submitter.name"); got != "Amina" {
+			t.Errorf("%s: back on the first step the name is %q", name, got)
+		}
+		run(name+": to the review", chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-5"]`)), chromedp.WaitVisible(chromedp.ID("files")))
+
+		// Send with a file.
+		photo := filepath.Join(t.TempDir(), "photo-"+name+".jpg")
+		content := bytes.Repeat([]byte("not really a jpeg "+name), 5000)
+		os.WriteFile(photo, content, 0o600)
+		run(name+": send", chromedp.SetUploadFiles(chromedp.ID("files"), []string{photo}),
+			chromedp.Click(chromedp.CSS(`button[value="submit"]`)), chromedp.WaitVisible(chromedp.ID("receipt")))
+		shot("7-confirmation")
+		ref := read("#reference")
+		if got := read("#received-files"); !strings.Contains(got, filepath.Base(photo)) {
+			t.Errorf("%s: the confirmation lists %q", name, got)
+		}
+		if e.count() != before+1 {
+			t.Fatalf("%s: %d reports stored, want one more", name, e.count()-before)
+		}
+		if got := e.fetchAttachments(ref, e.teams.Reprisals, tok); !bytes.Equal(got[filepath.Base(photo)], content) {
+			t.Errorf("%s: the file sent with the report does not decrypt for the team", name)
+		}
+		if !inView(t, ctx, "receipt") && c.width == 375 {
+			t.Errorf("%s: the receipt is not on the first screen", name)
+		}
+
+		// Reload the confirmation: no second report.
+		sctx, cancel = context.WithTimeout(ctx, 15*time.Second)
+		chromedp.Do(sctx, chromedp.Reload())
+		cancel()
+		if e.count() != before+1 {
+			t.Errorf("%s: reloading the confirmation stored another report", name)
+		}
+		// Back after sending shows nothing that was typed.
+		sctx, cancel = context.WithTimeout(ctx, 15*time.Second)
+		chromedp.Do(sctx, chromedp.NavigateBack())
+		cancel()
+		if pageHas(t, ctx, "Arrested at home") || pageHas(t, ctx, "Amina") {
+			t.Errorf("%s: Back after sending shows the answers", name)
+		}
 	}
+	screenshot(t, ctx, "step-7-confirmation-1280")
+
 }

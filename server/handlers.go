@@ -75,7 +75,8 @@ type formContext struct {
 // (or no action at all) sends; anything else (Enter on the last step, a language) shows the
 // same step again.
 func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
-	if err := formRequest(c); err != nil {
+	files, err := s.reportRequest(c)
+	if err != nil {
 		return err
 	}
 	req := c.Request()
@@ -91,7 +92,7 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	case action == "submit" || action == "":
 		// Browsers always name the button pressed (Enter presses the
 		// form's first, Next); a client that names none sends.
-		return s.sendReport(c, rep, fc)
+		return s.sendReport(c, rep, fc, files)
 	case action == "next":
 		if unseenFollowUps(rep, form, step) {
 			return s.renderForm(c, http.StatusOK, rep, step, nil, &banner{Text: followUpsAdded}, fc)
@@ -113,9 +114,10 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	}
 }
 
-// sendReport validates, stores and confirms a report. Errors open the
-// earliest step that has one.
-func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext) error {
+// sendReport validates, stores and confirms a report, then stores the
+// files sent with it (if any). Errors open the earliest step that has one;
+// files sent with a report that is not stored are not read.
+func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, files *fileStream) error {
 	req := c.Request()
 	// The web form always carries a token; one without is sent again.
 	token := req.PostForm.Get("submission")
@@ -152,13 +154,22 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext) 
 		}
 		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: notSavedHeading, Text: notSavedText}, fc)
 	}
-	return s.r.render(c, http.StatusOK, "confirm", confirmPage{
+	got := s.receiveWithReport(c, files, acc.ID)
+	page := confirmPage{
 		basePage:  s.base(c, "Report received"),
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
-		Teams:     acc.Teams,
 		Token:     s.svc.VisitToken(acc.ID),
-	})
+		Files:     got.Received,
+		WithFiles: files != nil,
+	}
+	for _, t := range acc.Teams {
+		page.Teams = append(page.Teams, s.svc.TeamName(t, page.Lang))
+	}
+	if got.Failed != "" {
+		page.FilesFailed = page.T(got.Failed)
+	}
+	return s.r.render(c, http.StatusOK, "confirm", page)
 }
 
 // Messages of the form when its submission token has expired, and when
@@ -208,7 +219,10 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step
 		Carry:        carried(rep, fc.rec, step),
 		followUps:    followUps(rep),
 	}
-	page.FormID, page.FormAction = "report-form", fc.action
+	page.FormID, page.FormAction, page.DefaultAction = "report-form", fc.action, "next"
+	if page.Review {
+		page.DefaultAction = "stay"
+	}
 	if !s.svc.ValidSubmissionToken(page.Submission) {
 		page.Submission = s.svc.SubmissionToken()
 	}

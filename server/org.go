@@ -31,7 +31,7 @@ func (s *Server) registerOrg(e *echo.Echo) {
 	a.GET("/cases", s.orgCases)
 	a.GET("/cases/:ref", s.orgCase)
 	a.GET("/report", s.orgReportForm)
-	a.POST("/report", s.orgSubmit, limitBody(MaxFormBody))
+	a.POST("/report", s.orgSubmit, s.limitReportBody)
 }
 
 // cookieName is the staff session cookie: with the __Host- prefix over

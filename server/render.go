@@ -21,13 +21,15 @@ import (
 type basePage struct {
 	FormID     string // set on pages whose language switcher sends the form
 	FormAction string // where that form posts
-	AckDays    int    // the usual time to an acknowledgement, in working days
-	Lang      string
-	Dir       string
-	Title     string
-	QuickExit string
-	Languages []langLink // the language switcher
-	cat       catalog
+	// DefaultAction is what Enter in a field of that form does.
+	DefaultAction string
+	AckDays       int // the usual time to an acknowledgement, in working days
+	Lang          string
+	Dir           string
+	Title         string
+	QuickExit     string
+	Languages     []langLink // the language switcher
+	cat           catalog
 }
 
 // langLink is one entry of the language switcher.
@@ -124,7 +126,15 @@ type confirmPage struct {
 	Teams     []string
 	Token     string // for attaching files
 	Already   bool   // the same form was sent again: no receipt
+	// Files sent with the report: those stored, and the first failure.
+	Files       []string
+	FilesFailed string
+	WithFiles   bool // the form could carry files
 }
+
+// ReceiptGroups splits the receipt into its groups of five, which the
+// page keeps unbroken.
+func (p confirmPage) ReceiptGroups() []string { return strings.Split(p.Receipt, "-") }
 
 // returnPage asks for the receipt.
 type returnPage struct {

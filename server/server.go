@@ -154,7 +154,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/report") })
 	e.GET("/report", s.showForm)
-	e.POST("/report", s.submitForm, limitBody(MaxFormBody))
+	e.POST("/report", s.submitForm, s.limitReportBody)
 	e.GET("/return", s.showReturn)
 	e.POST("/return", s.openReturn, limitBody(16<<10))
 	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))

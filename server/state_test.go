@@ -30,7 +30,8 @@ func TestStateConcernedSelect(t *testing.T) {
 	e := newEnv(t)
 	notSure := map[string]string{"ar": "لست متأكداً", "en": "Not sure", "es": "No estoy seguro", "fr": "Je ne sais pas", "ru": "Не уверен(а)", "zh": "不确定"}
 	for _, lang := range country.Languages {
-		resp, b := e.do("GET", "/report?lang="+lang, "", nil)
+		// The State is asked on the step "What happened".
+		resp, b := e.postFormTo("/report?lang="+lang, url.Values{"action": {"goto-2"}})
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: status %d", lang, resp.StatusCode)
 		}
@@ -80,7 +81,7 @@ func TestStateConcernedSelect(t *testing.T) {
 			t.Errorf("State %q: status %d, message %v", code, resp.StatusCode, msg)
 		}
 	}
-	resp, b = e.postFormTo("/report?lang=fr", url.Values{"state_concerned": {"XX"}})
+	resp, b = e.postFormTo("/report?lang=fr", url.Values{"state_concerned": {"XX"}, "action": {"next"}, "step": {"2"}})
 	if msg := byID(parseHTML(t, b), "state_concerned-error"); msg == nil || !strings.Contains(text(msg), "Veuillez choisir un État dans la liste") {
 		t.Errorf("French message for an unknown State: status %d, %v", resp.StatusCode, msg)
 	}

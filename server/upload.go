@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/store"
 )
 
 // UploadLimits bound uploads of attachments. Zero fields take the
@@ -139,35 +141,9 @@ func (s *Server) upload(c echo.Context) error {
 		return err
 	}
 
-	var added []intake.Manifest
-	for files := 0; ; {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return g.explain(err, err)
-		}
-		if part.FormName() != "files" || part.FileName() == "" {
-			// An empty file input, or another field.
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
-				return g.explain(err, err)
-			}
-			continue
-		}
-		if !cleanText(part.FileName()) || !cleanText(part.Header.Get("Content-Type")) {
-			// Refused, never silently changed.
-			return &fileError{part.FileName(), errBadFileName}
-		}
-		if files++; files > maxFilesPerRequest {
-			return &fileError{part.FileName(), fmt.Errorf("%w: at most %d files at a time", intake.ErrTooManyFiles, maxFilesPerRequest)}
-		}
-		src := &partReader{r: part}
-		m, err := s.svc.Attach(ctx, rcase, part.FileName(), part.Header.Get("Content-Type"), src, s.opts.Attach)
-		if err != nil {
-			return g.explain(&fileError{part.FileName(), err}, src.err)
-		}
-		added = append(added, m)
+	added, err := s.receiveFiles(ctx, g, mr, nil, rcase)
+	if err != nil {
+		return err
 	}
 	if len(added) == 0 {
 		return &intake.DecodeError{Message: "Choose at least one file to attach."}
@@ -184,6 +160,47 @@ func (s *Server) upload(c echo.Context) error {
 		page.Attached = append(page.Attached, m.Name)
 	}
 	return s.r.render(c, http.StatusOK, "visit", page)
+}
+
+// receiveFiles encrypts and stores each "files" part of mr (starting with
+// first, if not nil) as an attachment of rcase, as it streams in, and
+// returns what was stored. It stops at the first failure, explained by g;
+// the files before it are kept. Other parts are skipped.
+func (s *Server) receiveFiles(ctx context.Context, g *uploadGuard, mr *multipart.Reader, first *multipart.Part, rcase store.ReturnCase) ([]intake.Manifest, error) {
+	var added []intake.Manifest
+	for files := 0; ; {
+		part, err := first, error(nil)
+		if part == nil {
+			part, err = mr.NextPart()
+		}
+		first = nil
+		if errors.Is(err, io.EOF) {
+			return added, nil
+		}
+		if err != nil {
+			return added, g.explain(err, err)
+		}
+		if part.FormName() != "files" || part.FileName() == "" {
+			// An empty file input, or another field.
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, 1<<20)); err != nil {
+				return added, g.explain(err, err)
+			}
+			continue
+		}
+		if !cleanText(part.FileName()) || !cleanText(part.Header.Get("Content-Type")) {
+			// Refused, never silently changed.
+			return added, &fileError{part.FileName(), errBadFileName}
+		}
+		if files++; files > maxFilesPerRequest {
+			return added, &fileError{part.FileName(), fmt.Errorf("%w: at most %d files at a time", intake.ErrTooManyFiles, maxFilesPerRequest)}
+		}
+		src := &partReader{r: part}
+		m, err := s.svc.Attach(ctx, rcase, part.FileName(), part.Header.Get("Content-Type"), src, s.opts.Attach)
+		if err != nil {
+			return added, g.explain(&fileError{part.FileName(), err}, src.err)
+		}
+		added = append(added, m)
+	}
 }
 
 // uploadToken reads the first part of an upload, which must be the visit

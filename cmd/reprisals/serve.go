@@ -132,6 +132,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 			Window: a.UploadRateWindow.Duration, MaxDuration: a.MaxUploadTime.Duration},
 		EndUploads:     endUploads,
 		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg, Intermediaries: intermediary.New(db, cfg),
+		AcknowledgeDays: cfg.Reporters.AcknowledgeDays,
 	})
 	if err != nil {
 		return err
