@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -55,4 +56,25 @@ func FuzzNormalizeMonthDate(f *testing.F) {
 			t.Fatalf("%q grew into %q", s, got)
 		}
 	})
+}
+
+// TestValidateNormalisesDates: the validator accepts dates as people type
+// them and keeps them as YYYY-MM.
+func TestValidateNormalisesDates(t *testing.T) {
+	v := NewValidator(func() time.Time { return time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC) })
+	for in, want := range map[string]string{"٢٠٢٦/٠٣": "2026-03", "03/2026": "2026-03", "2026.3": "2026-03", "25/03/2026": "2026-03-25"} {
+		r := &Report{Incidents: []Incident{{Date: in}}}
+		err := v.Validate(r)
+		var ve *ValidationError
+		if errors.As(err, &ve) {
+			for _, f := range ve.Fields {
+				if f.Path == "incidents[0].date" {
+					t.Errorf("%q refused: %s", in, f.Message)
+				}
+			}
+		}
+		if r.Incidents[0].Date != want {
+			t.Errorf("%q kept as %q, want %q", in, r.Incidents[0].Date, want)
+		}
+	}
 }

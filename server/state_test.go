@@ -161,8 +161,8 @@ func TestStateConcernedAPI(t *testing.T) {
 }
 
 // TestBrowserStateConcerned chooses the State by typing its French UN name
-// in Chromium on a 375-pixel phone screen with JavaScript off, sends the
-// form with another answer missing, and checks that the State is still
+// in Chromium on a 375-pixel phone screen with JavaScript off, presses Next
+// with another answer of the step missing, and checks that the State is still
 // chosen next to the error summary, then that a reload of the page does
 // not invent a choice.
 func TestBrowserStateConcerned(t *testing.T) {
@@ -179,9 +179,10 @@ func TestBrowserStateConcerned(t *testing.T) {
 		}
 		return v
 	}
-	step("open the French form on a phone",
+	step("open the French form on a phone, at the step that asks for the State",
 		chromedp.EmulateViewport(375, 740),
 		chromedp.Navigate(e.srv.URL+"/report?lang=fr"),
+		chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-2"]`)),
 		chromedp.WaitVisible(byName("state_concerned")),
 	)
 	if got := read(`label[for="state_concerned"]`); !strings.Contains(got, "État concerné") {
@@ -198,7 +199,8 @@ func TestBrowserStateConcerned(t *testing.T) {
 	if summary := read("#error-summary"); strings.Contains(summary, "État") {
 		t.Errorf("the error summary complains about the chosen State:\n%s", summary)
 	}
-	step("a fresh form", chromedp.Navigate(e.srv.URL+"/report?lang=fr"), chromedp.WaitVisible(byName("state_concerned")))
+	step("a fresh form", chromedp.Navigate(e.srv.URL+"/report?lang=fr"), chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-2"]`)),
+		chromedp.WaitVisible(byName("state_concerned")))
 	if got := value(); got != "" {
 		t.Errorf("a new form has the State %q chosen, want none", got)
 	}

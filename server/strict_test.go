@@ -251,7 +251,8 @@ func TestDuplicateKeysAndContentType(t *testing.T) {
 func TestLanguageLinksFromTheRoute(t *testing.T) {
 	t.Parallel()
 	u := newUploadEnv(t, server.Options{}, 10*time.Second)
-	hrefs := regexp.MustCompile(`href="([^"]*)lang=([a-z]+)" lang="[a-z]+" hreflang=`)
+	// Links, or on the report form buttons that send the form.
+	hrefs := regexp.MustCompile(`(?:href|formaction)="([^"]*)lang=([a-z]+)"[^>]*? lang="[a-z]+"`)
 	for path, want := range map[string]string{
 		"//evil.example/x":      "?",
 		"/report":               "/report?",
