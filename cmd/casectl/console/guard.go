@@ -31,11 +31,7 @@ func (c *Console) guard(next http.Handler) http.Handler {
 			refuse(w, http.StatusMisdirectedRequest, refusedHost)
 			return
 		}
-		if o := r.Header.Get("Origin"); o != "" && !origins[o] {
-			refuse(w, http.StatusForbidden, refusedOrigin)
-			return
-		}
-		if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "same-origin" && s != "none" {
+		if !sameOrigin(r, origins) {
 			refuse(w, http.StatusForbidden, refusedOrigin)
 			return
 		}
@@ -50,6 +46,19 @@ func (c *Console) guard(next http.Handler) http.Handler {
 		c.touch()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sameOrigin reports whether a request comes from the console's own
+// pages or from the handler typing or opening the address. Browsers that
+// send Sec-Fetch-Site are judged by it alone (with Referrer-Policy
+// no-referrer, Chromium sends "Origin: null" even on same-origin forms);
+// without it, an Origin header must name the console.
+func sameOrigin(r *http.Request, origins map[string]bool) bool {
+	if s := r.Header.Get("Sec-Fetch-Site"); s != "" {
+		return s == "same-origin" || s == "none"
+	}
+	o := r.Header.Get("Origin")
+	return o == "" || origins[o]
 }
 
 // open exchanges the one-time secret for the session cookie and sends the

@@ -58,6 +58,7 @@ func TestGuard(t *testing.T) {
 		{"origin null", hc, "POST", base + "/lang", "", map[string]string{"Origin": "null"}, form, http.StatusForbidden},
 		{"cross-site fetch", hc, "GET", base + "/", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, "", http.StatusForbidden},
 		{"same-site fetch", hc, "GET", base + "/", "", map[string]string{"Sec-Fetch-Site": "same-site"}, "", http.StatusForbidden},
+		{"another origin, whatever Sec-Fetch-Site says", hc, "POST", base + "/lang", "", map[string]string{"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, form, http.StatusForbidden},
 		{"form without its token", hc, "POST", base + "/lang", "", nil, form, http.StatusForbidden},
 		{"quit without its token", hc, "POST", base + "/quit", "", nil, "csrf=", http.StatusForbidden},
 		{"same origin, localhost", hc, "GET", base + "/", "localhost:" + port, map[string]string{"Sec-Fetch-Site": "same-origin"}, "", http.StatusOK},
