@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"filippo.io/age"
-	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
@@ -39,6 +38,10 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
+	// Login challenges name the server's public address: the test server's.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
 	cases, err := casework.NewService(db.DB, teams.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +51,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
+	srv.Config.Handler = e
+	srv.Start()
 	return &env{t: t, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL}
 }
 
@@ -83,16 +86,7 @@ func (e *env) login(name string, id age.Identity) *handlerapi.Client {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	ch, err := api.Challenge(ctx, name)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	r, err := age.Decrypt(armor.NewReader(strings.NewReader(ch.Challenge)), id)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(r)
-	if _, err := api.Answer(ctx, ch.ChallengeID, strings.TrimSpace(string(answer))); err != nil {
+	if _, err := api.Login(ctx, name, id); err != nil {
 		e.t.Fatal(err)
 	}
 	return api
