@@ -21,6 +21,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/audit"
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -271,6 +272,62 @@ func (s *Service) CaseRecipients(ctx context.Context, teams []string) ([]string,
 		}
 	}
 	return out, nil
+}
+
+// Roster returns team's latest signed roster as stored. Clients verify
+// it against the keys they pinned; the server only relays it.
+func (s *Service) Roster(ctx context.Context, team string) (roster.Signed, error) {
+	all, err := s.db.LatestRosters(ctx)
+	if err != nil {
+		return roster.Signed{}, err
+	}
+	sr, ok := all[team]
+	if !ok {
+		return roster.Signed{}, fmt.Errorf("casework.Roster(%s): %w", team, store.ErrNotFound)
+	}
+	return sr, nil
+}
+
+// PublishRoster stores a signed roster of the handler's own team after
+// checking it against the team's configured roster keys and the other
+// teams' key kinds (a report routed to two teams is one age file), with a
+// version above the current one. The server cannot make such a roster
+// itself: it holds no roster key.
+func (s *Service) PublishRoster(ctx context.Context, h store.Handler, sr roster.Signed) error {
+	var team *config.Team
+	for i := range s.cfg.Teams {
+		if s.cfg.Teams[i].Name == h.Team {
+			team = &s.cfg.Teams[i]
+		}
+	}
+	if team == nil || len(team.RosterPublicKeys()) == 0 {
+		return invalidf("roster", "this server has no roster keys for team %s: the operator adds them to the team's roster_keys first", h.Team)
+	}
+	r, err := roster.Verify(sr, team.RosterPublicKeys(), 1)
+	if err != nil {
+		return invalidf("roster", "not a roster signed by a roster key of team %s: %v", h.Team, err)
+	}
+	if r.Team != h.Team {
+		return invalidf("roster", "you can publish only your own team's roster")
+	}
+	recs, err := r.Recipients()
+	if err != nil {
+		return invalidf("roster", "%v", err)
+	}
+	for _, t := range s.cfg.Teams {
+		if t.Name != r.Team {
+			recs = append(recs, t.Keys()...)
+		}
+	}
+	if err := crypto.CheckCompatible(recs); err != nil {
+		return invalidf("roster", "%v", err)
+	}
+	err = s.db.PublishRoster(ctx, r.Team, r.Version, sr, s.audit(h, "roster.publish", "",
+		fmt.Sprintf("team %s version %d, %d recipients", r.Team, r.Version, len(r.Entries))))
+	if errors.Is(err, store.ErrRosterVersion) {
+		return invalidf("roster", "version %d is not above team %s's current roster", r.Version, r.Team)
+	}
+	return err
 }
 
 // FetchCase returns a case routed to the handler's team, with its

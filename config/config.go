@@ -28,6 +28,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
 )
 
@@ -285,8 +286,14 @@ type Team struct {
 	// (ar, en, es, fr, ru, zh), such as "OHCHR reprisals team". Pages fall
 	// back to English, then to Name.
 	DisplayNames map[string]string `toml:"display_names"`
+	// RosterKeys are the team's roster public keys
+	// (reprisals-roster-key-ed25519:...), whose private halves the team's
+	// key custodians hold offline. Once a roster signed by one of them is
+	// published, it alone decides the recipients of the team's new reports.
+	RosterKeys []string `toml:"roster_keys"`
 
-	keys []crypto.Recipient
+	keys       []crypto.Recipient
+	rosterKeys []roster.PublicKey
 }
 
 // DisplayName returns the team's name for reporters in lang.
@@ -305,6 +312,9 @@ type Reporters struct {
 	// acknowledge a report, as the form and the confirmation say.
 	AcknowledgeDays int `toml:"acknowledge_days"`
 }
+
+// RosterPublicKeys returns the team's parsed roster keys.
+func (t Team) RosterPublicKeys() []roster.PublicKey { return t.rosterKeys }
 
 // Keys returns the team's parsed recipients. Valid after Validate.
 func (t Team) Keys() []crypto.Recipient { return t.keys }
@@ -768,6 +778,15 @@ func (c *Config) validateTeams() []error {
 					add(r)
 				}
 			}
+		}
+		t.rosterKeys = nil
+		for j, k := range t.RosterKeys {
+			pk, err := roster.ParsePublicKey(k)
+			if err != nil {
+				bad(fmt.Sprintf("roster_keys[%d]", j), "%v", err)
+				continue
+			}
+			t.rosterKeys = append(t.rosterKeys, pk)
 		}
 		if len(t.keys) == 0 && !hadErr {
 			bad("recipients", "the team has no age recipient: set recipients or recipients_file (for a trial, use 'reprisals dev')")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/store"
@@ -35,6 +36,9 @@ type Envelope struct {
 	Report     Report    `json:"report"`
 	// Intermediary is set when NHRI or NGO staff logged the report.
 	Intermediary *IntermediaryRecord `json:"intermediary,omitempty"`
+	// ReplyRecipient is the reporter's reply key, sealed with the report so
+	// that a handler's client can check the one the server names.
+	ReplyRecipient string `json:"reply_recipient,omitempty"`
 }
 
 // IntermediaryRecord is what an intermediary records about a report logged
@@ -207,9 +211,10 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 	for attempt := 0; ; attempt++ {
 		ref := NewReference()
 		receipt := crypto.NewReceipt()
+		replyTo := receipt.ReplyIdentity().Recipient().String()
 		plain, err := Envelope{
 			Version: EnvelopeVersion, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
-			Channel: channel, Teams: names, Report: *r, Intermediary: rec,
+			Channel: channel, Teams: names, Report: *r, Intermediary: rec, ReplyRecipient: replyTo,
 		}.Marshal()
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
@@ -222,7 +227,7 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 		id, err := s.db.InsertReport(ctx, store.NewReport{
 			Reference:      ref,
 			ReceiptHash:    receipt.LookupHash(s.receiptKey),
-			ReplyRecipient: receipt.ReplyIdentity().Recipient().String(),
+			ReplyRecipient: replyTo,
 			Teams:          names,
 			Urgency:        urgency,
 			ReceivedOn:     receivedAt,
@@ -280,8 +285,25 @@ func EffectiveRecipients(ctx context.Context, db *store.DB, teams []config.Team)
 	if err != nil {
 		return nil, err
 	}
+	rosters, err := db.LatestRosters(ctx)
+	if err != nil {
+		return nil, err
+	}
 	out := map[string][]crypto.Recipient{}
 	for _, t := range teams {
+		if sr, ok := rosters[t.Name]; ok && len(t.RosterPublicKeys()) > 0 {
+			// A signed roster alone decides. One that no longer verifies
+			// (the database was changed) stops intake rather than adding
+			// a key nobody signed.
+			r, err := roster.Verify(sr, t.RosterPublicKeys(), 1)
+			if err != nil {
+				return nil, fmt.Errorf("intake: team %s's stored roster does not verify: %w", t.Name, err)
+			}
+			if out[t.Name], err = r.Recipients(); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		seen := map[string]bool{}
 		add := func(r crypto.Recipient) {
 			if !seen[r.String()] {

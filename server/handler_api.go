@@ -11,6 +11,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -20,6 +21,8 @@ const (
 	maxHandlerJSON = 64 << 10
 	// A rekey carries a case and its notes, base64-encoded.
 	maxHandlerUpload = 48 << 20
+	// A signed roster: its text and a few signatures, as JSON.
+	maxRosterJSON = 2 * roster.MaxText
 )
 
 // handlerKey is where the authenticated handler is kept in the context.
@@ -43,6 +46,8 @@ func (s *Server) registerHandlerAPI(e *echo.Echo) {
 	a.GET("/cases/:ref/attachments", s.listAttachments)
 	a.GET("/cases/:ref/attachments/:id", s.getAttachment)
 	a.POST("/cases/:ref/export", s.recordExport, limitBody(maxHandlerJSON))
+	a.GET("/rosters/:team", s.getRoster)
+	a.POST("/rosters", s.publishRoster, limitBody(maxRosterJSON))
 }
 
 // decodeStrict reads exactly one JSON object into v (intake.DecodeStrict:
@@ -235,6 +240,25 @@ func (s *Server) rekey(c echo.Context) error {
 		return err
 	}
 	if err := s.cases.Rekey(c.Request().Context(), handlerOf(c), caseRef(c), in.Ciphertext, in.Notes, in.Attachments); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) getRoster(c echo.Context) error {
+	sr, err := s.cases.Roster(c.Request().Context(), c.Param("team"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, sr)
+}
+
+func (s *Server) publishRoster(c echo.Context) error {
+	var in handlerapi.SignedRoster
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if err := s.cases.PublishRoster(c.Request().Context(), handlerOf(c), in); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
@@ -72,7 +73,20 @@ func newEnvOn(t testing.TB, db *storetest.DB) *env {
 
 func newEnvWith(t testing.TB, db *storetest.DB, opts server.Options) *env {
 	t.Helper()
+	return newEnvConfig(t, db, opts, nil)
+}
+
+// newEnvConfig is newEnvWith with a change to the configuration, which is
+// validated again.
+func newEnvConfig(t testing.TB, db *storetest.DB, opts server.Options, change func(*config.Config)) *env {
+	t.Helper()
 	teams := intaketest.NewTeams(t)
+	if change != nil {
+		change(&teams.Config)
+		if err := teams.Config.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The server's public address is the test server's, which login
 	// challenges name.
 	srv := httptest.NewUnstartedServer(nil)

@@ -72,7 +72,7 @@ func TestOpenAPI(t *testing.T) {
 	var real []string
 	for _, r := range e.Routes() {
 		if strings.HasPrefix(r.Path, "/api/") && r.Method != echo.RouteNotFound {
-			real = append(real, strings.ToLower(r.Method)+" "+strings.NewReplacer(":ref", "{ref}", ":id", "{id}").Replace(r.Path))
+			real = append(real, strings.ToLower(r.Method)+" "+strings.NewReplacer(":ref", "{ref}", ":id", "{id}", ":team", "{team}").Replace(r.Path))
 		}
 	}
 	var documented []string
@@ -225,6 +225,8 @@ func TestOpenAPIHandlerTypes(t *testing.T) {
 		{p + "/cases/{ref}/notes", "post", "201", handlerapi.Created{}},
 		{p + "/cases/{ref}/rekey", "post", "request", handlerapi.Rekey{}},
 		{p + "/cases/{ref}/attachments", "get", "200", handlerapi.AttachmentList{}},
+		{p + "/rosters/{team}", "get", "200", handlerapi.SignedRoster{}},
+		{p + "/rosters", "post", "request", handlerapi.SignedRoster{}},
 	} {
 		t.Run(tc.method+" "+tc.path+" "+tc.part, func(t *testing.T) {
 			op := dig(doc, "paths", tc.path, tc.method)

@@ -291,6 +291,19 @@ func (c *Client) Attachments(ctx context.Context, ref string) ([]Attachment, err
 	return out.Attachments, err
 }
 
+// Roster returns a team's latest signed roster, unverified: check it with
+// roster.Pins.Check before using it.
+func (c *Client) Roster(ctx context.Context, team string) (SignedRoster, error) {
+	var out SignedRoster
+	err := c.do(ctx, "GET", "/rosters/"+url.PathEscape(team), nil, nil, &out)
+	return out, err
+}
+
+// PublishRoster publishes a signed roster of the handler's team.
+func (c *Client) PublishRoster(ctx context.Context, s SignedRoster) error {
+	return c.do(ctx, "POST", "/rosters", nil, s, nil)
+}
+
 // AttachmentContent streams an attachment's ciphertext. The caller closes
 // it and bounds what it reads (the manifest says how much is real). hc,
 // if not nil, replaces the client's HTTP client for this long download.

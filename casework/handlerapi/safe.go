@@ -2,6 +2,7 @@ package handlerapi
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -75,4 +76,69 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// SafeWriter passes everything written through SafeText before it reaches
+// w: a terminal or a text file a handler will open. Newlines and tabs
+// stay; a UTF-8 sequence split across writes is kept whole.
+type SafeWriter struct {
+	w    io.Writer
+	tail []byte // an incomplete UTF-8 sequence from the last write
+}
+
+// NewSafeWriter returns a SafeWriter writing to w.
+func NewSafeWriter(w io.Writer) *SafeWriter { return &SafeWriter{w: w} }
+
+func (s *SafeWriter) Write(p []byte) (int, error) {
+	b := append(s.tail, p...)
+	s.tail = nil
+	// Keep back the start of a rune that the next write may complete.
+	if i := lastRuneStart(b); i >= 0 && !utf8.FullRune(b[i:]) && len(b)-i < utf8.UTFMax {
+		s.tail = append([]byte(nil), b[i:]...)
+		b = b[:i]
+	}
+	if _, err := io.WriteString(s.w, SafeText(string(b))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Flush writes an incomplete sequence left at the end, escaped.
+func (s *SafeWriter) Flush() error {
+	if len(s.tail) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(s.w, SafeText(string(s.tail)))
+	s.tail = nil
+	return err
+}
+
+func lastRuneStart(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// SafeJSON escapes, inside marshalled JSON, every rune Safe would (C1,
+// DEL, bidi controls and the like, which encoding/json leaves raw) as a
+// \uXXXX escape, so the JSON stays valid and prints harmlessly. b must be
+// the output of json.Marshal (control characters below 0x20 only as
+// whitespace between values).
+func SafeJSON(b []byte) []byte {
+	s := string(b)
+	if !needsEscape(s, true) {
+		return b
+	}
+	var out strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || (unsafeRune(r) && r != '\n' && r != '\t' && r != '\r' && r != ' ') {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return []byte(out.String())
 }

@@ -1,6 +1,10 @@
 package handlerapi
 
-import "time"
+import (
+	"time"
+
+	"github.com/ohchr-reprisals/intake/casework/roster"
+)
 
 // Prefix is where the handler API lives on the server.
 const Prefix = "/api/v1/handler"
@@ -32,6 +36,11 @@ type LoginResponse struct {
 	Team      string    `json:"team"`
 }
 
+// SignedRoster is a team's signed roster (GET /rosters/{team}, POST
+// /rosters). Clients verify it with package roster before encrypting to
+// it; see roster.Pins.
+type SignedRoster = roster.Signed
+
 // StatusInfo describes one workflow status.
 type StatusInfo struct {
 	Key         string   `json:"key"`
@@ -41,8 +50,11 @@ type StatusInfo struct {
 
 // Team is the handler's team and workflow (GET /team).
 type Team struct {
-	Handler        string       `json:"handler"`
-	Team           string       `json:"team"`
+	Handler string `json:"handler"`
+	Team    string `json:"team"`
+	// Recipients is the server's word on the team's recipients.
+	// Deprecated: never encrypt to it; use Rosters.Team, which verifies
+	// the team's signed roster. It goes away once no client reads it.
 	Recipients     []string     `json:"recipients"`
 	Statuses       []StatusInfo `json:"statuses"`
 	Urgencies      []string     `json:"urgencies"`
@@ -81,9 +93,12 @@ type CaseQuery struct {
 // Case is a fetched case (GET /cases/{ref}).
 type Case struct {
 	CaseMeta
-	ReplyRecipient string   `json:"reply_recipient"`
-	Recipients     []string `json:"recipients"`
-	Ciphertext     []byte   `json:"ciphertext"`
+	ReplyRecipient string `json:"reply_recipient"`
+	// Recipients is the server's word on the case's recipients.
+	// Deprecated: never encrypt to it; use Rosters.Case with the case's
+	// Teams. It goes away once no client reads it.
+	Recipients []string `json:"recipients"`
+	Ciphertext []byte   `json:"ciphertext"`
 }
 
 // Change is a triage change (PATCH /cases/{ref}); nil fields stay.

@@ -61,7 +61,7 @@ func writeAttachmentList(w io.Writer, list []attachment) {
 			fmt.Fprintf(w, "%d. (not encrypted to your identity)\n", i+1)
 			continue
 		}
-		fmt.Fprintf(w, "%d. %s\n", i+1, a.Manifest)
+		fmt.Fprintf(w, "%d. %s\n", i+1, handlerapi.Safe(a.Manifest.String()))
 	}
 }
 

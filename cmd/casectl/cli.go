@@ -31,12 +31,26 @@ type cli struct {
 	status, detail, urgency, assignee, deadline, sort, message, outDir string
 	page                                                               int
 	asJSON, dryRun                                                     bool
-	console                                                            consoleFlags
+	// roster commands
+	pinsFile, outFile, keyFile, fromFile, team, key string
+	adds, removes, labels                           listFlag
+	orgMayRead                                      bool
+	console                                         consoleFlags
 
+	args []string // positional arguments
 	sess sessionData
 	ctx  context.Context
 	api  *handlerapi.Client
+
+	inbuf      *bufio.Reader
+	rosterBook *handlerapi.Rosters
 }
+
+// listFlag is a flag that may be given several times.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // sessionData is what login keeps on the handler's computer.
 type sessionData struct {
@@ -56,6 +70,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		def = filepath.Join(home, "reprisals", "session.json")
 	}
 	c.fs.StringVar(&c.sessionFile, "session", def, "session file")
+	c.fs.StringVar(&c.pinsFile, "pins", os.Getenv("CASECTL_PINS"), "pinned roster keys (default: pins.json next to the session file)")
 	switch name {
 	case "login":
 		c.fs.StringVar(&c.server, "server", "", "server address, such as https://report.example.org")
@@ -74,13 +89,31 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.StringVar(&c.deadline, "deadline", "", "next deadline as YYYY-MM-DD, or \"\" to clear")
 	case "note", "reply":
 		c.fs.StringVar(&c.message, "m", "", "the text (default: read standard input)")
+		if name == "reply" {
+			c.fs.BoolVar(&c.orgMayRead, "org-may-read", false, "confirm you know that the organisation which logged the case may read the reply")
+		}
+	case "roster keygen":
+		c.fs.StringVar(&c.outFile, "out", "", "file for the new roster key (on an offline machine)")
+	case "roster sign":
+		c.fs.StringVar(&c.keyFile, "key", "", "your roster key file")
+		c.fs.StringVar(&c.fromFile, "from", "", "the current signed roster, to change or co-sign")
+		c.fs.StringVar(&c.team, "team", "", "the team, for its first roster")
+		c.fs.Var(&c.adds, "add", "a recipient (age1...) to add; repeat for several")
+		c.fs.Var(&c.labels, "label", "the name of the handler each -add belongs to, in order")
+		c.fs.Var(&c.removes, "remove", "a recipient (age1...) to remove; repeat for several")
+		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to")
+	case "roster pin":
+		c.fs.StringVar(&c.team, "team", "", "the team whose roster key this is")
+		c.fs.StringVar(&c.key, "key", "", "the roster public key (reprisals-roster-key-ed25519:...)")
+	case "roster show":
+		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
 	case "export":
 		c.fs.StringVar(&c.outDir, "out", "", "folder to write the decrypted case into")
 	case "rekey":
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
 	switch name {
-	case "login", "show", "notes", "export", "rekey", "console":
+	case "login", "show", "notes", "export", "rekey", "console", "reply":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {
@@ -92,11 +125,25 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	return c
 }
 
+// parse reads flags and positional arguments in any order (casectl note
+// REF -m TEXT and casectl note -m TEXT REF both work); "--" ends flags.
 func (c *cli) parse(args []string) error {
-	if err := c.fs.Parse(args); err != nil {
-		return err
+	for {
+		if err := c.fs.Parse(args); err != nil {
+			return err
+		}
+		args = c.fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			c.args = append(c.args, args[1:]...)
+			break
+		}
+		c.args = append(c.args, args[0])
+		args = args[1:]
 	}
-	if c.name != "login" {
+	if c.name != "login" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster pin" {
 		b, err := os.ReadFile(c.sessionFile)
 		if errors.Is(err, os.ErrNotExist) {
 			return errors.New("not logged in: run casectl login first")
@@ -116,10 +163,10 @@ func (c *cli) parse(args []string) error {
 
 // ref returns the one positional argument, a case reference.
 func (c *cli) ref() (string, error) {
-	if c.fs.NArg() != 1 {
+	if len(c.args) != 1 {
 		return "", fmt.Errorf("name one case reference (usage: casectl %s [flags] REF)", c.name)
 	}
-	return strings.ToUpper(strings.TrimSpace(c.fs.Arg(0))), nil
+	return strings.ToUpper(strings.TrimSpace(c.args[0])), nil
 }
 
 // set reports whether flag name was given on the command line.

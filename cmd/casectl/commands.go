@@ -77,8 +77,9 @@ func (c *cli) cases() error {
 		if m.StatusDetail != "" {
 			status += " (" + m.StatusDetail + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d KiB\t%s\t%s\n", m.Reference, m.ReceivedOn, status, dash(m.Urgency),
-			dash(m.Assignee), dash(m.NextDeadline), m.SizeBucket>>10, m.Channel, strings.Join(m.Teams, ","))
+		safe := handlerapi.Safe
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d KiB\t%s\t%s\n", safe(m.Reference), safe(m.ReceivedOn), safe(status), safe(dash(m.Urgency)),
+			safe(dash(m.Assignee)), safe(dash(m.NextDeadline)), m.SizeBucket>>10, safe(m.Channel), safe(strings.Join(m.Teams, ",")))
 	}
 	tw.Flush()
 	pages := max(1, (res.Total+res.PerPage-1)/max(1, res.PerPage))
@@ -104,7 +105,7 @@ func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Env
 	plain, err := crypto.Open(cs.Ciphertext, ids...)
 	var nm *age.NoIdentityMatchError
 	if errors.As(err, &nm) {
-		return cs, env, nil, fmt.Errorf("case %s is not encrypted to your identity yet: a colleague who can read it runs 'casectl rekey'", ref)
+		return cs, env, nil, fmt.Errorf("case %s is %w yet: a colleague who can read it runs 'casectl rekey'", ref, errNotForYou)
 	}
 	if err != nil {
 		return cs, env, nil, fmt.Errorf("decrypting %s: %w", ref, err)
@@ -117,6 +118,9 @@ func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Env
 	}
 	return cs, env, plain, nil
 }
+
+// errNotForYou is a case not encrypted to the handler's identity.
+var errNotForYou = errors.New("not encrypted to your identity")
 
 // refAndIdentities returns the case reference argument and the identities.
 func (c *cli) refAndIdentities() (string, []age.Identity, error) {
@@ -137,8 +141,13 @@ func (c *cli) show() error {
 	if err != nil {
 		return err
 	}
+	clear(plain)
 	if c.asJSON {
-		_, err := c.out.Write(append(bytes.TrimRight(plain, " \n"), '\n'))
+		b, err := json.MarshalIndent(env, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = c.out.Write(append(handlerapi.SafeJSON(b), '\n'))
 		return err
 	}
 	printCase(c.out, cs, env)
@@ -159,7 +168,13 @@ func (c *cli) getCase(ref string) (handlerapi.Case, error) {
 	return api.Case(c.ctx, ref)
 }
 
+// printCase prints a decrypted case readably. Every string goes through
+// handlerapi.Safe or SafeText.
 func printCase(w io.Writer, cs handlerapi.Case, env intake.Envelope) {
+	w = handlerapi.NewSafeWriter(w)
+	if warn := orgWarning(env); warn != "" {
+		fmt.Fprintf(w, "!! %s\n\n", warn)
+	}
 	fmt.Fprintf(w, "Reference:   %s\nReceived:    %s\nStatus:      %s\nUrgency:     %s\nAssignee:    %s\nDeadline:    %s\nRouted to:   %s\nChannel:     %s\nLanguage:    %s\n",
 		env.Reference, env.ReceivedAt.Format(time.RFC3339), cs.StatusName, dash(cs.Urgency), dash(cs.Assignee),
 		dash(cs.NextDeadline), strings.Join(env.Teams, ", "), env.Channel, env.Report.Language)
@@ -188,13 +203,13 @@ func printStruct(out io.Writer, v reflect.Value, prefix string) {
 					printStruct(out, f.Index(j), fmt.Sprintf("%s[%d].", path, j))
 				}
 			} else if f.Len() > 0 {
-				fmt.Fprintf(out, "%s: %s\n", path, strings.Join(f.Interface().([]string), ", "))
+				fmt.Fprintf(out, "%s: %s\n", path, handlerapi.Safe(strings.Join(f.Interface().([]string), ", ")))
 			}
 		case reflect.Bool:
 			fmt.Fprintf(out, "%s: %t\n", path, f.Bool())
 		case reflect.String:
 			if s := f.String(); s != "" {
-				fmt.Fprintf(out, "%s: %s\n", path, strings.ReplaceAll(s, "\n", "\n    "))
+				fmt.Fprintf(out, "%s: %s\n", path, strings.ReplaceAll(handlerapi.SafeText(s), "\n", "\n    "))
 			}
 		}
 	}
@@ -223,7 +238,7 @@ func (c *cli) triage() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "%s: %s%s, urgency %s, assignee %s, deadline %s\n", m.Reference, m.StatusName,
+	fmt.Fprintf(c.out, "%s: %s%s, urgency %s, assignee %s, deadline %s\n", handlerapi.Safe(m.Reference), handlerapi.Safe(m.StatusName),
 		map[bool]string{true: " (" + m.StatusDetail + ")", false: ""}[m.StatusDetail != ""], dash(m.Urgency), dash(m.Assignee), dash(m.NextDeadline))
 	return nil
 }
@@ -233,7 +248,7 @@ func (c *cli) text() ([]byte, error) {
 	if c.set("m") {
 		return []byte(c.message), nil
 	}
-	b, err := io.ReadAll(io.LimitReader(c.in, 1<<20+1))
+	b, err := io.ReadAll(io.LimitReader(c.stdin(), 1<<20+1))
 	if err != nil {
 		return nil, err
 	}
@@ -246,38 +261,24 @@ func (c *cli) text() ([]byte, error) {
 	return b, nil
 }
 
-func parseRecipients(list []string) ([]crypto.Recipient, error) {
-	var out []crypto.Recipient
-	for _, s := range list {
-		r, err := crypto.ParseRecipient(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (c *cli) teamRecipients() ([]crypto.Recipient, error) {
-	api, err := c.client()
-	if err != nil {
-		return nil, err
-	}
-	team, err := api.Team(c.ctx)
-	if err != nil {
-		return nil, err
-	}
-	return parseRecipients(team.Recipients)
-}
-
 // replyRecipients are the reporter's reply key and, when age allows mixing
-// them, the case's recipients, so the teams can read their replies too.
-func replyRecipients(cs handlerapi.Case) ([]crypto.Recipient, error) {
+// them, the case's verified roster recipients, so the teams can read their
+// replies too. The reply key the server names must be the one sealed in
+// the report (reports from before it was sealed there are taken on the
+// server's word, and the handler is told).
+func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto.Recipient, error) {
+	if env.ReplyRecipient != "" && env.ReplyRecipient != cs.ReplyRecipient {
+		return nil, fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
+			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", cs.Reference)
+	}
+	if env.ReplyRecipient == "" {
+		fmt.Fprintf(c.out, "Note: %s predates sealed reply keys, so its reply key is the server's word.\n", cs.Reference)
+	}
 	reporter, err := crypto.ParseRecipient(cs.ReplyRecipient)
 	if err != nil {
 		return nil, err
 	}
-	teams, err := parseRecipients(cs.Recipients)
+	teams, err := c.caseRecipients(cs.Teams)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +287,16 @@ func replyRecipients(cs handlerapi.Case) ([]crypto.Recipient, error) {
 		return all[:1], nil
 	}
 	return all, nil
+}
+
+// orgWarning is shown for a case an intermediary logged: its staff saw the
+// receipt, so they can read replies.
+func orgWarning(env intake.Envelope) string {
+	if env.Intermediary == nil {
+		return ""
+	}
+	return fmt.Sprintf("This case was logged by %s (%s) on the victim's behalf: its staff saw the receipt and can read every reply at /return.",
+		handlerapi.Safe(env.Intermediary.OrganisationName), handlerapi.Safe(env.Intermediary.Organisation))
 }
 
 func (c *cli) note() error { return c.addNote("note") }
@@ -297,23 +308,33 @@ func (c *cli) addNote(kind string) error {
 	if err != nil {
 		return err
 	}
+	var recs []crypto.Recipient
+	if kind == "note" {
+		recs, err = c.teamRoster(c.sess.Team)
+	} else {
+		var ids []age.Identity
+		if ids, err = c.identities(); err != nil {
+			return err
+		}
+		cs, env, plain, ferr := c.fetch(ref, ids)
+		clear(plain)
+		if ferr != nil {
+			return ferr
+		}
+		if w := orgWarning(env); w != "" && !c.orgMayRead {
+			return errors.New(w + " Write the reply so that is safe for the victim, then send it again with -org-may-read.")
+		}
+		recs, err = c.replyRecipients(cs, env)
+	}
+	if err != nil {
+		return err
+	}
 	text, err := c.text()
 	if err != nil {
 		return err
 	}
-	var recs []crypto.Recipient
-	if kind == "note" {
-		recs, err = c.teamRecipients()
-	} else {
-		var cs handlerapi.Case
-		if cs, err = c.getCase(ref); err == nil {
-			recs, err = replyRecipients(cs)
-		}
-	}
-	if err != nil {
-		return err
-	}
 	sealed, err := crypto.Seal(text, recs)
+	clear(text)
 	if err != nil {
 		return err
 	}
@@ -342,22 +363,45 @@ func (c *cli) notes() error {
 	if err != nil {
 		return err
 	}
-	writeNotes(c.out, list, ids)
+	writeNotes(c.out, ref, list, ids)
 	return nil
 }
 
-func writeNotes(w io.Writer, list []handlerapi.Note, ids []age.Identity) {
+// writeNotes prints a case's notes, replies and the reporter's
+// follow-ups, decrypted. A follow-up is shown only if it is one of case
+// ref; everything from the server or the plaintext is printed through
+// handlerapi.Safe or SafeText.
+func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Identity) {
 	if len(list) == 0 {
-		fmt.Fprintln(w, "No notes or replies.")
+		fmt.Fprintln(w, "No notes, replies or follow-ups.")
 	}
+	safe := handlerapi.Safe
 	for _, n := range list {
-		fmt.Fprintf(w, "-- %s %d by %s (%s), %s\n", n.Kind, n.ID, n.Author, n.Team, n.CreatedOn)
 		plain, err := crypto.Open(n.Ciphertext, ids...)
+		switch n.Kind {
+		case "followup":
+			fmt.Fprintf(w, "-- follow-up %d from the reporter, %s\n", n.ID, safe(n.CreatedOn))
+		case "reply":
+			fmt.Fprintf(w, "-- reply %d to the reporter by %s (%s), %s\n", n.ID, safe(n.Author), safe(n.Team), safe(n.CreatedOn))
+		default:
+			fmt.Fprintf(w, "-- note %d by %s (%s), %s\n", n.ID, safe(n.Author), safe(n.Team), safe(n.CreatedOn))
+		}
 		if err != nil {
 			fmt.Fprintln(w, "   (not encrypted to your identity)")
 			continue
 		}
-		fmt.Fprintln(w, strings.TrimRight(string(plain), " \n"))
+		text := strings.TrimRight(string(plain), " \n")
+		if n.Kind == "followup" {
+			var f intake.FollowUpEnvelope
+			if json.Unmarshal(plain, &f) != nil || f.Kind != "followup" || f.Reference != ref {
+				fmt.Fprintln(w, "   (not a follow-up of this case: not shown)")
+				clear(plain)
+				continue
+			}
+			text = fmt.Sprintf("Received %s, in %s:\n%s", f.ReceivedAt.Format(time.RFC3339), safe(f.Language), strings.TrimRight(f.Text, " \n"))
+		}
+		clear(plain)
+		fmt.Fprintln(w, handlerapi.SafeText(text))
 	}
 }
 
@@ -397,7 +441,7 @@ func (c *cli) export() error {
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
 	writeAttachmentList(&readable, files)
-	writeNotes(&notesText, list, ids)
+	writeNotes(&notesText, ref, list, ids)
 	texts := map[string][]byte{
 		"WARNING.txt": []byte(exportWarning),
 		"report.json": append(envJSON, '\n'),
@@ -427,7 +471,9 @@ func (c *cli) rekey() error {
 	if err != nil {
 		return err
 	}
-	teamRecs, err := c.teamRecipients()
+	// The team's roster first: a change is shown and agreed to before
+	// anything is re-encrypted.
+	teamRecs, err := c.teamRoster(c.sess.Team)
 	if err != nil {
 		return err
 	}
@@ -438,9 +484,9 @@ func (c *cli) rekey() error {
 			return err
 		}
 		for _, m := range res.Cases {
-			ok, err := c.rekeyOne(m.Reference, ids, teamRecs)
+			ok, err := c.rekeyOne(handlerapi.Safe(m.Reference), ids, teamRecs)
 			if err != nil {
-				return fmt.Errorf("%s: %w", m.Reference, err)
+				return fmt.Errorf("%s: %w", handlerapi.Safe(m.Reference), err)
 			}
 			if ok {
 				done++
@@ -456,36 +502,35 @@ func (c *cli) rekey() error {
 	if c.dryRun {
 		verb = "Would re-encrypt"
 	}
-	fmt.Fprintf(c.out, "%s %d case(s) to the current recipients; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, done, skipped)
+	fmt.Fprintf(c.out, "%s %d case(s) to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, done, skipped)
 	return nil
 }
 
-// rekeyOne re-encrypts one case, the team's notes on it and its replies.
-// It returns false when this identity cannot read the case.
+// rekeyOne re-encrypts one case, the team's notes on it, its follow-ups
+// and replies, and its attachment manifests, to the verified rosters of
+// the teams it is routed to. Each thing is decrypted only if it is what
+// it should be (the case asked for, a follow-up or manifest of this
+// case); anything else is left as it is. It returns false when this
+// identity cannot read the case.
 func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipient) (bool, error) {
-	cs, err := c.getCase(ref)
-	if err != nil {
-		return false, err
-	}
-	plain, err := crypto.Open(cs.Ciphertext, ids...)
-	var nm *age.NoIdentityMatchError
-	if errors.As(err, &nm) {
+	cs, env, plain, err := c.fetch(ref, ids)
+	if errors.Is(err, errNotForYou) {
 		fmt.Fprintf(c.out, "%s: skipped, not readable with your identity\n", ref)
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	defer clear(plain)
 	if c.dryRun {
 		return true, nil
 	}
-	caseRecs, err := parseRecipients(cs.Recipients)
+	caseRecs, err := c.caseRecipients(env.Teams)
 	if err != nil {
 		return false, err
 	}
 	// plain is already padded to its bucket, so the bucket does not change.
 	sealed, err := crypto.Seal(plain, caseRecs)
-	clear(plain)
 	if err != nil {
 		return false, err
 	}
@@ -493,10 +538,7 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 	if err != nil {
 		return false, err
 	}
-	replyRecs, err := replyRecipients(cs)
-	if err != nil {
-		return false, err
-	}
+	var replyRecs []crypto.Recipient
 	notes := map[int64][]byte{}
 	for _, n := range list {
 		text, err := crypto.Open(n.Ciphertext, ids...)
@@ -506,9 +548,25 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 		recs := teamRecs
 		switch n.Kind {
 		case "reply":
+			if replyRecs == nil {
+				if replyRecs, err = c.replyRecipients(cs, env); err != nil {
+					clear(text)
+					return false, err
+				}
+			}
 			recs = replyRecs
 		case "followup": // the reporter's: for every team the case is routed to
+			var f intake.FollowUpEnvelope
+			if json.Unmarshal(text, &f) != nil || f.Kind != "followup" || f.Reference != env.Reference {
+				clear(text)
+				fmt.Fprintf(c.out, "%s: follow-up %d is not a follow-up of this case; left as it is\n", ref, n.ID)
+				continue
+			}
 			recs = caseRecs
+		case "note":
+		default:
+			clear(text)
+			continue
 		}
 		s, err := crypto.Seal(text, recs)
 		clear(text)

@@ -27,16 +27,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "casectl:", err)
+	// Everything printed passes through handlerapi.SafeText: reports,
+	// notes, file names and the server's words cannot steer the terminal.
+	out := handlerapi.NewSafeWriter(os.Stdout)
+	err := run(os.Args[1:], os.Stdin, out)
+	out.Flush()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "casectl:", handlerapi.SafeText(err.Error()))
 		os.Exit(1)
 	}
 }
 
-const usage = "usage: casectl login|logout|console|cases|show|triage|note|reply|notes|export|rekey [flags] (see -h of each)"
+const usage = "usage: casectl login|logout|console|cases|show|triage|note|reply|notes|export|rekey|roster [flags] (see -h of each)"
 
 func run(args []string, stdin io.Reader, out io.Writer) error {
 	if len(args) == 0 {
@@ -47,11 +54,19 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
 		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole,
 	}
-	cmd, ok := cmds[args[0]]
+	name := args[0]
+	if name == "roster" {
+		if len(args) < 2 {
+			return errors.New(rosterUsage)
+		}
+		name, args = "roster "+args[1], args[1:]
+		cmds[name] = (*cli).rosterCmd
+	}
+	cmd, ok := cmds[name]
 	if !ok {
 		return errors.New(usage)
 	}
-	c := newCLI(args[0], stdin, out)
+	c := newCLI(name, stdin, out)
 	if err := c.parse(args[1:]); err != nil {
 		return err
 	}

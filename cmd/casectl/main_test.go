@@ -15,6 +15,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -49,6 +50,10 @@ type world struct {
 	url   string
 	dir   string
 	ids   map[string]*age.X25519Identity
+	// Each team's roster key (its custodian's), its file, and the team's
+	// published roster versions.
+	rosterKeys map[string]roster.PrivateKey
+	rosters    map[string][]roster.Signed
 }
 
 func newWorld(t *testing.T) *world {
@@ -58,6 +63,21 @@ func newWorld(t *testing.T) *world {
 	srv := httptest.NewUnstartedServer(nil)
 	t.Cleanup(srv.Close)
 	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
+	// Each team has a roster key, held by its custodian (a file here).
+	rosterKeys := map[string]roster.PrivateKey{}
+	dir := t.TempDir()
+	for i := range teams.Config.Teams {
+		k, err := roster.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rosterKeys[teams.Config.Teams[i].Name] = k
+		teams.Config.Teams[i].RosterKeys = []string{k.Public().String()}
+		os.WriteFile(filepath.Join(dir, teams.Config.Teams[i].Name+".rosterkey"), []byte(k.String()+"\n"), 0o600)
+	}
+	if err := teams.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	cases, err := casework.NewService(db.DB, teams.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +88,45 @@ func newWorld(t *testing.T) *world {
 	}
 	srv.Config.Handler = e
 	srv.Start()
-	return &world{t: t, db: db, cases: cases, teams: teams, url: srv.URL, dir: t.TempDir(), ids: map[string]*age.X25519Identity{}}
+	return &world{t: t, db: db, cases: cases, teams: teams, url: srv.URL, dir: dir, ids: map[string]*age.X25519Identity{},
+		rosterKeys: rosterKeys, rosters: map[string][]roster.Signed{}}
+}
+
+// publishRoster signs and stores the next version of team's roster: the
+// team's configured key and the named handlers' keys.
+func (w *world) publishRoster(team string, handlers ...string) roster.Signed {
+	w.t.Helper()
+	r := roster.Roster{Team: team, Version: int64(len(w.rosters[team]) + 1)}
+	for _, t := range w.teams.Config.Teams {
+		if t.Name == team {
+			r.Entries = append(r.Entries, roster.Entry{Recipient: t.Keys()[0].String(), Label: "team-key"})
+		}
+	}
+	for _, h := range handlers {
+		r.Entries = append(r.Entries, roster.Entry{Recipient: w.ids[h].Recipient().String(), Label: h})
+	}
+	s, err := roster.Sign(r, w.rosterKeys[team])
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.db.PublishRoster(context.Background(), team, r.Version, s, w.cases.OperatorAudit("test", "roster.publish", team)); err != nil {
+		w.t.Fatal(err)
+	}
+	w.rosters[team] = append(w.rosters[team], s)
+	return s
+}
+
+// pin pins both teams' roster keys for handler who and accepts the
+// current rosters, as the README's quick start does.
+func (w *world) pin(who string) {
+	w.t.Helper()
+	for _, team := range []string{"upr-secretariat", "reprisals-team"} {
+		out := w.must(who, "yes\n", "roster", "pin", "-team", team, "-key", w.rosterKeys[team].Public().String())
+		contains(w.t, out, w.rosterKeys[team].Public().Fingerprint(), "Pinned")
+		if len(w.rosters[team]) > 0 {
+			contains(w.t, w.must(who, "yes\n", "roster", "show", "-team", team), "verified")
+		}
+	}
 }
 
 func (w *world) addHandler(name, team string) string {
@@ -97,7 +155,7 @@ func (w *world) submit(body string) string {
 func (w *world) as(who, stdin string, args ...string) (string, error) {
 	w.t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_IDENTITY=")
+	cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_PINS="+filepath.Join(w.dir, who+".pins"), "CASECTL_IDENTITY=")
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -143,6 +201,10 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 		t.Errorf("session file: %v", err)
 	}
 	contains(t, w.must("ines", "", "login", "-server", w.url, "-handler", "ines", "-i", inesKey), "Logged in as ines")
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat", "ines")
+	w.pin("omar")
+	w.pin("ines")
 
 	contains(t, w.must("omar", "", "cases"), upr, other, "Received", "(2 cases)")
 	inesCases := w.must("ines", "", "cases")
@@ -156,13 +218,14 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 		"Reference:   "+other, "incidents[0].narrative: Arrested at home", "consent.share_with_ohchr: true", "Routed to:   reprisals-team")
 	w.fails("omar", "not encrypted to your identity", "show", "-i", inesKey, other)
 
-	contains(t, w.must("omar", "", "triage", "-status", "acknowledged", "-urgency", "U2", "-deadline", "2026-12-31", other),
+	// Flags go before or after the reference, as the README writes them.
+	contains(t, w.must("omar", "", "triage", other, "-status", "acknowledged", "-urgency", "U2", "-deadline", "2026-12-31"),
 		other+": Acknowledged, urgency U2", "deadline 2026-12-31")
 	w.fails("omar", "cannot go from", "triage", "-status", "published", other)
 	contains(t, w.must("omar", "", "cases", "-urgency", "U2"), other, "(1 cases)")
 
-	contains(t, w.must("omar", "", "note", "-m", "Called the family; consent confirmed.", other), "Added note")
-	contains(t, w.must("omar", "We have raised your case.\nPlease stay safe.", "reply", other), "Added reply")
+	contains(t, w.must("omar", "", "note", other, "-m", "Called the family; consent confirmed."), "Added note")
+	contains(t, w.must("omar", "We have raised your case.\nPlease stay safe.", "reply", "-i", omarKey, other), "Added reply")
 	// The reporter comes back and adds information; the team reads it.
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
 	rc, err := w.db.ReportByReference(context.Background(), other)
@@ -179,7 +242,7 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	contains(t, w.must("omar", "", "notes", "-i", omarKey, other), "Called the family; consent confirmed.", "We have raised your case.",
-		"-- note", "-- reply", "-- followup", "He was released on bail.")
+		"-- note", "-- reply", "-- follow-up", "from the reporter", "He was released on bail.")
 
 	// An attachment, streamed in as a reporter would send it.
 	evidence := bytes.Repeat([]byte("video frame "), 100_000)
@@ -212,16 +275,34 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 	w.fails("omar", "not logged in", "cases")
 }
 
-// TestRekey adds a handler after cases exist: they cannot read them until
-// a colleague runs rekey; a removed handler can no longer read them after
-// the next rekey.
+// TestRekey adds a handler after cases exist: the team's key custodian
+// signs a roster with their key and publishes it; they cannot read older
+// cases until a colleague, shown the change, runs rekey; a removed handler
+// can no longer read them after the next rekey. It also migrates a team
+// from handler registration to rosters.
 func TestRekey(t *testing.T) {
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	refs := []string{w.submit("upr"), w.submit("hrc_session"), w.submit("treaty_body")}
 	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
-	w.must("omar", "", "note", "-m", "internal note", refs[1])
-	w.must("omar", "", "reply", "-m", "reply to the reporter", refs[1])
+	// Before any roster: nothing is encrypted on the server's word.
+	w.pin("omar")
+	w.fails("omar", "no signed roster", "note", "-m", "internal note", refs[1])
+
+	// Migration: the custodian signs the team's first roster with the keys
+	// registered today (the configured one and omar's), and omar publishes
+	// it.
+	rosterFile := filepath.Join(w.dir, "roster.json")
+	keyFile := filepath.Join(w.dir, "reprisals-team.rosterkey")
+	out := w.must("custodian", "", "roster", "sign", "-key", keyFile, "-team", "reprisals-team",
+		"-add", w.teams.Reprisals.Recipient().String(), "-label", "team-key", "-add", w.ids["omar"].Recipient().String(), "-label", "omar", "-out", rosterFile)
+	contains(t, out, "version 1", "ADDED:   omar")
+	contains(t, w.must("omar", "", "roster", "publish", rosterFile), "Published team reprisals-team's roster version 1")
+	w.fails("omar", "not above", "roster", "publish", rosterFile)
+	w.publishRoster("upr-secretariat")
+	w.fails("omar", "not accepted", "note", "-m", "internal note", refs[1])
+	w.must("omar", "yes\n", "note", "-m", "internal note", refs[1])
+	w.must("omar", "yes\n", "reply", "-i", omarKey, "-m", "reply to the reporter", refs[1])
 
 	var rid string
 	w.db.Pool().QueryRow(context.Background(), `SELECT id FROM reports WHERE reference = $1`, refs[1]).Scan(&rid)
@@ -231,18 +312,34 @@ func TestRekey(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Nadia joins: registered for login, but not in the roster, so a new
+	// report is not encrypted to her.
 	nadiaKey := w.addHandler("nadia", "reprisals-team")
 	w.must("nadia", "", "login", "-server", w.url, "-handler", "nadia", "-i", nadiaKey)
+	w.pin("nadia")
+	early := w.submit("hrc_session")
+	w.fails("nadia", "not encrypted to your identity yet", "show", "-i", nadiaKey, early)
+	// The custodian adds her key; omar sees the change and agrees.
+	next := filepath.Join(w.dir, "roster2.json")
+	contains(t, w.must("custodian", "", "roster", "sign", "-key", keyFile, "-from", rosterFile, "-add", w.ids["nadia"].Recipient().String(), "-label", "nadia", "-out", next),
+		"version 2", "ADDED:   nadia")
+	w.must("omar", "", "roster", "publish", next)
+	refs = append(refs, early)
 	w.fails("nadia", "not encrypted to your identity yet", "show", "-i", nadiaKey, refs[0])
 
-	contains(t, w.must("nadia", "", "rekey", "-i", nadiaKey), "Re-encrypted 0 case(s)", "3 skipped")
-	contains(t, w.must("omar", "", "rekey", "-i", omarKey, "-dry-run"), "Would re-encrypt 3 case(s)")
-	contains(t, w.must("omar", "", "rekey", "-i", omarKey), "Re-encrypted 3 case(s)", "0 skipped")
+	contains(t, w.must("nadia", "yes\n", "rekey", "-i", nadiaKey), "Re-encrypted 0 case(s)", "4 skipped")
+	w.fails("omar", "not accepted", "rekey", "-i", omarKey)
+	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey, "-dry-run"), "changed from version 1 to 2", "ADDED:   nadia (age1", "Would re-encrypt 4 case(s)")
+	// The UPR team's roster, first seen now, is shown and agreed to too.
+	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey), "Team upr-secretariat's roster, version 1", "Re-encrypted 4 case(s)", "0 skipped")
 	for _, ref := range refs {
 		contains(t, w.must("nadia", "", "show", "-i", nadiaKey, ref), "Reference:   "+ref)
 	}
 	contains(t, w.must("nadia", "", "notes", "-i", nadiaKey, refs[1]), "internal note", "reply to the reporter")
 	contains(t, w.must("nadia", "", "show", "-i", nadiaKey, refs[1]), "1. evidence.txt (text/plain, 12 bytes)")
+	// New reports now go to the roster's recipients.
+	fresh := w.submit("hrc_session")
+	contains(t, w.must("nadia", "", "show", "-i", nadiaKey, fresh), "Reference:   "+fresh)
 
 	// The UPR case stays readable by the UPR team's configured identity,
 	// and the reply by the reporter's key.
@@ -254,12 +351,18 @@ func TestRekey(t *testing.T) {
 		t.Errorf("after rekey the UPR team lost access to a UPR case: %v", err)
 	}
 
-	// Nadia leaves: after the next rekey her key opens nothing.
+	// Nadia leaves: she is disabled and the custodian removes her key;
+	// after the next rekey her key opens nothing.
 	if err := w.db.UpdateHandler(context.Background(), "nadia", false, w.ids["nadia"].Recipient().String(),
 		w.cases.OperatorAudit("test", "handler.disable", "nadia")); err != nil {
 		t.Fatal(err)
 	}
-	w.must("omar", "", "rekey", "-i", omarKey)
+	third := filepath.Join(w.dir, "roster3.json")
+	contains(t, w.must("custodian", "", "roster", "sign", "-key", keyFile, "-from", next, "-remove", w.ids["nadia"].Recipient().String(), "-out", third),
+		"version 3", "REMOVED: nadia")
+	w.must("omar", "", "roster", "publish", third)
+	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey), "REMOVED: nadia", "Re-encrypted 5 case(s)")
+	refs = append(refs, fresh)
 	for _, ref := range refs {
 		c, err := w.db.ReportByReference(context.Background(), ref)
 		if err != nil {

@@ -1,0 +1,93 @@
+package handlerapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// Rosters gives a client the recipients to encrypt a team's material to:
+// only those of a roster signed by a roster key the handler pinned,
+// never a list the server names. A roster the handler has not accepted
+// yet (the first one, or a new version) is shown to them through Confirm,
+// and used and remembered only if they agree; an older version, or a
+// different roster under an accepted version, is refused.
+type Rosters struct {
+	API      *Client
+	PinsPath string
+	// Confirm shows a roster change in plain words (see
+	// roster.Checked.Describe) and returns whether the handler agrees.
+	Confirm func(description string) bool
+
+	verified map[string][]crypto.Recipient
+}
+
+// ErrNoRoster is a team without a signed roster on the server.
+var ErrNoRoster = errors.New("this team has no signed roster on this server yet, so nothing was encrypted: " +
+	"its key custodians publish one (casectl roster sign, casectl roster publish)")
+
+// Team returns the verified recipients of team's roster.
+func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, error) {
+	if recs, ok := rs.verified[team]; ok {
+		return recs, nil
+	}
+	pins, err := roster.LoadPins(rs.PinsPath)
+	if err != nil {
+		return nil, err
+	}
+	if pins.Teams[team] == nil {
+		return nil, fmt.Errorf("team %s: %w", Safe(team), roster.ErrNotPinned)
+	}
+	sr, err := rs.API.Roster(ctx, team)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Status == 404 {
+		return nil, fmt.Errorf("team %s: %w", Safe(team), ErrNoRoster)
+	}
+	if err != nil {
+		return nil, err
+	}
+	checked, err := pins.Check(team, sr)
+	if err != nil {
+		return nil, err
+	}
+	if checked.Changed {
+		if rs.Confirm == nil || !rs.Confirm(checked.Describe()) {
+			return nil, fmt.Errorf("team %s's roster was not accepted: nothing was encrypted", Safe(team))
+		}
+		pins.Accept(checked.Roster)
+		if err := pins.Save(rs.PinsPath); err != nil {
+			return nil, err
+		}
+	}
+	recs, err := checked.Roster.Recipients()
+	if err != nil {
+		return nil, err
+	}
+	if rs.verified == nil {
+		rs.verified = map[string][]crypto.Recipient{}
+	}
+	rs.verified[team] = recs
+	return recs, nil
+}
+
+// Case returns the union of the verified rosters of every team a case is
+// routed to: what its content, follow-ups and manifests are encrypted to.
+func (rs *Rosters) Case(ctx context.Context, teams []string) ([]crypto.Recipient, error) {
+	var out []crypto.Recipient
+	for _, t := range teams {
+		recs, err := rs.Team(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			if !slices.ContainsFunc(out, func(o crypto.Recipient) bool { return o.String() == r.String() }) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
+}

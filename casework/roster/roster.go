@@ -1,0 +1,186 @@
+// Package roster is a team's signed list of recipients: the age keys that
+// anyone encrypts the team's material to. A roster names its team, a
+// version number that only goes up, and each recipient with a label (the
+// handler's name); it is signed with Ed25519 by the team's roster keys,
+// which the team's key custodians hold offline.
+//
+// The server stores and serves rosters but holds no roster key, so it
+// cannot forge one. Clients pin a team's roster keys once (confirming the
+// fingerprint out of band), verify every roster they encrypt to, refuse a
+// version that goes backwards or two different rosters with one version,
+// and show a handler what changed before using a new one (see Pins).
+//
+// Signatures cover the roster's canonical text exactly as stored, whose
+// first line is the versioned context string, so a signature cannot be
+// taken for anything else.
+package roster
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// Context is the first line of every roster.
+const Context = "reprisals-team-roster/v1"
+
+// Limits on a roster.
+const (
+	MaxEntries    = 200
+	MaxText       = 256 << 10
+	MaxSignatures = 16
+)
+
+// ErrInvalid is a roster that does not parse.
+var ErrInvalid = errors.New("not a valid team roster")
+
+// Entry is one recipient of a roster and who it belongs to.
+type Entry struct {
+	Recipient string // canonical age1... string
+	Label     string // the handler's name, or a short description
+}
+
+func (e Entry) String() string {
+	if e.Label == "" {
+		return e.Recipient
+	}
+	return e.Label + " (" + e.Recipient + ")"
+}
+
+// Roster is a team's recipients at one version.
+type Roster struct {
+	Team    string
+	Version int64
+	Entries []Entry
+}
+
+var (
+	teamRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
+	labelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$`)
+)
+
+// Marshal returns the roster's canonical text: the context line, team,
+// version, then one "recipient: KEY LABEL" line per entry, in order.
+func (r Roster) Marshal() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s\nteam: %s\nversion: %d\n", Context, r.Team, r.Version)
+	for _, e := range r.Entries {
+		fmt.Fprintf(&b, "recipient: %s", e.Recipient)
+		if e.Label != "" {
+			fmt.Fprintf(&b, " %s", e.Label)
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+// Check validates a roster: a team name, a positive version, one to
+// MaxEntries distinct, canonical, mutually compatible recipients, and
+// well-formed labels.
+func (r Roster) Check() error {
+	if !teamRE.MatchString(r.Team) {
+		return fmt.Errorf("%w: the team name is not valid", ErrInvalid)
+	}
+	if r.Version < 1 || r.Version > 1<<53 {
+		return fmt.Errorf("%w: the version must be a positive number", ErrInvalid)
+	}
+	if len(r.Entries) == 0 || len(r.Entries) > MaxEntries {
+		return fmt.Errorf("%w: a roster has 1 to %d recipients", ErrInvalid, MaxEntries)
+	}
+	seen := map[string]bool{}
+	var recs []crypto.Recipient
+	for i, e := range r.Entries {
+		rec, err := crypto.ParseRecipient(e.Recipient)
+		if err != nil || rec.String() != e.Recipient {
+			return fmt.Errorf("%w: recipient %d is not a canonical age recipient", ErrInvalid, i+1)
+		}
+		if seen[e.Recipient] {
+			return fmt.Errorf("%w: recipient %d appears twice", ErrInvalid, i+1)
+		}
+		seen[e.Recipient] = true
+		if e.Label != "" && !labelRE.MatchString(e.Label) {
+			return fmt.Errorf("%w: the label of recipient %d is not valid (letters, digits, . _ @ -)", ErrInvalid, i+1)
+		}
+		recs = append(recs, rec)
+	}
+	if err := crypto.CheckCompatible(recs); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return nil
+}
+
+// Parse reads a roster's canonical text strictly: it must be exactly what
+// Marshal writes for a roster that passes Check.
+func Parse(b []byte) (Roster, error) {
+	var r Roster
+	if len(b) > MaxText || !bytes.HasSuffix(b, []byte("\n")) {
+		return r, ErrInvalid
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if len(lines) < 4 || lines[0] != Context {
+		return r, ErrInvalid
+	}
+	team, ok1 := strings.CutPrefix(lines[1], "team: ")
+	version, ok2 := strings.CutPrefix(lines[2], "version: ")
+	if !ok1 || !ok2 {
+		return r, ErrInvalid
+	}
+	v, err := strconv.ParseInt(version, 10, 64)
+	if err != nil {
+		return r, ErrInvalid
+	}
+	r = Roster{Team: team, Version: v}
+	for _, line := range lines[3:] {
+		rest, ok := strings.CutPrefix(line, "recipient: ")
+		if !ok {
+			return Roster{}, ErrInvalid
+		}
+		rec, label, _ := strings.Cut(rest, " ")
+		r.Entries = append(r.Entries, Entry{Recipient: rec, Label: label})
+	}
+	if err := r.Check(); err != nil {
+		return Roster{}, err
+	}
+	if !bytes.Equal(r.Marshal(), b) {
+		return Roster{}, ErrInvalid
+	}
+	return r, nil
+}
+
+// Recipients returns the roster's recipients, parsed.
+func (r Roster) Recipients() ([]crypto.Recipient, error) {
+	out := make([]crypto.Recipient, 0, len(r.Entries))
+	for _, e := range r.Entries {
+		rec, err := crypto.ParseRecipient(e.Recipient)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// Diff returns the entries of next that are not in prev (added) and those
+// of prev that are not in next (removed), by recipient.
+func Diff(prev, next Roster) (added, removed []Entry) {
+	has := func(list []Entry, rec string) bool {
+		return slices.ContainsFunc(list, func(e Entry) bool { return e.Recipient == rec })
+	}
+	for _, e := range next.Entries {
+		if !has(prev.Entries, e.Recipient) {
+			added = append(added, e)
+		}
+	}
+	for _, e := range prev.Entries {
+		if !has(next.Entries, e.Recipient) {
+			removed = append(removed, e)
+		}
+	}
+	return added, removed
+}

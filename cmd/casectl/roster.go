@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// maxRosterFile bounds a signed roster file read from disk.
+const maxRosterFile = 2 * roster.MaxText
+
+// pinsPath is the pin store: -pins, CASECTL_PINS, or pins.json next to the
+// session file.
+func (c *cli) pinsPath() string {
+	if c.pinsFile != "" {
+		return c.pinsFile
+	}
+	return filepath.Join(filepath.Dir(c.sessionFile), "pins.json")
+}
+
+// confirm asks a yes/no question on the terminal; only "yes" agrees.
+func (c *cli) confirm(question string) bool {
+	fmt.Fprintf(c.out, "%s Type yes to agree: ", question)
+	line, _ := c.stdin().ReadString('\n')
+	fmt.Fprintln(c.out)
+	return strings.TrimSpace(strings.ToLower(line)) == "yes"
+}
+
+// stdin is the command's standard input, buffered once so that a question
+// and the text of a note can share it.
+func (c *cli) stdin() *bufio.Reader {
+	if c.inbuf == nil {
+		c.inbuf = bufio.NewReader(c.in)
+	}
+	return c.inbuf
+}
+
+// rosters verifies team rosters for this invocation, asking on the
+// terminal before a roster the handler has not seen is used.
+func (c *cli) rosters() (*handlerapi.Rosters, error) {
+	if c.rosterBook != nil {
+		return c.rosterBook, nil
+	}
+	api, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	c.rosterBook = &handlerapi.Rosters{API: api, PinsPath: c.pinsPath(), Confirm: func(d string) bool {
+		fmt.Fprint(c.out, d)
+		return c.confirm("Encrypt to this roster from now on?")
+	}}
+	return c.rosterBook, nil
+}
+
+// teamRoster returns the verified recipients of team's roster.
+func (c *cli) teamRoster(team string) ([]crypto.Recipient, error) {
+	rs, err := c.rosters()
+	if err != nil {
+		return nil, err
+	}
+	return rs.Team(c.ctx, team)
+}
+
+// caseRecipients are the union of the verified rosters of every team a
+// case is routed to.
+func (c *cli) caseRecipients(teams []string) ([]crypto.Recipient, error) {
+	rs, err := c.rosters()
+	if err != nil {
+		return nil, err
+	}
+	return rs.Case(c.ctx, teams)
+}
+
+// rosterCmd runs 'casectl roster ACTION'.
+func (c *cli) rosterCmd() error {
+	switch c.name {
+	case "roster keygen":
+		return c.rosterKeygen()
+	case "roster sign":
+		return c.rosterSign()
+	case "roster publish":
+		return c.rosterPublish()
+	case "roster pin":
+		return c.rosterPin()
+	case "roster show":
+		return c.rosterShow()
+	}
+	return errors.New(rosterUsage)
+}
+
+const rosterUsage = "usage: casectl roster keygen|sign|publish|pin|show [flags] (see -h of each)"
+
+// rosterKeygen creates a roster key for a key custodian.
+func (c *cli) rosterKeygen() error {
+	if c.outFile == "" {
+		return errors.New("name the new key's file with -out (keep it on an offline machine)")
+	}
+	k, err := roster.GenerateKey()
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(c.outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f, "# Roster key of a key custodian. Keep it offline; anyone holding it can\n# change who can read the team's reports.\n# public key: %s\n%s\n", k.Public(), k)
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Wrote the roster key to %s.\nPublic key:  %s\nFingerprint: %s\n"+
+		"Give the public key to the operator (the team's roster_keys) and read the fingerprint to each handler when they pin it.\n",
+		c.outFile, k.Public(), k.Public().Fingerprint())
+	return nil
+}
+
+// readKeyFile reads a roster private key file (comments allowed).
+func readKeyFile(path string) (roster.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return roster.PrivateKey{}, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return roster.ParsePrivateKey(line)
+		}
+	}
+	return roster.PrivateKey{}, fmt.Errorf("%s holds no roster key", path)
+}
+
+// readSigned reads a signed roster file, strictly.
+func readSigned(path string) (handlerapi.SignedRoster, error) {
+	var s handlerapi.SignedRoster
+	f, err := os.Open(path)
+	if err != nil {
+		return s, err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(io.LimitReader(f, maxRosterFile))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return s, fmt.Errorf("%s is not a signed roster file", path)
+	}
+	return s, nil
+}
+
+// rosterSign makes the next version of a roster with recipients added or
+// removed, or co-signs one unchanged, and writes it to -out.
+func (c *cli) rosterSign() error {
+	if c.keyFile == "" || c.outFile == "" {
+		return errors.New("usage: casectl roster sign -key KEYFILE [-from SIGNED.json | -team TEAM] [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json")
+	}
+	key, err := readKeyFile(c.keyFile)
+	if err != nil {
+		return err
+	}
+	var r roster.Roster
+	var prev handlerapi.SignedRoster
+	switch {
+	case c.fromFile != "":
+		if prev, err = readSigned(c.fromFile); err != nil {
+			return err
+		}
+		if r, err = roster.Parse([]byte(prev.Roster)); err != nil {
+			return fmt.Errorf("%s: %w", c.fromFile, err)
+		}
+	case c.team != "":
+		r = roster.Roster{Team: c.team}
+	default:
+		return errors.New("start from the current roster (-from) or name the team of a first roster (-team)")
+	}
+	if len(c.labels) > 0 && len(c.labels) != len(c.adds) {
+		return errors.New("give one -label per -add, in the same order, or none")
+	}
+	old := r
+	r.Entries = slices.Clone(r.Entries)
+	for i, a := range c.adds {
+		rec, err := crypto.ParseRecipient(a)
+		if err != nil {
+			return fmt.Errorf("-add %d: %w", i+1, err)
+		}
+		e := roster.Entry{Recipient: rec.String()}
+		if len(c.labels) > 0 {
+			e.Label = c.labels[i]
+		}
+		r.Entries = append(r.Entries, e)
+	}
+	for _, rm := range c.removes {
+		n := len(r.Entries)
+		r.Entries = slices.DeleteFunc(r.Entries, func(e roster.Entry) bool { return e.Recipient == strings.TrimSpace(rm) })
+		if len(r.Entries) == n {
+			return fmt.Errorf("-remove: %s is not in the roster", handlerapi.Safe(rm))
+		}
+	}
+	var out handlerapi.SignedRoster
+	if len(c.adds) == 0 && len(c.removes) == 0 && c.fromFile != "" {
+		// No change: co-sign the same version.
+		if out, err = prev.AddSignature(key); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.out, "Co-signed team %s's roster version %d.\n", r.Team, r.Version)
+	} else {
+		r.Version++
+		if out, err = roster.Sign(r, key); err != nil {
+			return err
+		}
+		added, removed := roster.Diff(old, r)
+		fmt.Fprintf(c.out, "Signed team %s's roster version %d (%d recipients).\n", r.Team, r.Version, len(r.Entries))
+		for _, e := range added {
+			fmt.Fprintf(c.out, "  ADDED:   %s\n", e)
+		}
+		for _, e := range removed {
+			fmt.Fprintf(c.out, "  REMOVED: %s\n", e)
+		}
+	}
+	b, _ := json.MarshalIndent(out, "", "  ")
+	if err := os.WriteFile(c.outFile, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Wrote %s. Publish it with: casectl roster publish %s\n", c.outFile, c.outFile)
+	return nil
+}
+
+// rosterPublish sends a signed roster to the server.
+func (c *cli) rosterPublish() error {
+	if len(c.args) != 1 {
+		return errors.New("usage: casectl roster publish SIGNED.json")
+	}
+	s, err := readSigned(c.args[0])
+	if err != nil {
+		return err
+	}
+	r, err := roster.Parse([]byte(s.Roster))
+	if err != nil {
+		return err
+	}
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
+	if err := api.PublishRoster(c.ctx, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Published team %s's roster version %d. New reports are encrypted to its %d recipient(s); handlers see the change and agree before they rekey.\n",
+		r.Team, r.Version, len(r.Entries))
+	return nil
+}
+
+// rosterPin pins a team's roster key after the handler confirms its
+// fingerprint.
+func (c *cli) rosterPin() error {
+	if c.team == "" || c.key == "" {
+		return errors.New("usage: casectl roster pin -team TEAM -key reprisals-roster-key-ed25519:...")
+	}
+	k, err := roster.ParsePublicKey(c.key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Roster key for team %s\n  fingerprint: %s\n", handlerapi.Safe(c.team), k.Fingerprint())
+	if !c.confirm("Does this fingerprint match, group by group, the one your security focal point gave you in person or by phone?") {
+		return errors.New("not pinned")
+	}
+	pins, err := roster.LoadPins(c.pinsPath())
+	if err != nil {
+		return err
+	}
+	pins.Pin(c.team, k)
+	if err := pins.Save(c.pinsPath()); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Pinned. casectl now encrypts to team %s only what a roster signed with this key lists.\n", handlerapi.Safe(c.team))
+	return nil
+}
+
+// rosterShow verifies and shows a team's roster, and asks before
+// accepting a change.
+func (c *cli) rosterShow() error {
+	team := c.team
+	if team == "" {
+		team = c.sess.Team
+	}
+	recs, err := c.teamRoster(team)
+	if err != nil {
+		return err
+	}
+	pins, err := roster.LoadPins(c.pinsPath())
+	if err != nil {
+		return err
+	}
+	r, err := roster.Parse([]byte(pins.Teams[team].Accepted))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified: %d recipient(s).\n", r.Team, r.Version, len(recs))
+	for _, e := range r.Entries {
+		fmt.Fprintf(c.out, "  %s\n", e)
+	}
+	return nil
+}
