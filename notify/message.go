@@ -54,7 +54,7 @@ func (c composer) single(a store.ClaimedAlert, to string) Message {
 	id := fmt.Sprintf("report-%s.%s@%s", a.Reference, a.Team, c.domain)
 	if a.Kind == "followup" {
 		subject = fmt.Sprintf("[Reprisals] New information on report %s", a.Reference)
-		intro = "The reporter came back and added information to a report. It is encrypted like the report;\nread it with 'casectl notes'.\n\n"
+		intro = "The reporter came back and added information or a file to a report. It is encrypted like the\nreport: read new information with 'casectl notes -i KEY " + a.Reference + "'; new files are listed by\n'casectl show -i KEY " + a.Reference + "'.\n\n"
 		id = fmt.Sprintf("followup-%s.%s.%d@%s", a.Reference, a.Team, a.ID, c.domain)
 	}
 	var body strings.Builder

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intermediary"
@@ -62,6 +63,21 @@ func cmdDev(args []string) error {
 		}
 		t.RecipientsFile = pubPath
 		identities = append(identities, fmt.Sprintf("%-16s %s", t.Name, idPath))
+	}
+	// Each team's key custodian: a roster key (kept in the dev folder here;
+	// offline in real use) whose public half the server checks rosters with.
+	rosterKeys := map[string]roster.PrivateKey{}
+	for i := range cfg.Teams {
+		t := &cfg.Teams[i]
+		if len(t.RosterKeys) > 0 {
+			continue
+		}
+		k, err := ensureDevRosterKey(filepath.Join(keyDir, t.Name+".rosterkey"))
+		if err != nil {
+			return err
+		}
+		rosterKeys[t.Name] = k
+		t.RosterKeys = []string{k.Public().String()}
 	}
 	if cfg.Receipts.KeyFile == "" && cfg.Receipts.Key == "" {
 		cfg.Receipts.KeyFile = filepath.Join(*dir, "receipt.key")
@@ -114,6 +130,15 @@ func cmdDev(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureDevRosters(ctx, cfg, rosterKeys, handlers); err != nil {
+		return err
+	}
+	var pins []string
+	for _, t := range cfg.Teams {
+		if k, ok := rosterKeys[t.Name]; ok {
+			pins = append(pins, fmt.Sprintf("go run ./cmd/casectl roster pin -team %s -key %s\n                     (fingerprint %s)", t.Name, k.Public(), k.Public().Fingerprint()))
+		}
+	}
 
 	ready := func() {
 		url := cfg.Database.URL.Reveal()
@@ -134,10 +159,15 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
   NHRI staff       %[1]s/org/login as dev-staff, password %[13]s;
                    code: go run ./cmd/reprisals staff code %[14]s
 
+  Roster keys      each team's custodian key and a signed roster of its
+                   recipients (keys/TEAM.rosterkey); pin them once:
+                   %[15]s
+
   As a handler, from an alert to the decrypted case (REFERENCE such as 7KQ4-M2XD):
     go run ./cmd/casectl login -server %[1]s -handler %[11]s -i %[12]s
     go run ./cmd/casectl cases
     go run ./cmd/casectl show -i %[12]s REFERENCE
+    go run ./cmd/casectl note REFERENCE -m "first note"   (after pinning)
   or straight from the database with the stock age CLI (apt-get install age):
     psql '%[4]s' -Atc "SELECT encode(ciphertext, 'base64') FROM reports WHERE reference = 'REFERENCE'" | base64 -d | age -d -i %[6]s
 
@@ -146,7 +176,7 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
 `, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
 			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")],
 			mailDir, sinkAddr, strings.Join(handlerLines(handlers), "\n                   "), h.name, h.key,
-			staff.Password, staff.TOTPSecret)
+			staff.Password, staff.TOTPSecret, strings.Join(pins, "\n                   "))
 	}
 	err = serve(ctx, cfg, logger, ready)
 	fmt.Println("Stopped.")
@@ -231,6 +261,79 @@ func ensureDevHandlers(ctx context.Context, cfg config.Config, keyDir string) ([
 		out = append(out, h)
 	}
 	return out, nil
+}
+
+// ensureDevRosterKey reads the dev custodian's roster key, creating it
+// first if needed.
+func ensureDevRosterKey(path string) (roster.PrivateKey, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		return roster.ParsePrivateKey(string(b))
+	}
+	k, err := roster.GenerateKey()
+	if err != nil {
+		return k, err
+	}
+	return k, writeNewSecret(path, k.String()+"\n")
+}
+
+// ensureDevRosters signs and publishes, for each team with a dev roster
+// key, a roster of the team's configured keys and its dev handler's,
+// unless the latest published roster already lists exactly those.
+func ensureDevRosters(ctx context.Context, cfg config.Config, keys map[string]roster.PrivateKey, handlers []devHandler) error {
+	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cases, err := casework.NewService(db, cfg)
+	if err != nil {
+		return err
+	}
+	latest, err := db.LatestRosters(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range cfg.Teams {
+		k, ok := keys[t.Name]
+		if !ok {
+			continue
+		}
+		r := roster.Roster{Team: t.Name, Version: 1}
+		for _, rec := range t.Keys() {
+			r.Entries = append(r.Entries, roster.Entry{Recipient: rec.String(), Label: "team-key"})
+		}
+		for _, h := range handlers {
+			if h.team != t.Name {
+				continue
+			}
+			pub, err := os.ReadFile(strings.TrimSuffix(h.key, ".key") + ".pub")
+			if err != nil {
+				return err
+			}
+			r.Entries = append(r.Entries, roster.Entry{Recipient: strings.TrimSpace(string(pub)), Label: h.name})
+		}
+		if cur, ok := latest[t.Name]; ok {
+			prev, err := roster.Verify(cur, []roster.PublicKey{k.Public()}, 1)
+			if err == nil {
+				if added, removed := roster.Diff(prev, r); len(added) == 0 && len(removed) == 0 {
+					continue
+				}
+			}
+			p, perr := roster.Parse([]byte(cur.Roster))
+			if perr != nil {
+				return perr
+			}
+			r.Version = p.Version + 1
+		}
+		s, err := roster.Sign(r, k)
+		if err != nil {
+			return err
+		}
+		if err := db.PublishRoster(ctx, t.Name, r.Version, s, cases.OperatorAudit("dev", "roster.publish", fmt.Sprintf("team %s version %d", t.Name, r.Version))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ensureDevStaff creates a dev organisation with one staff account, unless

@@ -273,15 +273,30 @@ func TestDev(t *testing.T) {
 	// The printed handler quick start works: log in, list, decrypt.
 	handlerKey := filepath.Join(devDir, "keys", "dev-reprisals-team.key")
 	session := filepath.Join(t.TempDir(), "session.json")
-	for _, step := range [][]string{
+	// The printed pin commands, then a note encrypted to the dev roster.
+	var pinSteps [][]string
+	for _, line := range strings.Split(out, "\n") {
+		if _, cmd, ok := strings.Cut(line, "go run ./cmd/casectl roster pin "); ok {
+			pinSteps = append(pinSteps, append([]string{"roster", "pin"}, strings.Fields(cmd)...))
+		}
+	}
+	if len(pinSteps) != 2 {
+		t.Fatalf("dev prints %d roster pin commands, want 2:\n%s", len(pinSteps), out)
+	}
+	steps := [][]string{
 		{"login", "-server", "http://" + addr, "-handler", "dev-reprisals-team", "-i", handlerKey},
 		{"cases"},
 		{"show", "-i", handlerKey, accepted.Reference},
-	} {
+	}
+	steps = append(steps, pinSteps...)
+	steps = append(steps, []string{"note", accepted.Reference, "-m", "first note"})
+	for _, step := range steps {
 		c := exec.Command(casectl, step...)
 		c.Env = append(cleanEnv(), "CASECTL_SESSION="+session)
+		c.Stdin = strings.NewReader("yes\n")
 		out, err := c.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), map[string]string{"login": "Logged in", "cases": accepted.Reference, "show": "Reference:   " + accepted.Reference}[step[0]]) {
+		want := map[string]string{"login": "Logged in", "cases": accepted.Reference, "show": "Reference:   " + accepted.Reference, "roster": "Pinned", "note": "Added note"}[step[0]]
+		if err != nil || !strings.Contains(string(out), want) {
 			t.Fatalf("casectl %v against dev: %v\n%s", step, err, out)
 		}
 	}
