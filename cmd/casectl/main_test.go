@@ -3,18 +3,27 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"filippo.io/age"
+	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -377,4 +386,231 @@ func TestRekey(t *testing.T) {
 			t.Errorf("%s: omar cannot decrypt it after the rekey: %v", ref, err)
 		}
 	}
+}
+
+// recorder is a hostile server written in the test: it answers login
+// challenges with what it is told and records every other request.
+type recorder struct {
+	mu       sync.Mutex
+	requests []string
+	bodies   []string
+}
+
+func (r *recorder) record(req *http.Request) {
+	b, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
+	r.bodies = append(r.bodies, string(b))
+}
+
+func armored(t *testing.T, ciphertext []byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	aw := armor.NewWriter(&b)
+	aw.Write(ciphertext)
+	aw.Close()
+	return b.String()
+}
+
+// TestHostileServerGetsNoPlaintextAtLogin points casectl login at a
+// server that sends, as the login challenge, a stored case's ciphertext,
+// an attachment manifest's, and the real server's own challenge relayed:
+// the client refuses each with the handler-readable message and sends
+// nothing back.
+func TestHostileServerGetsNoPlaintextAtLogin(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	ref := w.submit("hrc_session")
+	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
+	var rid string
+	w.db.Pool().QueryRow(context.Background(), `SELECT id FROM reports WHERE reference = $1`, ref).Scan(&rid)
+	visit, _ := svc.CaseByID(context.Background(), rid)
+	if _, err := svc.Attach(context.Background(), visit, "witness-list.pdf", "application/pdf", strings.NewReader("names of witnesses"),
+		intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := w.db.ReportByReference(context.Background(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest []byte
+	w.db.Pool().QueryRow(context.Background(), `SELECT manifest FROM attachments WHERE report_id = $1`, rid).Scan(&manifest)
+	if _, err := crypto.Open(stored.Ciphertext, w.ids["omar"]); err != nil {
+		t.Fatalf("the case is not even encrypted to omar, so the test proves nothing: %v", err)
+	}
+	// The real server's challenge, relayed by a phishing server.
+	real, err := handlerapi.New(w.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relayed, err := real.Challenge(context.Background(), "omar")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for name, challenge := range map[string]string{
+		"stored case":                       armored(t, stored.Ciphertext),
+		"manifest":                          armored(t, manifest),
+		"relayed, bound to the real server": relayed.Challenge,
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := &recorder{}
+			hostile := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				rec.record(r)
+				if r.URL.Path == handlerapi.Prefix+"/login/challenge" {
+					rw.Header().Set("Content-Type", "application/json")
+					json.NewEncoder(rw).Encode(handlerapi.ChallengeResponse{ChallengeID: "00000000-0000-4000-8000-000000000000",
+						Challenge: challenge, ExpiresAt: time.Now().Add(time.Minute)})
+					return
+				}
+				http.Error(rw, "no", http.StatusTeapot)
+			}))
+			defer hostile.Close()
+			w.fails("omar", "not a login challenge; nothing was sent back. Do not use this server; tell your security focal point",
+				"login", "-server", hostile.URL, "-handler", "omar", "-i", omarKey)
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.requests) != 1 {
+				t.Errorf("the hostile server received %v, want only the challenge request", rec.requests)
+			}
+			for _, b := range rec.bodies {
+				if strings.Contains(b, "Arrested") || strings.Contains(b, "witness") || strings.Contains(b, "AGE-SECRET-KEY") {
+					t.Errorf("plaintext reached the hostile server: %s", b)
+				}
+			}
+		})
+	}
+}
+
+// TestHostileRosters puts a hostile proxy between casectl and the real
+// server that adds a recipient of its own to the team's roster (keeping
+// the old signature, or signing with a key nobody pinned) or replays an
+// older, validly signed roster: no note, reply or rekey is encrypted to
+// it, and the handler is told why.
+func TestHostileRosters(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	ref := w.submit("hrc_session")
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team")
+	w.publishRoster("upr-secretariat")
+	v2 := w.publishRoster("reprisals-team", "omar")
+	w.pin("omar") // accepts version 2
+	v1 := w.rosters["reprisals-team"][0]
+
+	rogue, _ := age.GenerateX25519Identity()
+	stranger, _ := roster.GenerateKey()
+	r2, _ := roster.Parse([]byte(v2.Roster))
+	withRogue := r2
+	withRogue.Version = 3
+	withRogue.Entries = append(withRogue.Entries, roster.Entry{Recipient: rogue.Recipient().String(), Label: "it-support"})
+	forged := roster.Signed{Roster: string(withRogue.Marshal()), Signatures: v2.Signatures}
+	strangerSigned, _ := roster.Sign(withRogue, stranger)
+
+	var serve roster.Signed
+	target, _ := url.Parse(w.url)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" && r.URL.Path == handlerapi.Prefix+"/rosters/reprisals-team" {
+			rw.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(rw).Encode(serve)
+			return
+		}
+		proxy.ServeHTTP(rw, r)
+	}))
+	defer front.Close()
+	// omar's session now goes through the proxy.
+	sessPath := filepath.Join(w.dir, "omar.session")
+	var sess map[string]any
+	b, _ := os.ReadFile(sessPath)
+	json.Unmarshal(b, &sess)
+	sess["server"] = front.URL
+	b, _ = json.Marshal(sess)
+	os.WriteFile(sessPath, b, 0o600)
+
+	count := func() (n int) {
+		w.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes`).Scan(&n)
+		return n
+	}
+	before, _ := w.db.ReportByReference(context.Background(), ref)
+	for name, tc := range map[string]struct {
+		serve roster.Signed
+		why   string
+	}{
+		"recipient added, old signature": {forged, "the server's roster is refused"},
+		"signed by an unpinned key":      {strangerSigned, "the server's roster is refused"},
+		"older roster replayed":          {v1, "older roster than one you already accepted"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			serve = tc.serve
+			notes := count()
+			for _, args := range [][]string{
+				{"note", ref, "-m", "internal"},
+				{"reply", "-i", omarKey, ref, "-m", "to the reporter"},
+				{"rekey", "-i", omarKey},
+			} {
+				out, err := w.as("omar", "yes\nyes\n", args...)
+				if err == nil || !strings.Contains(out, tc.why) || !strings.Contains(out, "Nothing was encrypted") {
+					t.Errorf("casectl %v: err %v, want a refusal saying %q:\n%s", args, err, tc.why, out)
+				}
+			}
+			if count() != notes {
+				t.Error("a note or reply was stored")
+			}
+			after, _ := w.db.ReportByReference(context.Background(), ref)
+			if !bytes.Equal(after.Ciphertext, before.Ciphertext) {
+				t.Error("the case was rekeyed")
+			}
+		})
+	}
+	// Through the proxy, the genuine roster still works.
+	serve = v2
+	contains(t, w.must("omar", "", "note", ref, "-m", "internal"), "Added note")
+	var ct []byte
+	w.db.Pool().QueryRow(context.Background(), `SELECT ciphertext FROM notes ORDER BY id DESC LIMIT 1`).Scan(&ct)
+	if _, err := crypto.Open(ct, rogue); err == nil {
+		t.Error("the note is readable by the rogue key")
+	}
+}
+
+// TestEscapesPrintHarmlessly submits a report, a follow-up and a file name
+// carrying terminal escape sequences and bidirectional overrides: show and
+// notes print them as visible escapes, never raw.
+func TestEscapesPrintHarmlessly(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	r := intaketest.Report("hrc_session")
+	evil := "\x1b]0;pwned\x07\x1b[2J\x1b[8mhidden\x1b[0m \u202eevil\u202c \u009b31m"
+	r.Incidents[0].Narrative = "Arrested. " + evil
+	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
+	acc, err := svc.Submit(context.Background(), r, intake.ChannelPublic)
+	if err != nil {
+		t.Fatalf("submitting a narrative with escapes: %v", err)
+	}
+	ref := acc.Reference
+	var rid string
+	w.db.Pool().QueryRow(context.Background(), `SELECT id FROM reports WHERE reference = $1`, ref).Scan(&rid)
+	visit, _ := svc.CaseByID(context.Background(), rid)
+	if err := svc.FollowUp(context.Background(), visit, "More: "+evil, "en"); err != nil {
+		t.Logf("follow-up with escapes refused at the edge (fine): %v", err)
+	}
+	svc.Attach(context.Background(), visit, "photo\u202egpj.exe", "image/jpeg", strings.NewReader("jpeg"), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20})
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	w.must("omar", "", "note", ref, "-m", "handler pasted "+evil)
+	for _, args := range [][]string{{"show", "-i", omarKey, ref}, {"show", "-json", "-i", omarKey, ref}, {"notes", "-i", omarKey, ref}} {
+		out := w.must("omar", "", args...)
+		for _, raw := range []string{"\x1b", "\x07", "\u202e", "\u202c", "\u009b"} {
+			if strings.Contains(out, raw) {
+				t.Errorf("casectl %v printed %q raw:\n%q", args, raw, out)
+			}
+		}
+		if !strings.Contains(out, `\x1b]0;pwned`) && !strings.Contains(out, `\u001b]0;pwned`) {
+			t.Errorf("casectl %v does not show the escape visibly:\n%s", args, out)
+		}
+	}
+	contains(t, w.must("omar", "", "show", "-i", omarKey, ref), `photo\u202egpj.exe`)
 }
