@@ -9,11 +9,22 @@
 //	casectl show    -i IDENTITY [-json] REF
 //	casectl triage  [-status S [-detail D]] [-urgency U] [-assignee NAME] [-deadline YYYY-MM-DD] REF
 //	casectl note    [-m TEXT] REF          (text from standard input without -m)
-//	casectl reply   [-m TEXT] REF
+//	casectl reply   -i IDENTITY [-m TEXT] [-org-may-read] REF
 //	casectl notes   -i IDENTITY REF
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
 //	casectl console -i IDENTITY [-open] [-lang en|fr] [-idle 30m] [-templates FILE]
+//	casectl roster pin -team TEAM -key KEY     (confirm the fingerprint out of band)
+//	casectl roster show [-team TEAM]
+//	casectl roster keygen -out FILE            (key custodians, offline)
+//	casectl roster sign -key FILE (-team T | -from SIGNED) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED
+//	casectl roster publish SIGNED
+//
+// Flags may come before or after the case reference. Notes, replies and
+// rekeys are encrypted only to the recipients of team rosters signed by
+// the roster keys pinned in pins.json (next to the session file, or
+// -pins, CASECTL_PINS); a changed roster is shown and used only if the
+// handler agrees. Everything printed passes through handlerapi.SafeText.
 //
 // The session (server, handler, token) is kept in
 // ~/.config/reprisals/session.json (mode 0600), or the file named by
