@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -613,4 +614,62 @@ func TestEscapesPrintHarmlessly(t *testing.T) {
 		}
 	}
 	contains(t, w.must("omar", "", "show", "-i", omarKey, ref), `photo\u202egpj.exe`)
+}
+
+// TestRepliesToOrganisationCasesAndSealedReplyKeys checks the two reply
+// safeguards: a case an NHRI logged is shown with the warning that its
+// staff hold the receipt, and a reply needs -org-may-read; and a reply key
+// the server swaps is refused, because the report carries its own.
+func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
+	acc, err := svc.SubmitVia(context.Background(), intaketest.Report("hrc_session"), "org:nhri-x",
+		&intake.IntermediaryRecord{Organisation: "nhri-x", OrganisationName: "NHRI of X", Staff: "layla",
+			ConsentFrom: "the victim", ConsentOn: "2026-10", ConsentHow: "in person", Relationship: "caseworker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := acc.Reference
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	contains(t, w.must("omar", "", "show", "-i", omarKey, ref), "logged by NHRI of X (nhri-x)", "can read every reply at /return")
+	w.fails("omar", "send it again with -org-may-read", "reply", "-i", omarKey, ref, "-m", "We are in touch with the authorities.")
+	contains(t, w.must("omar", "", "reply", "-i", omarKey, ref, "-m", "We are in touch with the authorities.", "-org-may-read"), "Added reply")
+
+	// A proxy swaps the case's reply key for its own.
+	rogue, _ := age.GenerateX25519Identity()
+	target, _ := url.Parse(w.url)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		if resp.Request.Method != "GET" || resp.Request.URL.Path != handlerapi.Prefix+"/cases/"+ref {
+			return nil
+		}
+		var c map[string]any
+		json.NewDecoder(resp.Body).Decode(&c)
+		resp.Body.Close()
+		c["reply_recipient"] = rogue.Recipient().String()
+		b, _ := json.Marshal(c)
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		resp.ContentLength = int64(len(b))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+		return nil
+	}
+	front := httptest.NewServer(proxy)
+	defer front.Close()
+	sessPath := filepath.Join(w.dir, "omar.session")
+	var sess map[string]any
+	b, _ := os.ReadFile(sessPath)
+	json.Unmarshal(b, &sess)
+	sess["server"] = front.URL
+	b, _ = json.Marshal(sess)
+	os.WriteFile(sessPath, b, 0o600)
+	w.fails("omar", "not the one sealed in the report", "reply", "-i", omarKey, ref, "-m", "second reply", "-org-may-read")
+	var n int
+	w.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'reply'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d replies stored, want the first only", n)
+	}
 }
