@@ -114,59 +114,67 @@ func hex4(b []byte) (rune, bool) {
 	return r, true
 }
 
-// checkKeys walks the tokens of b and refuses an object with a repeated
-// key, or nesting deeper than MaxJSONDepth.
+// checkKeys refuses an object with a repeated key, or nesting deeper than
+// MaxJSONDepth. It scans the text once (encoding/json's token API costs
+// several times the decode itself); text that is not valid JSON is left
+// for the decoder to describe.
 func checkKeys(b []byte) error {
-	type level struct {
-		object  bool
-		keys    map[string]bool
-		wantKey bool
+	if !json.Valid(b) {
+		return nil
 	}
-	var stack []*level
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil // the end, or a syntax error for the decoder to report
-		}
-		var top *level
-		if len(stack) > 0 {
-			top = stack[len(stack)-1]
-		}
-		if top != nil && top.object && top.wantKey {
-			key, ok := tok.(string)
-			if !ok {
-				// '}' closes the object below.
-				stack = stack[:len(stack)-1]
-				if len(stack) > 0 && stack[len(stack)-1].object {
-					stack[len(stack)-1].wantKey = true
-				}
-				continue
-			}
-			if top.keys[key] {
-				return &DecodeError{fmt.Sprintf("The request body has the field %q twice in one object.", clip(key))}
-			}
-			top.keys[key] = true
-			top.wantKey = false
-			continue
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
+	var stack []map[string]bool // nil for an array
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
 			if len(stack) >= MaxJSONDepth {
 				return &DecodeError{fmt.Sprintf("The request body is nested more than %d levels deep.", MaxJSONDepth)}
 			}
-			stack = append(stack, &level{object: tok == json.Delim('{'), keys: map[string]bool{}, wantKey: true})
-			continue
-		case json.Delim(']'):
+			var keys map[string]bool
+			if b[i] == '{' {
+				keys = map[string]bool{}
+			}
+			stack = append(stack, keys)
+		case '}', ']':
 			stack = stack[:len(stack)-1]
-		}
-		// A value (or the end of an array) completes the member of the
-		// object around it.
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].wantKey = true
+		case '"':
+			end, escaped := stringEnd(b, i)
+			// In valid JSON a string followed by ':' is a key of the
+			// innermost object.
+			k := end + 1
+			for k < len(b) && (b[k] == ' ' || b[k] == '\t' || b[k] == '\n' || b[k] == '\r') {
+				k++
+			}
+			if k < len(b) && b[k] == ':' {
+				key := string(b[i+1 : end])
+				if escaped {
+					json.Unmarshal(b[i:end+1], &key)
+				}
+				keys := stack[len(stack)-1]
+				if keys[key] {
+					return &DecodeError{fmt.Sprintf("The request body has the field %q twice in one object.", clip(key))}
+				}
+				keys[key] = true
+			}
+			i = end
 		}
 	}
+	return nil
+}
+
+// stringEnd returns the index of the quote that ends the JSON string
+// starting at b[start], and whether the string has escapes.
+func stringEnd(b []byte, start int) (int, bool) {
+	escaped := false
+	for i := start + 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i, escaped
+		}
+	}
+	return len(b) - 1, escaped
 }
 
 // msgBadText is the message for a text answer that holds a NUL character
