@@ -32,6 +32,13 @@
 //     failed, with the reason, for the operator ('reprisals alerts list',
 //     'reprisals alerts retry'). Nothing is dropped silently: every failure
 //     is logged and counted.
+//   - Retries never wait more than alerts.retry_max (at most a minute), so
+//     after a relay outage of any length every alert goes out within a
+//     minute of its return; the first connection that works makes every
+//     waiting alert due at once, and claims take urgent alerts first.
+//   - A flood cannot bury a mailbox: past alerts.flood_budget e-mails per
+//     team per alerts.flood_window, alerts are coalesced (floodGate).
+//   - An alert for a team no longer configured is marked failed, never sent.
 //   - STARTTLS is required by default: a relay that does not offer it gets
 //     nothing. Plain SMTP is allowed only to a relay on this machine.
 //
