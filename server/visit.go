@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -76,14 +77,7 @@ func (s *Server) openReturn(c echo.Context) error {
 		page.Error = page.T(badReceipt)
 		return s.r.render(c, http.StatusUnprocessableEntity, "return", page)
 	}
-	ctx := c.Request().Context()
-	select {
-	case s.lookups <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	visit, err := s.svc.Lookup(ctx, receipt)
-	<-s.lookups
+	visit, err := s.lookup(c.Request().Context(), receipt)
 	if errors.Is(err, intake.ErrNoSuchReceipt) {
 		page.Error = page.T(wrongReceipt)
 		return s.r.render(c, http.StatusNotFound, "return", page)
@@ -92,6 +86,18 @@ func (s *Server) openReturn(c echo.Context) error {
 		return err
 	}
 	return s.r.render(c, http.StatusOK, "visit", s.visitPage(c, visit.Case, visit.Replies))
+}
+
+// lookup finds the case of a receipt, holding one of the receiptLookups
+// slots while it does (or giving up when the client goes).
+func (s *Server) lookup(ctx context.Context, receipt crypto.Receipt) (intake.Visit, error) {
+	select {
+	case s.lookups <- struct{}{}:
+	case <-ctx.Done():
+		return intake.Visit{}, ctx.Err()
+	}
+	defer func() { <-s.lookups }()
+	return s.svc.Lookup(ctx, receipt)
 }
 
 func (s *Server) visitPage(c echo.Context, rc store.ReturnCase, replies []intake.Reply) visitPage {
