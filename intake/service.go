@@ -3,6 +3,7 @@ package intake
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
@@ -88,6 +89,9 @@ type Accepted struct {
 	Reference string
 	Receipt   crypto.Receipt
 	Teams     []string
+	// Proof is the signed proof of receipt (crypto.SignProof) the reporter
+	// may keep.
+	Proof string
 }
 
 // Service accepts reports.
@@ -106,6 +110,16 @@ func NewService(db *store.DB, cfg config.Config, now func() time.Time) *Service 
 		now = time.Now
 	}
 	return &Service{db: db, teams: cfg.Teams, receiptKey: cfg.ReceiptKey(), validator: NewValidator(now), now: now}
+}
+
+// VerifyProof checks a proof of receipt against this service's key.
+func (s *Service) VerifyProof(text string) (crypto.Proof, error) {
+	return crypto.VerifyProof(s.ProofPublicKey(), text)
+}
+
+// ProofPublicKey is the key that checks this service's proofs of receipt.
+func (s *Service) ProofPublicKey() ed25519.PublicKey {
+	return crypto.ProofKey(s.receiptKey).Public().(ed25519.PublicKey)
 }
 
 // TeamName returns the display name for reporters, in lang, of the team
@@ -246,7 +260,8 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
-		return Accepted{ID: id, Reference: ref, Receipt: receipt, Teams: names}, nil
+		proof := crypto.SignProof(crypto.ProofKey(s.receiptKey), crypto.Proof{Reference: ref, Received: receivedAt, SHA256: sha256.Sum256(sealed.Ciphertext)})
+		return Accepted{ID: id, Reference: ref, Receipt: receipt, Teams: names, Proof: proof}, nil
 	}
 }
 

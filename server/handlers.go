@@ -160,6 +160,7 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
 		Token:     s.svc.VisitToken(acc.ID),
+		Proof:     acc.Proof,
 		Files:     got.Received,
 		WithFiles: files != nil,
 	}

@@ -126,6 +126,7 @@ type confirmPage struct {
 	Teams     []string
 	Token     string // for attaching files
 	Already   bool   // the same form was sent again: no receipt
+	Proof     string // the signed proof of receipt
 	// Files sent with the report: those stored, and the first failure.
 	Files       []string
 	FilesFailed string
@@ -302,7 +303,7 @@ func newRenderer() (*renderer, error) {
 		return nil, err
 	}
 	r := &renderer{pages: map[string]*template.Template{}}
-	for _, name := range []string{"form", "confirm", "error", "return", "visit", "org-login", "org-cases", "org-case"} {
+	for _, name := range []string{"form", "confirm", "error", "return", "visit", "org-login", "org-cases", "org-case", "proof"} {
 		page, err := fs.ReadFile(web.Templates, "templates/"+name+".html")
 		if err != nil {
 			return nil, err

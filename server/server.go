@@ -156,6 +156,8 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.GET("/report", s.showForm)
 	e.POST("/report", s.submitForm, s.limitReportBody)
 	e.GET("/return", s.showReturn)
+	e.GET("/proof", s.showProof)
+	e.POST("/proof", s.checkProof, limitBody(16<<10))
 	e.POST("/return", s.openReturn, limitBody(16<<10))
 	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))
 	e.POST("/attachments", s.upload, limitBody(s.uploadBodyLimit()))

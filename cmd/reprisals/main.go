@@ -15,6 +15,8 @@
 //	reprisals keygen  [-pq] [-o FILE]         generate an age identity (for a handler's machine)
 //	reprisals keygen  -receipt-key [-o FILE]  generate the server's receipt key
 //	reprisals config  [-config FILE]          validate and print the configuration, secrets redacted
+//	reprisals verify-receipt [-key KEY | -config FILE] FILE
+//	                                          check a reporter's proof of receipt
 //
 // The configuration file may also be named by REPRISALS_CONFIG.
 package main
@@ -38,6 +40,7 @@ func run(args []string) error {
 	cmds := map[string]func([]string) error{
 		"serve": cmdServe, "dev": cmdDev, "migrate": cmdMigrate, "keygen": cmdKeygen, "config": cmdConfig,
 		"alerts": cmdAlerts, "handler": cmdHandler, "audit": cmdAudit, "retention": cmdRetention, "org": cmdOrg, "staff": cmdStaff,
+		"verify-receipt": cmdVerifyReceipt,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -47,5 +50,5 @@ func run(args []string) error {
 }
 
 func usageError() error {
-	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|retention|org|staff|keygen|config [flags] (see -h of each)")
+	return fmt.Errorf("usage: reprisals serve|dev|migrate|alerts|handler|audit|retention|org|staff|keygen|config|verify-receipt [flags] (see -h of each)")
 }
