@@ -8,9 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -124,6 +128,8 @@ func TestUrgentAlertsDuringAFloodStillGoWithinAMinute(t *testing.T) {
 	s := newSetup(t, r, nil)
 	w := s.worker(nil)
 	clock := newClock(w)
+	// At the start of a flood window, so that a minute later is the same window.
+	clock.t = clock.t.Truncate(s.cfg.Alerts.FloodWindow.Duration).Add(time.Second)
 	for range s.cfg.Alerts.FloodBudget + 5 {
 		s.submit(intaketest.Report("hrc_session"))
 	}
@@ -165,5 +171,51 @@ func TestAlertForUnconfiguredTeam(t *testing.T) {
 	}
 	if !strings.Contains(s.logText(), "not configured") {
 		t.Errorf("not logged:\n%s", s.logText())
+	}
+}
+
+// TestFloodEmailsStaySmall: for a team that wants ciphertexts attached,
+// alerts coalesced during a flood name the cases but attach nothing, so
+// the e-mail stays small whatever the flood; the held alerts are counted.
+func TestFloodEmailsStaySmall(t *testing.T) {
+	r := newRelay(t, nil)
+	s := newSetup(t, r, func(c *config.Config) {
+		c.Alerts.FloodBudget = 1
+		for i := range c.Teams {
+			c.Teams[i].AttachCiphertext = true
+		}
+	})
+	metrics := notify.NewMetrics(s.reg)
+	w := s.worker(metrics)
+	clock := newClock(w)
+	first := s.submit(intaketest.Report("hrc_session"))
+	for s.runOnce(w) > 0 {
+	}
+	var rest []string
+	for range 3 {
+		rest = append(rest, s.submit(intaketest.Report("hrc_session")).Reference)
+	}
+	for s.runOnce(w) > 0 {
+	}
+	if got := testutil.ToFloat64(metrics.Held("reprisals-team")); got != 3 {
+		t.Errorf("held counter = %v, want 3", got)
+	}
+	clock.Advance(s.cfg.Alerts.FloodWindow.Duration)
+	for s.runOnce(w) > 0 {
+	}
+	msgs := received(t, r)
+	if len(msgs) != 2 {
+		t.Fatalf("%d e-mails, want the first alert and one for the flood", len(msgs))
+	}
+	if _, ok := msgs[0].attachments[first.Reference+".age"]; !ok {
+		t.Errorf("the alert within budget lacks its ciphertext: %v", msgs[0].attachments)
+	}
+	if len(msgs[1].attachments) != 0 {
+		t.Errorf("the flood e-mail attaches %d ciphertexts, want none", len(msgs[1].attachments))
+	}
+	for _, ref := range rest {
+		if !strings.Contains(msgs[1].body, ref) {
+			t.Errorf("the flood e-mail does not name %s", ref)
+		}
 	}
 }

@@ -22,6 +22,7 @@ const batchSize = 50
 type Metrics struct {
 	sent     *prometheus.CounterVec
 	failures *prometheus.CounterVec
+	held     *prometheus.CounterVec
 }
 
 // NewMetrics registers the alert counters with reg.
@@ -33,10 +34,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "reprisals_alert_failures_total", Help: "Failed alert deliveries, by kind (temporary: retried; permanent: needs an operator).",
 		}, []string{"team", "kind"}),
+		held: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "reprisals_alerts_held_total", Help: "Alerts held back to be coalesced because their team was over its flood budget.",
+		}, []string{"team"}),
 	}
-	reg.MustRegister(m.sent, m.failures)
+	reg.MustRegister(m.sent, m.failures, m.held)
 	return m
 }
+
+// Held returns the counter of alerts held back for team during a flood.
+func (m *Metrics) Held(team string) prometheus.Counter { return m.held.WithLabelValues(team) }
 
 // Sent returns the counter of alerts delivered for team.
 func (m *Metrics) Sent(team string) prometheus.Counter { return m.sent.WithLabelValues(team) }
@@ -153,6 +160,10 @@ type group struct {
 	team   string
 	urgent bool
 	alerts []store.ClaimedAlert
+	// flood marks alerts coalesced because the team is flooded: their
+	// e-mail names the cases but attaches no ciphertext, so that it stays
+	// small whatever the flood.
+	flood bool
 }
 
 // RunOnce claims one batch of due alerts and tries to deliver it. It
@@ -186,7 +197,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		if later := w.gate.take(g.team, g.urgent, now); !later.IsZero() {
-			// Over the team's budget: held back, to go out together.
+			// Over the team's budget: held back, to go out together. Counted,
+			// not logged: a log line's time would date the reports.
+			w.metrics.held.WithLabelValues(g.team).Add(float64(len(g.alerts)))
 			w.release(sendCtx, claim.Token, []group{g}, &later)
 			continue
 		}
@@ -204,6 +217,11 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			if w.relayDown {
 				w.relayIsBack(sendCtx, claim.Token, groups[i:], now)
 				break
+			}
+		}
+		if g.flood && len(g.alerts) > 1 {
+			for i := range g.alerts {
+				g.alerts[i].Ciphertext = nil
 			}
 		}
 		var m Message
@@ -256,7 +274,8 @@ func (w *Worker) groups(alerts []store.ClaimedAlert, now time.Time) []group {
 	shared := map[key]int{} // index in out of a shared e-mail
 	for _, a := range alerts {
 		team, known := w.teams[a.Team]
-		together := known && ((!a.Urgent && team.Digest.Duration > 0) || w.gate.flooded(a.Team, now))
+		flooded := known && w.gate.flooded(a.Team, now)
+		together := flooded || (known && !a.Urgent && team.Digest.Duration > 0)
 		k := key{a.Team, a.Urgent}
 		if i, ok := shared[k]; ok && together {
 			out[i].alerts = append(out[i].alerts, a)
@@ -265,7 +284,7 @@ func (w *Worker) groups(alerts []store.ClaimedAlert, now time.Time) []group {
 		if together {
 			shared[k] = len(out)
 		}
-		out = append(out, group{team: a.Team, urgent: a.Urgent, alerts: []store.ClaimedAlert{a}})
+		out = append(out, group{team: a.Team, urgent: a.Urgent, alerts: []store.ClaimedAlert{a}, flood: flooded})
 	}
 	return out
 }
