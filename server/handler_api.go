@@ -38,6 +38,7 @@ func (s *Server) registerHandlerAPI(e *echo.Echo) {
 	a.POST("/logout", s.logout, limitBody(maxHandlerJSON))
 	a.GET("/team", s.team)
 	a.GET("/cases", s.listCases)
+	a.GET("/inbox", s.inbox)
 	a.GET("/cases/:ref", s.getCase)
 	a.PATCH("/cases/:ref", s.triage, limitBody(maxHandlerJSON))
 	a.GET("/cases/:ref/notes", s.listNotes)

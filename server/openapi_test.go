@@ -217,6 +217,7 @@ func TestOpenAPIHandlerTypes(t *testing.T) {
 		{p + "/login", "post", "200", handlerapi.LoginResponse{}},
 		{p + "/team", "get", "200", handlerapi.Team{}},
 		{p + "/cases", "get", "200", handlerapi.CaseList{}},
+		{p + "/inbox", "get", "200", handlerapi.InboxPage{}},
 		{p + "/cases/{ref}", "get", "200", handlerapi.Case{}},
 		{p + "/cases/{ref}", "patch", "request", handlerapi.Change{}},
 		{p + "/cases/{ref}", "patch", "200", handlerapi.CaseMeta{}},

@@ -1,7 +1,10 @@
 package console_test
 
 import (
+	"context"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"os"
 	"strconv"
 	"testing"
@@ -60,4 +63,57 @@ func init() {
 	if s := os.Getenv("CONSOLE_BENCH_CASES"); s != "" {
 		benchCases, _ = strconv.Atoi(s)
 	}
+}
+
+// BenchmarkLoadInbox opens an inbox of benchCases cases (10,000 by
+// default; CONSOLE_BENCH_CASES changes it) end to end: the console asks a
+// real server (PostgreSQL, HTTP on loopback) for the team's cases with
+// their ciphertexts, a page of 500 at a time, and decrypts them with real
+// age on every core. Seeding goes through the intake service as the form
+// does, so it takes a while before the timer starts.
+//
+//	go test ./cmd/casectl/console -run '^$' -bench LoadInbox -benchtime 3x
+func BenchmarkLoadInbox(b *testing.B) {
+	e := newEnv(b)
+	id := e.handler("omar", "reprisals-team")
+	for range 2 { // colleagues: their stanzas come before or after this handler's
+		e.handler(fmt.Sprintf("colleague%d", rand.IntN(1_000_000)), "reprisals-team")
+	}
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := intaketest.Report("hrc_session")
+				r.Victims[0].Name = fmt.Sprintf("Victim %d", i)
+				if _, err := e.svc.Submit(context.Background(), r, intake.ChannelPublic); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for i := range benchCases {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	src := console.NewSource(e.login("omar", id), []age.Identity{id})
+	b.ResetTimer()
+	for b.Loop() {
+		if err := src.Load(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if got := len(src.Snapshot()); got != benchCases {
+		b.Fatalf("loaded %d cases, want %d", got, benchCases)
+	}
+	for _, c := range src.Snapshot() {
+		if !c.Readable() {
+			b.Fatal(c.Problem)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/inbox")
 }

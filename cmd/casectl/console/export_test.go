@@ -7,3 +7,6 @@ func CaseText(c *Case) []byte { return c.text }
 
 // FormToken returns the console's form token, as its pages carry it.
 func FormToken(c *Console) string { c.mu.Lock(); defer c.mu.Unlock(); return c.csrf }
+
+// ParseFilter reads an inbox filter from a query.
+var ParseFilter = parseFilter

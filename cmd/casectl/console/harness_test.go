@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // env is a real server (HTTP, PostgreSQL, real age keys) with handlers.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *storetest.DB
 	svc   *intake.Service
 	cases *casework.Service
@@ -34,7 +34,7 @@ type env struct {
 	url   string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)

@@ -21,10 +21,9 @@ import (
 const (
 	// MaxCases bounds the inbox: a team with more cases sees the newest.
 	MaxCases = 50_000
-	// pageSize is the page size asked of the server when listing cases.
-	pageSize = 100
-	// fetchWorkers is how many cases are fetched and decrypted at once.
-	fetchWorkers = 8
+	// fetchPage is the page size asked of the server when loading the
+	// inbox (its maximum).
+	fetchPage = 500
 )
 
 // Source is the console's view of the team's cases: fetched through the
@@ -97,65 +96,29 @@ func (s *Source) Team() string { s.mu.RLock(); defer s.mu.RUnlock(); return s.te
 // Workflow returns the team's workflow: statuses, urgencies, reasons.
 func (s *Source) Workflow() handlerapi.Team { s.mu.RLock(); defer s.mu.RUnlock(); return s.team }
 
-// Load fetches the team's workflow and every case, and decrypts them in
-// parallel. What was loaded before is wiped first.
+// Load fetches the team's workflow and every case with its ciphertext, a
+// page at a time (GET /inbox), and decrypts them on every core. What was
+// loaded before is wiped.
 func (s *Source) Load(ctx context.Context) error {
 	team, err := s.api.Team(ctx)
 	if err != nil {
 		return err
 	}
-	var metas []handlerapi.CaseMeta
-	for page := 1; len(metas) < MaxCases; page++ {
-		list, err := s.api.Cases(ctx, handlerapi.CaseQuery{Sort: "received", Page: page, PerPage: pageSize})
+	var sealed []Sealed
+	for page := 1; len(sealed) < MaxCases; page++ {
+		p, err := s.api.Inbox(ctx, page, fetchPage)
 		if err != nil {
 			return err
 		}
-		metas = append(metas, list.Cases...)
-		if len(list.Cases) == 0 || page*pageSize >= list.Total {
+		for _, c := range p.Cases {
+			sealed = append(sealed, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
+				Recipients: c.Recipients, FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
+		}
+		if len(p.Cases) == 0 || page*p.PerPage >= p.Total {
 			break
 		}
 	}
-	cases := make([]*Case, len(metas))
-	jobs := make(chan int)
-	errs := make(chan error, fetchWorkers)
-	var wg sync.WaitGroup
-	for range fetchWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				c, _, err := s.fetch(ctx, metas[i].Reference)
-				if err != nil {
-					errs <- err
-					return
-				}
-				cases[i] = c
-			}
-		}()
-	}
-	var firstErr error
-feed:
-	for i := range metas {
-		select {
-		case jobs <- i:
-		case firstErr = <-errs:
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if firstErr == nil && len(errs) > 0 {
-		firstErr = <-errs
-	}
-	if firstErr != nil {
-		for _, c := range cases {
-			if c != nil {
-				c.wipe()
-			}
-		}
-		return firstErr
-	}
-	s.replace(team, cases)
+	s.replace(team, OpenCases(sealed, s.ids))
 	return nil
 }
 
