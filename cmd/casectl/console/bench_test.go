@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
