@@ -198,7 +198,7 @@ func TestConsoleInChromium(t *testing.T) {
 
 	// Filter by State and urgency; search the decrypted text (Enter in the field).
 	step("filter", chromedp.SetValue(chromedp.ID("state"), "KP"), chromedp.SetValue(chromedp.ID("urgency"), "U1"),
-		chromedp.Click(chromedp.ID("apply")), chromedp.WaitVisible(chromedp.ID("count")))
+		chromedp.Click(chromedp.ID("apply")), chromedp.WaitReady(chromedp.CSS(`#urgency option[value="U1"][selected]`)))
 	if n := count("#cases tbody tr"); n != 1 || !strings.Contains(read("#cases"), "Kim Urgent") {
 		t.Errorf("KP and U1: %d rows:\n%s", n, read("#cases"))
 	}
