@@ -141,6 +141,28 @@ func (s *Service) OpenVisitToken(tok string) (string, error) {
 	return string(id), err
 }
 
+// maxVisitBox bounds a sealed box carried by a return visit's pages.
+const maxVisitBox = 256 << 10
+
+// SealForVisit seals what a return visit showed (the replies, decrypted
+// with the receipt) into a box that the visit's page carries, so that the
+// pages after it (adding information or files), which have no receipt,
+// can show it again. It is AES-256-GCM under a key derived from the
+// receipt key, bound to the case and valid as long as a visit token. It
+// returns "" for data too large to carry.
+func (s *Service) SealForVisit(id string, plain []byte) string {
+	box := crypto.SealBox(crypto.DeriveKey(s.receiptKey, "reprisals/visit-box/v1"), plain, []byte(id), s.now().Add(visitTTL))
+	if len(box) > maxVisitBox {
+		return ""
+	}
+	return box
+}
+
+// OpenForVisit opens a box from SealForVisit for case id.
+func (s *Service) OpenForVisit(id, box string) ([]byte, error) {
+	return crypto.OpenBox(crypto.DeriveKey(s.receiptKey, "reprisals/visit-box/v1"), box, []byte(id), s.now(), maxVisitBox)
+}
+
 func (s *Service) visitKey() []byte {
 	return crypto.DeriveKey(s.receiptKey, "reprisals/visit-token/v1")
 }

@@ -337,3 +337,31 @@ func TestBrowserReportSteps(t *testing.T) {
 	screenshot(t, ctx, "step-7-confirmation-1280")
 
 }
+
+// TestBrowserReturnVisitKeepsReplies comes back with the receipt in
+// Chromium with JavaScript off, reads the UN's reply, adds information,
+// and still sees the reply.
+func TestBrowserReturnVisitKeepsReplies(t *testing.T) {
+	e := newEnv(t)
+	acc := e.submitted("upr")
+	e.reply(acc.Reference, "Thank you. We are looking into this.")
+	ctx := browser(t)
+	run, read := browserSteps(t, ctx)
+	run("return with the receipt", chromedp.EmulateViewport(375, 800),
+		chromedp.Navigate(e.srv.URL+"/return?lang=ar"),
+		chromedp.SendKeys(chromedp.ID("receipt"), strings.ToLower(acc.Receipt.String())),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.ID("messages")))
+	screenshot(t, ctx, "visit-ar")
+	if got := read("#messages"); !strings.Contains(got, "Thank you. We are looking into this.") {
+		t.Fatalf("the reply is not shown: %q", got)
+	}
+	run("add information",
+		chromedp.SendKeys(chromedp.ID("text"), "He was released on bail yesterday."),
+		chromedp.Click(chromedp.CSS("button.primary")),
+		chromedp.WaitVisible(chromedp.ID("added")))
+	screenshot(t, ctx, "visit-added-ar")
+	if got := read("#messages"); !strings.Contains(got, "Thank you. We are looking into this.") {
+		t.Errorf("after adding information the reply is gone: %q", got)
+	}
+}

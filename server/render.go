@@ -38,6 +38,13 @@ type langLink struct {
 	Current         bool
 }
 
+// SealedReplies is the sealed box of replies a return visit's forms carry
+// (see visitPage); other pages have none.
+func (b basePage) SealedReplies() string { return "" }
+
+// SealedReplies is the box of the replies this visit showed.
+func (p visitPage) SealedReplies() string { return p.Sealed }
+
 // T translates an English string into the page's language; {0}, {1}...
 // are replaced by args.
 func (b basePage) T(s string, args ...any) string { return b.cat.translate(b.Lang, s, args...) }
@@ -146,6 +153,7 @@ type returnPage struct {
 // visitPage shows a case to the reporter who holds its receipt.
 type visitPage struct {
 	basePage
+	Sealed     string // the replies, sealed for the visit's next pages
 	Reference  string
 	ReceivedOn string
 	Status     string
@@ -158,8 +166,10 @@ type visitPage struct {
 }
 
 type replyView struct {
-	Kind, On, Text string
-	OK             bool
+	Kind string `json:"k"`
+	On   string `json:"o"`
+	Text string `json:"t"`
+	OK   bool   `json:"ok"`
 }
 
 // errorPage is a page for a request that could not be served.

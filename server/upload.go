@@ -127,6 +127,14 @@ func (s *Server) upload(c echo.Context) error {
 	if err != nil {
 		return g.explain(err, nil)
 	}
+	// A return visit's form carries the replies it showed, sealed, next.
+	first, box, err := repliesPart(mr)
+	if errors.Is(err, io.EOF) {
+		return &intake.DecodeError{Message: "Choose at least one file to attach."}
+	}
+	if err != nil {
+		return g.explain(err, err)
+	}
 	select {
 	case s.uploadSlots <- struct{}{}:
 		defer func() { <-s.uploadSlots }()
@@ -141,7 +149,7 @@ func (s *Server) upload(c echo.Context) error {
 		return err
 	}
 
-	added, err := s.receiveFiles(ctx, g, mr, nil, rcase)
+	added, err := s.receiveFiles(ctx, g, mr, first, rcase)
 	if err != nil {
 		return err
 	}
@@ -156,6 +164,7 @@ func (s *Server) upload(c echo.Context) error {
 		return c.JSON(http.StatusCreated, map[string]any{"attachments": out})
 	}
 	page := s.visitPage(c, rcase, nil)
+	s.keepReplies(&page, rcase.ID, box)
 	for _, m := range added {
 		page.Attached = append(page.Attached, m.Name)
 	}
@@ -201,6 +210,21 @@ func (s *Server) receiveFiles(ctx context.Context, g *uploadGuard, mr *multipart
 		}
 		added = append(added, m)
 	}
+}
+
+// repliesPart reads the part after the visit token: the sealed replies of
+// a return visit's page (returned as box), or else the first file part,
+// returned unread; io.EOF if the upload ends there.
+func repliesPart(mr *multipart.Reader) (first *multipart.Part, box string, err error) {
+	part, err := mr.NextPart()
+	if err != nil {
+		return nil, "", err
+	}
+	if part.FormName() != "replies" {
+		return part, "", nil
+	}
+	b, err := io.ReadAll(io.LimitReader(part, 256<<10))
+	return nil, string(b), err
 }
 
 // uploadToken reads the first part of an upload, which must be the visit

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
@@ -111,7 +112,22 @@ func (s *Server) visitPage(c echo.Context, rc store.ReturnCase, replies []intake
 	for _, r := range replies {
 		p.Replies = append(p.Replies, replyView{Kind: r.Kind, On: r.On.Format(time.DateOnly), Text: r.Text, OK: r.OK})
 	}
+	if b, err := json.Marshal(p.Replies); err == nil && replies != nil {
+		p.Sealed = s.svc.SealForVisit(rc.ID, b)
+	}
 	return p
+}
+
+// keepReplies shows again the replies that the visit's first page showed,
+// from the sealed box its forms carried (nothing if it is missing, forged
+// or expired), and carries the box on.
+func (s *Server) keepReplies(p *visitPage, id, box string) {
+	b, err := s.svc.OpenForVisit(id, box)
+	if err != nil || json.Unmarshal(b, &p.Replies) != nil {
+		p.Replies = nil
+		return
+	}
+	p.Sealed = box
 }
 
 // addFollowUp is POST /return/follow-up: more information from the reporter,
@@ -135,6 +151,7 @@ func (s *Server) addFollowUp(c echo.Context) error {
 	err = s.svc.FollowUp(ctx, rc, text, form.Get("language"))
 	var ve *intake.ValidationError
 	page := s.visitPage(c, rc, nil)
+	s.keepReplies(&page, rc.ID, form.Get("replies"))
 	switch {
 	case errors.As(err, &ve):
 		page.Text, page.Error = text, page.T(ve.Fields[0].Key, anys(ve.Fields[0].Args)...)
