@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
@@ -15,7 +17,8 @@ import (
 // never a list the server names. A roster the handler has not accepted
 // yet (the first one, or a new version) is shown to them through Confirm,
 // and used and remembered only if they agree; an older version, or a
-// different roster under an accepted version, is refused.
+// different roster under an accepted version, is refused. It is safe for
+// concurrent use; one check (and question) runs at a time.
 type Rosters struct {
 	API      *Client
 	PinsPath string
@@ -23,7 +26,18 @@ type Rosters struct {
 	// roster.Checked.Describe) and returns whether the handler agrees.
 	Confirm func(description string) bool
 
-	verified map[string][]crypto.Recipient
+	mu       sync.Mutex
+	verified map[string]verifiedRoster
+}
+
+// rosterMaxAge is how long a verified roster is reused before it is
+// fetched and checked again, so that a long-running console notices a
+// change (a removed handler) within a minute.
+const rosterMaxAge = time.Minute
+
+type verifiedRoster struct {
+	recs []crypto.Recipient
+	at   time.Time
 }
 
 // ErrNoRoster is a team without a signed roster on the server.
@@ -32,8 +46,10 @@ var ErrNoRoster = errors.New("this team has no signed roster on this server yet,
 
 // Team returns the verified recipients of team's roster.
 func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, error) {
-	if recs, ok := rs.verified[team]; ok {
-		return recs, nil
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if v, ok := rs.verified[team]; ok && time.Since(v.at) < rosterMaxAge {
+		return v.recs, nil
 	}
 	pins, err := roster.LoadPins(rs.PinsPath)
 	if err != nil {
@@ -68,9 +84,9 @@ func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, e
 		return nil, err
 	}
 	if rs.verified == nil {
-		rs.verified = map[string][]crypto.Recipient{}
+		rs.verified = map[string]verifiedRoster{}
 	}
-	rs.verified[team] = recs
+	rs.verified[team] = verifiedRoster{recs: recs, at: time.Now()}
 	return recs, nil
 }
 
