@@ -47,7 +47,7 @@ func (c *cli) runConsole() error {
 	if err != nil {
 		return err
 	}
-	src := console.NewSource(api, ids)
+	src := console.NewSource(api, ids, c.pinsPath())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	err = src.Load(ctx)
 	cancel()

@@ -40,7 +40,8 @@ func (w *world) startConsole(who, key string, extra ...string) *runningConsole {
 	w.t.Helper()
 	rc := &runningConsole{tmp: w.t.TempDir(), output: make(chan string, 100), exited: make(chan error, 1)}
 	rc.cmd = exec.Command(bin, append([]string{"console", "-i", key, "-templates", filepath.Join(w.dir, who+"-templates.json")}, extra...)...)
-	rc.cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_IDENTITY=", "TMPDIR="+rc.tmp)
+	rc.cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_PINS="+filepath.Join(w.dir, who+".pins"),
+		"CASECTL_IDENTITY=", "TMPDIR="+rc.tmp)
 	out, err := rc.cmd.StdoutPipe()
 	if err != nil {
 		w.t.Fatal(err)
@@ -147,6 +148,9 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", key)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
 	rc := w.startConsole("omar", key)
 
 	ctx := browsertest.New(t, 1280, 900)

@@ -130,9 +130,9 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 	return c.backToCase(w, r, ref, "triage")
 }
 
-// addNote encrypts a team note (kind "note", to the team's recipients) or
+// addNote encrypts a team note (kind "note", to the team's verified roster) or
 // a reply (kind "reply", to the reporter's reply key and the case's
-// recipients) here, and sends only the ciphertext.
+// verified rosters) here, and sends only the ciphertext.
 func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ref, err := caseRef(r)
@@ -154,11 +154,12 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 		if !ok {
 			return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 		}
-		var recs []crypto.Recipient
-		if kind == "note" {
-			recs, err = parseRecipients(s.Workflow().Recipients)
-		} else {
-			recs, err = replyRecipients(cs.replyTo, cs.recipients)
+		if kind == "reply" && cs.Env.Intermediary != nil && r.PostFormValue("org_may_read") != "yes" {
+			return invalid(mOrgMayRead, handlerapi.Safe(cs.Env.Intermediary.OrganisationName))
+		}
+		recs, err := s.noteRecipients(r, cs, kind)
+		if ch, ok := asRosterChange(err); ok {
+			return c.confirmRoster(w, r, ch)
 		}
 		if err != nil {
 			return err
@@ -176,26 +177,27 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 	}
 }
 
-func parseRecipients(list []string) ([]crypto.Recipient, error) {
-	var out []crypto.Recipient
-	for _, s := range list {
-		r, err := crypto.ParseRecipient(s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
+// noteRecipients are whom a note or a reply on cs is encrypted to: for a
+// note, the verified roster of the handler's team; for a reply, the
+// reporter's reply key (which must be the one sealed in the report) and,
+// when age allows mixing them, the verified rosters of the case's teams
+// (from the decrypted report, not the server's word).
+func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypto.Recipient, error) {
+	accepted := r.PostFormValue("accept_roster")
+	if kind == "note" {
+		return s.rosters.recipients(r.Context(), []string{s.Team()}, accepted)
 	}
-	return out, nil
-}
-
-// replyRecipients are the reporter's reply key and, when age allows mixing
-// them, the case's recipients, so the teams can read their replies too.
-func replyRecipients(reply string, caseRecs []string) ([]crypto.Recipient, error) {
-	reporter, err := crypto.ParseRecipient(reply)
+	if !cs.Readable() {
+		return nil, &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
+	}
+	if cs.Env.ReplyRecipient != "" && cs.Env.ReplyRecipient != cs.replyTo {
+		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
+	}
+	reporter, err := crypto.ParseRecipient(cs.replyTo)
 	if err != nil {
-		return nil, err
+		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
 	}
-	teams, err := parseRecipients(caseRecs)
+	teams, err := s.rosters.recipients(r.Context(), cs.Env.Teams, accepted)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +207,11 @@ func replyRecipients(reply string, caseRecs []string) ([]crypto.Recipient, error
 	}
 	return all, nil
 }
+
+const (
+	mReplyKeySwapped = "The server names a reply key for this case that is not the one sealed in the report: someone may be trying to read your reply. Nothing was sent. Tell your security focal point."
+	mOrgMayRead      = "This case was logged by {0} on the victim's behalf: its staff saw the receipt and can read every reply. Write the reply so that it is safe for the victim, tick the box that says so, and send it again."
+)
 
 // export sends the decrypted case as a JSON download, after the server
 // has recorded the export in the audit log. It is the console's only way

@@ -99,7 +99,7 @@ func BenchmarkLoadInbox(b *testing.B) {
 	}
 	close(jobs)
 	wg.Wait()
-	src := console.NewSource(e.login("omar", id), []age.Identity{id})
+	src := console.NewSource(e.login("omar", id), []age.Identity{id}, e.pins())
 	b.ResetTimer()
 	for b.Loop() {
 		if err := src.Load(context.Background()); err != nil {

@@ -9,7 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
 	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -29,6 +32,17 @@ func post(t *testing.T, hc *http.Client, con *console.Console, path string, form
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// acceptance returns the roster acceptance a roster page's form carries.
+func acceptance(t *testing.T, page string) string {
+	t.Helper()
+	const marker = `name="accept_roster" value="`
+	i := strings.Index(page, marker)
+	if i < 0 {
+		t.Fatalf("no roster acceptance in the page:\n%s", page)
+	}
+	return page[i+len(marker) : i+len(marker)+64]
 }
 
 // TestCaseWorkflow drives the case page over HTTP: every field shown, a
@@ -56,6 +70,7 @@ func TestCaseWorkflow(t *testing.T) {
 	if _, err := e.svc.Attach(ctx, visit.Case, "../x/photo\u202egpj.exe", "text/html", bytes.NewReader(content), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
+	e.publishRoster("reprisals-team", id)
 	con, _, hc := e.console("omar", id)
 	base := "http://" + con.Addr()
 
@@ -110,10 +125,43 @@ func TestCaseWorkflow(t *testing.T) {
 		t.Errorf("stored after triage: %s %s %s", status, urgency, assignee)
 	}
 
-	// A note and a reply, encrypted in the console.
-	code, body = post(t, hc, con, "/cases/"+ref+"/note", url.Values{"text": {"Called the family; consent confirmed."}})
+	// A note, encrypted in the console to the team's verified roster: the
+	// first roster is shown and accepted first.
+	note := url.Values{"text": {"Called the family; consent confirmed."}}
+	code, body = post(t, hc, con, "/cases/"+ref+"/note", note)
+	if code != http.StatusConflict || !strings.Contains(body, "Team reprisals-team&#39;s roster, version 1") {
+		t.Fatalf("first note: %d, want the roster shown first\n%s", code, body)
+	}
+	note.Set("accept_roster", strings.Repeat("0", 64))
+	if code, _ := post(t, hc, con, "/cases/"+ref+"/note", note); code != http.StatusConflict {
+		t.Errorf("accepting a roster other than the one shown: %d", code)
+	}
+	note.Set("accept_roster", acceptance(t, body))
+	code, body = post(t, hc, con, "/cases/"+ref+"/note", note)
 	if code != http.StatusOK || !strings.Contains(body, "Called the family; consent confirmed.") || !strings.Contains(body, "Team note") {
 		t.Errorf("note: %d", code)
+	}
+	// A roster change is shown (who was added) before anything is
+	// encrypted to it.
+	nadia, _ := age.GenerateX25519Identity()
+	e.publishRoster("reprisals-team", id, nadia)
+	code, body = post(t, hc, con, "/cases/"+ref+"/note", url.Values{"text": {"Second note."}})
+	if code != http.StatusConflict || !strings.Contains(body, "changed from version 1 to 2") || !strings.Contains(body, "ADDED") {
+		t.Fatalf("note after a roster change: %d\n%s", code, body)
+	}
+	var notesNow int
+	e.db.Pool().QueryRow(ctx, `SELECT count(*) FROM notes WHERE kind = 'note'`).Scan(&notesNow)
+	if notesNow != 1 {
+		t.Errorf("%d notes stored before the new roster was accepted, want 1", notesNow)
+	}
+	code, _ = post(t, hc, con, "/cases/"+ref+"/note", url.Values{"text": {"Second note."}, "accept_roster": {acceptance(t, body)}})
+	if code != http.StatusOK {
+		t.Errorf("second note: %d", code)
+	}
+	var sealed []byte
+	e.db.Pool().QueryRow(ctx, `SELECT ciphertext FROM notes WHERE kind = 'note' ORDER BY id DESC LIMIT 1`).Scan(&sealed)
+	if _, err := crypto.Open(sealed, nadia); err != nil {
+		t.Errorf("the note is not encrypted to the handler the new roster added: %v", err)
 	}
 	code, body = post(t, hc, con, "/cases/"+ref+"/reply", url.Values{"text": {"We have raised your case.\nStay safe."}})
 	if code != http.StatusOK || !strings.Contains(body, "We have raised your case.") {

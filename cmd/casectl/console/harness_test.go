@@ -2,11 +2,13 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -26,12 +29,14 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // env is a real server (HTTP, PostgreSQL, real age keys) with handlers.
 type env struct {
-	t     testing.TB
-	db    *storetest.DB
-	svc   *intake.Service
-	cases *casework.Service
-	teams intaketest.Teams
-	url   string
+	t          testing.TB
+	rosterKeys map[string]roster.PrivateKey
+	versions   map[string]int64
+	db         *storetest.DB
+	svc        *intake.Service
+	cases      *casework.Service
+	teams      intaketest.Teams
+	url        string
 }
 
 func newEnv(t testing.TB) *env {
@@ -42,6 +47,16 @@ func newEnv(t testing.TB) *env {
 	srv := httptest.NewUnstartedServer(nil)
 	t.Cleanup(srv.Close)
 	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
+	// Each team has a roster key, held by its custodian.
+	rosterKeys := map[string]roster.PrivateKey{}
+	for i := range teams.Config.Teams {
+		k, err := roster.GenerateKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rosterKeys[teams.Config.Teams[i].Name] = k
+		teams.Config.Teams[i].RosterKeys = []string{k.Public().String()}
+	}
 	cases, err := casework.NewService(db.DB, teams.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +68,7 @@ func newEnv(t testing.TB) *env {
 	}
 	srv.Config.Handler = e
 	srv.Start()
-	return &env{t: t, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL}
+	return &env{t: t, rosterKeys: rosterKeys, versions: map[string]int64{}, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL}
 }
 
 // handler registers a handler with a fresh identity.
@@ -65,6 +80,47 @@ func (e *env) handler(name, team string) *age.X25519Identity {
 		e.t.Fatal(err)
 	}
 	return id
+}
+
+// publishRoster signs and stores the next version of team's roster: the
+// team's configured key and the given handlers' keys.
+func (e *env) publishRoster(team string, handlers ...*age.X25519Identity) {
+	e.t.Helper()
+	e.versions[team]++
+	r := roster.Roster{Team: team, Version: e.versions[team]}
+	for _, t := range e.teams.Config.Teams {
+		if t.Name == team {
+			r.Entries = append(r.Entries, roster.Entry{Recipient: t.Keys()[0].String(), Label: "team-key"})
+		}
+	}
+	for i, h := range handlers {
+		r.Entries = append(r.Entries, roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)})
+	}
+	s, err := roster.Sign(r, e.rosterKeys[team])
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.db.PublishRoster(context.Background(), team, r.Version, s, e.cases.OperatorAudit("test", "roster.publish", team)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// pins writes a pin file with both teams' roster keys pinned, as
+// 'casectl roster pin' does, and returns its path.
+func (e *env) pins() string {
+	e.t.Helper()
+	path := filepath.Join(e.t.TempDir(), "pins.json")
+	p, err := roster.LoadPins(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for team, k := range e.rosterKeys {
+		p.Pin(team, k.Public())
+	}
+	if err := p.Save(path); err != nil {
+		e.t.Fatal(err)
+	}
+	return path
 }
 
 // submit stores a report as the public form would and returns what the
@@ -95,7 +151,7 @@ func (e *env) login(name string, id age.Identity) *handlerapi.Client {
 // startConsole starts a console for a logged-in handler, unopened.
 func (e *env) startConsole(name string, id age.Identity) (*console.Console, *console.Source) {
 	e.t.Helper()
-	src := console.NewSource(e.login(name, id), []age.Identity{id})
+	src := console.NewSource(e.login(name, id), []age.Identity{id}, e.pins())
 	tpl, err := console.LoadTemplates("")
 	if err != nil {
 		e.t.Fatal(err)

@@ -57,6 +57,8 @@ var goStrings = []string{
 	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
 	hNotReadable, mNotReadable, hInvalid, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
 	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
+	// rosters and replies
+	"A team roster changed", mReplyKeySwapped, mOrgMayRead,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed,
 	// inbox menus

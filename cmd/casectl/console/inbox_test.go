@@ -41,7 +41,7 @@ func TestInbox(t *testing.T) {
 	}
 
 	load := func(name string, id age.Identity) *console.Source {
-		src := console.NewSource(e.login(name, id), []age.Identity{id})
+		src := console.NewSource(e.login(name, id), []age.Identity{id}, e.pins())
 		if err := src.Load(context.Background()); err != nil {
 			t.Fatal(err)
 		}

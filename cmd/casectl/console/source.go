@@ -30,8 +30,9 @@ const (
 // handler API and decrypted in memory with the handler's identities. It
 // owns every decrypted buffer and zeroes them on Wipe.
 type Source struct {
-	api *handlerapi.Client
-	ids []age.Identity
+	api     *handlerapi.Client
+	ids     []age.Identity
+	rosters *rosterBook
 
 	mu     sync.RWMutex
 	team   handlerapi.Team
@@ -41,10 +42,12 @@ type Source struct {
 	loaded time.Time
 }
 
-// NewSource returns a source reading through api (logged in) and
-// decrypting with ids.
-func NewSource(api *handlerapi.Client, ids []age.Identity) *Source {
-	return &Source{api: api, ids: ids, byRef: map[string]*Case{}, seen: map[string]int64{}}
+// NewSource returns a source reading through api (logged in), decrypting
+// with ids, and encrypting notes and replies only to the team rosters
+// verified against the roster keys pinned in pinsPath (casectl's pin
+// file).
+func NewSource(api *handlerapi.Client, ids []age.Identity, pinsPath string) *Source {
+	return &Source{api: api, ids: ids, rosters: newRosterBook(api, pinsPath), byRef: map[string]*Case{}, seen: map[string]int64{}}
 }
 
 // Case is one case: its clear metadata and, when this identity can open
@@ -59,8 +62,7 @@ type Case struct {
 	LastFollowUp int64
 	FollowUps    int
 
-	replyTo    string   // the reporter's reply recipient
-	recipients []string // the case's recipients, as the server names them
+	replyTo string // the reporter's reply recipient, as the server names it
 
 	text []byte // lower-cased searchable text, owned; zeroed on wipe
 }
@@ -112,7 +114,7 @@ func (s *Source) Load(ctx context.Context) error {
 		}
 		for _, c := range p.Cases {
 			sealed = append(sealed, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
-				Recipients: c.Recipients, FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
+				FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
 		}
 		if len(p.Cases) == 0 || page*p.PerPage >= p.Total {
 			break
@@ -149,7 +151,7 @@ func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Not
 	if c.Meta.Reference != ref {
 		c.Problem = problemTampered
 	}
-	c.replyTo, c.recipients = cs.ReplyRecipient, cs.Recipients
+	c.replyTo = cs.ReplyRecipient
 	for _, n := range notes {
 		if n.Kind == "followup" {
 			c.FollowUps++
@@ -335,7 +337,6 @@ type Sealed struct {
 	Meta         handlerapi.CaseMeta
 	Ciphertext   []byte
 	ReplyTo      string
-	Recipients   []string
 	FollowUps    int
 	LastFollowUp int64
 }
@@ -361,7 +362,7 @@ func OpenCases(list []Sealed, ids []age.Identity) []*Case {
 				}
 				sc := &list[j]
 				c := OpenCase(sc.Meta, sc.Ciphertext, ids)
-				c.replyTo, c.recipients, c.FollowUps, c.LastFollowUp = sc.ReplyTo, sc.Recipients, sc.FollowUps, sc.LastFollowUp
+				c.replyTo, c.FollowUps, c.LastFollowUp = sc.ReplyTo, sc.FollowUps, sc.LastFollowUp
 				out[j] = c
 			}
 		}()

@@ -1,0 +1,97 @@
+package console
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// The console encrypts notes and replies only to recipients of team
+// rosters signed by a roster key the handler pinned (casework/roster,
+// through handlerapi.Rosters), never to a list the server names. A roster
+// the handler has not accepted yet is shown first, in plain words, on a
+// page that asks; it is used only after the handler accepts exactly what
+// was shown.
+
+// rosterBook verifies rosters for the console, afresh for every note or
+// reply (the console lives for hours; a roster may change meanwhile).
+type rosterBook struct {
+	mu       sync.Mutex // one verification at a time: they share the pin file
+	api      *handlerapi.Client
+	pinsPath string
+}
+
+func newRosterBook(api *handlerapi.Client, pinsPath string) *rosterBook {
+	return &rosterBook{api: api, pinsPath: pinsPath}
+}
+
+// rosterChange is a roster the handler must see and accept first.
+type rosterChange struct {
+	Description string
+}
+
+func (e *rosterChange) Error() string { return "a roster changed: " + e.Description }
+
+// digest names a roster change's description, so an acceptance is for
+// exactly the change that was shown.
+func digest(description string) string {
+	h := sha256.Sum256([]byte(description))
+	return hex.EncodeToString(h[:])
+}
+
+// recipients returns the verified recipients of the rosters of teams. A
+// roster change not yet accepted is returned as *rosterChange, unless
+// accepted is the digest of its description.
+func (b *rosterBook) recipients(ctx context.Context, teams []string, accepted string) ([]crypto.Recipient, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var pending string
+	rs := &handlerapi.Rosters{API: b.api, PinsPath: b.pinsPath, Confirm: func(d string) bool {
+		if accepted != "" && digest(d) == accepted {
+			return true
+		}
+		pending = d
+		return false
+	}}
+	recs, err := rs.Case(ctx, teams)
+	if pending != "" {
+		return nil, &rosterChange{Description: pending}
+	}
+	return recs, err
+}
+
+// rosterPage asks the handler to accept a roster change before anything
+// is encrypted to it; accepting sends the same form again.
+type rosterPage struct {
+	base
+	Description string
+	Digest      string
+	Action      string
+	Fields      []hidden
+}
+
+type hidden struct{ Name, Value string }
+
+// confirmRoster shows a roster change with a form that repeats the
+// request's form fields and adds the acceptance.
+func (c *Console) confirmRoster(w http.ResponseWriter, r *http.Request, ch *rosterChange) error {
+	p := rosterPage{base: c.base(r, "A team roster changed"), Description: ch.Description, Digest: digest(ch.Description), Action: r.URL.Path}
+	for _, k := range []string{"text", "org_may_read"} {
+		if v := r.PostFormValue(k); v != "" {
+			p.Fields = append(p.Fields, hidden{k, v})
+		}
+	}
+	return c.render(w, http.StatusConflict, "roster", p)
+}
+
+// asRosterChange reports whether err is a roster change to show.
+func asRosterChange(err error) (*rosterChange, bool) {
+	var ch *rosterChange
+	return ch, errors.As(err, &ch)
+}
