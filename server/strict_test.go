@@ -271,3 +271,34 @@ func TestLanguageLinksFromTheRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestValidationErrorsInAStableOrder: the same invalid report gets the
+// same errors, in the same order, every time, from the form and the API.
+func TestValidationErrorsInAStableOrder(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	bad := intaketestReport("hrc_session")
+	bad.Language, bad.Victims[0].Name, bad.Incidents[0].Narrative, bad.Consent.ShareWithOHCHR = "", "", "", false
+	body, _ := json.Marshal(bad)
+	links := regexp.MustCompile(`href="#([^"]+)"`)
+	var firstAPI, firstForm string
+	for i := range 5 {
+		_, api := u.doRaw("POST", u.up.URL+"/api/v1/reports", "application/json", bytes.NewReader(body))
+		resp, page := u.doRaw("POST", u.up.URL+"/report", "application/x-www-form-urlencoded", strings.NewReader(formValues(bad).Encode()))
+		var order []string
+		for _, m := range links.FindAllStringSubmatch(page, -1) {
+			order = append(order, m[1])
+		}
+		form := strings.Join(order, " ")
+		if i == 0 {
+			firstAPI, firstForm = api, form
+			if resp.StatusCode != http.StatusUnprocessableEntity || len(order) < 1 || !strings.Contains(firstAPI, `"fields"`) {
+				t.Fatalf("form: status %d, error links %v", resp.StatusCode, order)
+			}
+			continue
+		}
+		if api != firstAPI || form != firstForm {
+			t.Fatalf("run %d differs:\nAPI %s\nvs  %s\nform %s\nvs   %s", i, api, firstAPI, form, firstForm)
+		}
+	}
+}
