@@ -22,6 +22,7 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 func TestRoute(t *testing.T) {
+	t.Parallel()
 	teams := []config.Team{
 		{Name: "upr-secretariat", Receives: config.ReceivesUPR},
 		{Name: "reprisals-team", Receives: config.ReceivesAll},
@@ -87,6 +88,7 @@ func decrypt(t *testing.T, ct []byte, id age.Identity) (intake.Envelope, error) 
 }
 
 func TestSubmitRoutesAndSeals(t *testing.T) {
+	t.Parallel()
 	teams := intaketest.NewTeams(t)
 	tests := []struct {
 		body     string
@@ -187,6 +189,7 @@ func TestSubmitRoutesAndSeals(t *testing.T) {
 func ptr(s string) *string { return &s }
 
 func TestSubmitInvalidStoresNothing(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
 	r := intaketest.Report("upr")
@@ -202,6 +205,7 @@ func TestSubmitInvalidStoresNothing(t *testing.T) {
 }
 
 func TestSubmitDatabaseDown(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
 	db.SetReachable(t, false)
@@ -222,6 +226,7 @@ func TestSubmitDatabaseDown(t *testing.T) {
 }
 
 func TestReferencesAreRandom(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for range 2000 {
 		r := intake.NewReference()
@@ -235,6 +240,7 @@ func TestReferencesAreRandom(t *testing.T) {
 // TestReportAndAlertsCommitTogether makes the alert insert fail inside the
 // transaction: the report must not be stored either.
 func TestReportAndAlertsCommitTogether(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	ctx := context.Background()
 	_, err := db.Pool().Exec(ctx, `

@@ -14,6 +14,7 @@ import (
 func TestMain(m *testing.M) { storetest.Main(m) }
 
 func TestMigrateFromEmptyThenNoOp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.NewEmptyDB(t)
 	conn, err := pgx.Connect(ctx, db.URL)
@@ -49,6 +50,7 @@ func TestMigrateFromEmptyThenNoOp(t *testing.T) {
 }
 
 func TestMigrateConcurrentRuns(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storetest.NewEmptyDB(t)
 	const runners = 4
@@ -86,6 +88,7 @@ func TestMigrateConcurrentRuns(t *testing.T) {
 }
 
 func TestAllIsNumberedWithoutGaps(t *testing.T) {
+	t.Parallel()
 	all, err := migrations.All()
 	if err != nil {
 		t.Fatal(err)

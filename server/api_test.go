@@ -29,6 +29,7 @@ func decodeError(t *testing.T, body []byte) apiError {
 }
 
 func TestAPIAccepts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	resp, body := e.postJSON(intaketest.Report("upr"))
 	if resp.StatusCode != http.StatusCreated {
@@ -56,6 +57,7 @@ func TestAPIAccepts(t *testing.T) {
 }
 
 func TestAPIErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	valid, _ := json.Marshal(intaketest.Report("upr"))
 	huge := append([]byte(`{"language":"`), bytes.Repeat([]byte("a"), server.MaxJSONBody)...)
@@ -105,6 +107,7 @@ func TestAPIErrors(t *testing.T) {
 }
 
 func TestAPIValidationFieldMap(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := intaketest.Report("upr")
 	r.Victims[0].Name = ""
@@ -127,6 +130,7 @@ func TestAPIValidationFieldMap(t *testing.T) {
 }
 
 func TestAPIDatabaseDown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.db.SetReachable(t, false)
 	resp, b := e.postJSON(intaketest.Report("upr"))
@@ -156,6 +160,7 @@ func TestAPIDatabaseDown(t *testing.T) {
 }
 
 func TestAPIUnknownRouteAndMethod(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, tt := range []struct {
 		method, path string

@@ -94,6 +94,7 @@ func (e *env) fetchAttachments(ref string, id age.Identity, tok string) map[stri
 }
 
 func TestAttachmentRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
 	ref, token := e.uploadToken("hrc_session")
@@ -142,6 +143,7 @@ func TestAttachmentRoundTrip(t *testing.T) {
 }
 
 func TestAttachmentLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cases, _ := casework.NewService(e.db.DB, e.teams.Config)
 	h, _ := server.New(intake.NewService(e.db.DB, e.teams.Config, nil), cases, slog.New(slog.DiscardHandler),
@@ -206,6 +208,7 @@ func TestAttachmentLimits(t *testing.T) {
 }
 
 func TestAbandonedUploadsAreCleanedUp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(ctx, intaketestReport("hrc_session"), intake.ChannelPublic)

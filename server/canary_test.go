@@ -23,6 +23,7 @@ import (
 // directory (which holds the test PostgreSQL's data files and WAL). The
 // stored ciphertext must still decrypt to it.
 func TestCanary(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	canary := "CANARY" + strings.ToUpper(hex.EncodeToString(randBytes(12)))
 	r := intaketest.Report("upr")

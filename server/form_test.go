@@ -177,6 +177,7 @@ func uniqueIDs(nodes []*html.Node) map[string]bool {
 }
 
 func TestFormSubmitRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := intaketest.Report("upr")
 	in.Victims = append(in.Victims, intake.Victim{Name: "Second", Kind: "group", Status: "in_exile"})
@@ -292,6 +293,7 @@ func TestFormErrorsShownAndInputKept(t *testing.T) {
 }
 
 func TestFormAddAndRemoveBlocks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := intaketest.Report("upr")
 	v := formValues(in)
@@ -335,6 +337,7 @@ func TestFormAddAndRemoveBlocks(t *testing.T) {
 }
 
 func TestFormDatabaseDownKeepsInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sent := formValues(intaketest.Report("upr"))
 	e.db.SetReachable(t, false)
@@ -357,6 +360,7 @@ func TestFormDatabaseDownKeepsInput(t *testing.T) {
 }
 
 func TestFormTooLarge(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	v := formValues(intaketest.Report("upr"))
 	v.Set("incidents[0].narrative", strings.Repeat("x", 4<<20))
@@ -373,6 +377,7 @@ func TestFormTooLarge(t *testing.T) {
 }
 
 func TestCrossSitePostRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	v := formValues(intaketest.Report("upr"))
 	for _, h := range [][]string{
@@ -393,6 +398,7 @@ func TestCrossSitePostRefused(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	type req struct{ method, path, ct, body string }
 	for _, r := range []req{

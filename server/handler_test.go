@@ -93,6 +93,7 @@ func (e *env) login(name string, id age.Identity) string {
 }
 
 func TestHandlerLogin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("amal", "reprisals-team")
 	other, _ := age.GenerateX25519Identity()
@@ -178,6 +179,7 @@ func TestHandlerLogin(t *testing.T) {
 }
 
 func TestHandlerSeesOnlyTheirTeamsCases(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	uprID := e.addHandler("ines", "upr-secretariat")
 	repID := e.addHandler("omar", "reprisals-team")
@@ -258,6 +260,7 @@ func jsonBody(v any) io.Reader {
 }
 
 func TestTriageTransitions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
 	e.addHandler("lea", "reprisals-team")
@@ -323,6 +326,7 @@ func TestTriageTransitions(t *testing.T) {
 // canary, checks the database holds neither in clear, and that the reply
 // opens with the key derived from the reporter's receipt.
 func TestNotesAndRepliesStayEncrypted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
 	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
@@ -408,6 +412,7 @@ func TestNotesAndRepliesStayEncrypted(t *testing.T) {
 }
 
 func TestAuditChain(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
 	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
@@ -504,6 +509,7 @@ func challengeShape(t *testing.T, ch challenge) string {
 // disabled name cannot be told from a real one by stanza type or size:
 // a hardware-key (p256tag) handler's challenge looks like the decoys.
 func TestChallengesLookAlike(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	hw, _ := crypto.ThrowawayRecipient(crypto.KindTag)

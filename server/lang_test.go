@@ -10,6 +10,7 @@ import (
 )
 
 func TestLanguageNegotiation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		path, accept, lang, dir, heading string
@@ -64,6 +65,7 @@ func TestLanguageNegotiation(t *testing.T) {
 }
 
 func TestValidationMessagesAreTranslated(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	r := intaketest.Report("upr")
 	r.Victims[0].Name = ""

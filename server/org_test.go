@@ -99,6 +99,7 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 }
 
 func TestStaffSignIn(t *testing.T) {
+	t.Parallel()
 	w := newOrgWorld(t)
 	cr := w.creds["staff-nhri-a"]
 	now := time.Now()
@@ -175,6 +176,7 @@ func TestStaffSignIn(t *testing.T) {
 }
 
 func TestIntermediaryLogsACaseWriteOnly(t *testing.T) {
+	t.Parallel()
 	w := newOrgWorld(t)
 	now := time.Now()
 	a, b := client(), client()

@@ -17,6 +17,7 @@ import (
 )
 
 func TestReadinessAndMetrics(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
 	cases, _ := casework.NewService(e.db.DB, e.teams.Config)

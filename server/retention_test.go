@@ -14,6 +14,7 @@ import (
 // dry, then for real, and checks it deleted exactly what it said, with
 // everything attached, and left the audit chain verifiable.
 func TestRetention(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	svc := intake.NewService(e.db.DB, e.teams.Config, nil)

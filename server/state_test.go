@@ -27,6 +27,7 @@ import (
 // stays chosen when the form comes back with errors; and an unknown code
 // is refused next to the field.
 func TestStateConcernedSelect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	notSure := map[string]string{"ar": "لست متأكداً", "en": "Not sure", "es": "No estoy seguro", "fr": "Je ne sais pas", "ru": "Не уверен(а)", "zh": "不确定"}
 	for _, lang := range country.Languages {
@@ -91,6 +92,7 @@ func TestStateConcernedSelect(t *testing.T) {
 // accepted and sealed inside the ciphertext (no clear column holds it), and
 // unknown or missing codes are refused with a message on the field.
 func TestStateConcernedAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for _, code := range []string{"", "XX", "kp", "PRK", "North Korea", "UNSURE", "U A"} {
 		r := intaketest.Report("upr")

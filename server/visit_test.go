@@ -69,6 +69,7 @@ func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
 }
 
 func TestReturnVisit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	acc := e.submitted("hrc_session")
 	e.reply(acc.Reference, "We have received your report.\nWe will contact you safely.")

@@ -92,6 +92,7 @@ func startServe(t *testing.T, env []string, configFile string) *server {
 // starts another: once the dead process's lease expires, the new one
 // delivers every alert, each exactly once.
 func TestServeKilledMidSendThenRestarted(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
 	dir := t.TempDir()
@@ -185,6 +186,7 @@ retry_max = "1s"
 
 // TestAlertsCommands lists a failed alert and queues it again.
 func TestAlertsCommands(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
 	svcTeams := teams.Config

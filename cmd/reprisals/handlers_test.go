@@ -16,6 +16,7 @@ import (
 // TestHandlerAdminAndAudit drives the operator's handler commands and the
 // audit verification through the real binary.
 func TestHandlerAdminAndAudit(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
 	keyFile := filepath.Join(t.TempDir(), "receipt.key")

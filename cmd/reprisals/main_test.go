@@ -66,6 +66,7 @@ func runBin(t *testing.T, env []string, args ...string) (string, string, error) 
 }
 
 func TestConfigRefusals(t *testing.T) {
+	t.Parallel()
 	id, _ := age.GenerateX25519Identity()
 	other, _ := age.GenerateX25519Identity()
 	secret := id.String()
@@ -106,6 +107,7 @@ func TestConfigRefusals(t *testing.T) {
 }
 
 func TestServeNeedsDatabaseReceiptKeyAndRelay(t *testing.T) {
+	t.Parallel()
 	teams := intaketest.NewTeams(t)
 	env := cleanEnv(
 		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
@@ -118,6 +120,7 @@ func TestServeNeedsDatabaseReceiptKeyAndRelay(t *testing.T) {
 }
 
 func TestMigrateAndServeSchemaCheck(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewEmptyDB(t)
 	teams := intaketest.NewTeams(t)
 	keyFile := filepath.Join(t.TempDir(), "receipt.key")
@@ -154,6 +157,7 @@ func TestMigrateAndServeSchemaCheck(t *testing.T) {
 }
 
 func TestKeygen(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, pq := range []bool{false, true} {
 		path := filepath.Join(dir, map[bool]string{false: "x25519.key", true: "pq.key"}[pq])
@@ -200,6 +204,7 @@ func freePort(t *testing.T) string {
 // report that the printed identity decrypts, and on Ctrl-C stops leaving
 // no PostgreSQL running and no database files behind.
 func TestDev(t *testing.T) {
+	t.Parallel()
 	addr := freePort(t)
 	devDir := filepath.Join(t.TempDir(), "dev")
 	cmd := exec.Command(bin, "dev", "-listen", addr, "-dir", devDir)

@@ -52,6 +52,7 @@ func selfSigned(t *testing.T) (string, string, *x509.CertPool) {
 // TestServeTLSReadinessAndMetrics runs the real binary with TLS from
 // certificate files and a metrics listener.
 func TestServeTLSReadinessAndMetrics(t *testing.T) {
+	t.Parallel()
 	db := storetest.NewDB(t)
 	teams := intaketest.NewTeams(t)
 	certFile, keyFile, pool := selfSigned(t)
