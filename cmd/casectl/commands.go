@@ -110,17 +110,22 @@ func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Env
 	if err != nil {
 		return cs, env, nil, fmt.Errorf("decrypting %s: %w", ref, err)
 	}
-	if err := json.Unmarshal(plain, &env); err != nil {
-		return cs, env, nil, fmt.Errorf("case %s decrypted but is not a valid envelope: %w", ref, err)
+	if err := json.Unmarshal(plain, &env); err != nil || env.Kind != "report" {
+		clear(plain)
+		return cs, env, nil, fmt.Errorf("case %s decrypted but is not a report: %w: the server's data has been tampered with", ref, errMoved)
 	}
 	if env.Reference != cs.Reference {
-		return cs, env, nil, fmt.Errorf("case %s holds the content of another case (%s): the server's data has been tampered with", ref, env.Reference)
+		clear(plain)
+		return cs, env, nil, fmt.Errorf("case %s %w (%s): the server's data has been tampered with", ref, errMoved, handlerapi.Safe(env.Reference))
 	}
 	return cs, env, plain, nil
 }
 
 // errNotForYou is a case not encrypted to the handler's identity.
 var errNotForYou = errors.New("not encrypted to your identity")
+
+// errMoved is a case whose ciphertext is another case's.
+var errMoved = errors.New("holds the content of another case")
 
 // refAndIdentities returns the case reference argument and the identities.
 func (c *cli) refAndIdentities() (string, []age.Identity, error) {
@@ -477,7 +482,7 @@ func (c *cli) rekey() error {
 	if err != nil {
 		return err
 	}
-	done, skipped := 0, 0
+	done, skipped, refused := 0, 0, 0
 	for page := 1; ; page++ {
 		res, err := c.api.Cases(c.ctx, handlerapi.CaseQuery{Page: page, PerPage: 100, Sort: "-received"})
 		if err != nil {
@@ -485,6 +490,13 @@ func (c *cli) rekey() error {
 		}
 		for _, m := range res.Cases {
 			ok, err := c.rekeyOne(handlerapi.Safe(m.Reference), ids, teamRecs)
+			if errors.Is(err, errMoved) {
+				// Go on with the others: a removed handler must not keep
+				// access to every case because one was tampered with.
+				fmt.Fprintf(c.out, "%s: REFUSED, %v\n", handlerapi.Safe(m.Reference), err)
+				refused++
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", handlerapi.Safe(m.Reference), err)
 			}
@@ -503,6 +515,9 @@ func (c *cli) rekey() error {
 		verb = "Would re-encrypt"
 	}
 	fmt.Fprintf(c.out, "%s %d case(s) to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, done, skipped)
+	if refused > 0 {
+		return fmt.Errorf("%d case(s) were refused because the server serves another case's content under their reference; tell your security focal point", refused)
+	}
 	return nil
 }
 

@@ -673,3 +673,43 @@ func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
 		t.Errorf("%d replies stored, want the first only", n)
 	}
 }
+
+// TestMovedContentIsRefused plays a server that serves one case's
+// ciphertext, or its follow-up, under another case's reference: show
+// refuses the case, notes hides the follow-up, and rekey re-encrypts
+// neither.
+func TestMovedContentIsRefused(t *testing.T) {
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	a, b := w.submit("hrc_session"), w.submit("treaty_body")
+	ctx := context.Background()
+	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
+	var bid string
+	w.db.Pool().QueryRow(ctx, `SELECT id FROM reports WHERE reference = $1`, b).Scan(&bid)
+	visit, _ := svc.CaseByID(ctx, bid)
+	if err := svc.FollowUp(ctx, visit, "B's follow-up", "en"); err != nil {
+		t.Fatal(err)
+	}
+	// The follow-up of b is listed under a; then a's content is b's.
+	if _, err := w.db.Pool().Exec(ctx, `UPDATE notes SET report_id = (SELECT id FROM reports WHERE reference = $1) WHERE kind = 'followup'`, a); err != nil {
+		t.Fatal(err)
+	}
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	out := w.must("omar", "", "notes", "-i", omarKey, a)
+	contains(t, out, "not a follow-up of this case: not shown")
+	if strings.Contains(out, "B's follow-up") {
+		t.Errorf("a follow-up of another case was shown:\n%s", out)
+	}
+	if _, err := w.db.Pool().Exec(ctx, `UPDATE reports SET ciphertext = (SELECT ciphertext FROM reports WHERE reference = $1) WHERE reference = $2`, b, a); err != nil {
+		t.Fatal(err)
+	}
+	w.fails("omar", "holds the content of another case", "show", "-i", omarKey, a)
+	// rekey refuses that case and still re-encrypts the others.
+	out, err := w.as("omar", "", "rekey", "-i", omarKey)
+	if err == nil || !strings.Contains(out, a+": REFUSED") || !strings.Contains(out, "Re-encrypted 1 case(s)") || !strings.Contains(out, "1 case(s) were refused") {
+		t.Errorf("rekey with one moved case: %v\n%s", err, out)
+	}
+}
