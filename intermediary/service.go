@@ -3,11 +3,16 @@
 // consent on record, and without ever reading a case back.
 //
 // Staff sign in with a password (Argon2id, a bounded number of hashes at
-// once) and a mandatory TOTP code. Attempts are admitted and counted in
-// one SQL statement, so concurrent attempts cannot exceed the limit; after
-// MaxFailures the account is locked for LockFor. Every failure, whatever
-// its cause (unknown name, locked or disabled account, wrong password or
-// code), gets the same answer after the same work. Sessions are random tokens in secure, HttpOnly,
+// once) and a mandatory TOTP code. Passwords are made by the server (about
+// 100 bits), so guessing one is hopeless and a wrong password is never
+// counted against the account: knowing a username is not enough to lock
+// anyone out. Once the password is right, second-factor attempts are
+// admitted and counted in one SQL statement, so concurrent attempts cannot
+// exceed the limit; after MaxFailures the account is locked for LockFor,
+// which keeps a six-digit code out of reach of someone who has the
+// password. Every failure, whatever its cause (unknown name, locked or
+// disabled account, wrong password or code), gets the same answer after
+// the same work. Sessions are random tokens in secure, HttpOnly,
 // SameSite=Strict cookies, stored only as hashes, with an idle and an
 // absolute expiry. What staff can see of their organisation's cases is
 // their reference, day and status: never content or replies.
@@ -17,6 +22,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base32"
 	"errors"
 	"fmt"
@@ -149,30 +155,40 @@ var dummySalt = newSalt()
 // SignIn checks a password and a TOTP code and opens a session, returning
 // its token. Every failure is ErrSignInFailed after one Argon2id hash and
 // the same pause, so the answer tells nobody whether the name exists or
-// the account is locked. If ctx ends (the client has gone) while waiting
-// for a hash slot, it returns ctx's error without hashing.
+// the account is locked. Only attempts with the right password are
+// counted towards the lock. If ctx ends (the client has gone) while
+// waiting for a hash slot, it returns ctx's error without hashing.
 func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
+	salt, hash, err := s.db.StaffPassword(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		// Unknown: the same work as a wrong password.
+		salt, hash = dummySalt, nil
+	} else if err != nil {
+		return "", store.Staff{}, err
+	}
+	passOK, err := checkPassword(ctx, password, salt, hash)
+	if err != nil {
+		return "", store.Staff{}, err
+	}
+	if !passOK {
+		return "", store.Staff{}, s.failed(ctx)
+	}
 	now := s.now()
 	st, err := s.db.StaffSignInAttempt(ctx, username, now, MaxFailures, now.Add(LockFor))
 	if errors.Is(err, store.ErrNotFound) {
-		// Unknown or locked: the same work as a wrong password.
-		if _, err := hashPassword(ctx, password, dummySalt); err != nil {
-			return "", store.Staff{}, err
-		}
-		return "", store.Staff{}, s.failed(ctx)
+		return "", store.Staff{}, s.failed(ctx) // locked
 	}
 	if err != nil {
 		return "", st, err
 	}
-	passOK, err := checkPassword(ctx, password, st.PasswordSalt, st.PasswordHash)
-	if err != nil {
-		return "", st, err
+	if subtle.ConstantTimeCompare(st.PasswordHash, hash) != 1 {
+		return "", st, s.failed(ctx) // the password was reset meanwhile
 	}
 	var step uint64
 	if secret, err := openSecret(s.sealKey, st.TOTPSealed); err == nil {
 		step = matchTOTP(secret, code, now)
 	}
-	if !passOK || step == 0 || !st.Active {
+	if step == 0 || !st.Active {
 		return "", st, s.failed(ctx) // already counted by StaffSignInAttempt
 	}
 	tok := make([]byte, 32)

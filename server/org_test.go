@@ -147,11 +147,11 @@ func TestStaffSignIn(t *testing.T) {
 		t.Errorf("after absolute expiry: %d", resp.StatusCode)
 	}
 
-	// Five failures lock the account, even for the right credentials, with
-	// the same answer as any failure.
+	// Five wrong codes with the right password lock the account, even for
+	// the right credentials, with the same answer as any failure.
 	b := w.creds["staff-ngo-b"]
 	for i := range intermediary.MaxFailures {
-		if r := w.signIn(t, client(), "staff-ngo-b", "wrong", "000000"); r.StatusCode != 401 {
+		if r := w.signIn(t, client(), "staff-ngo-b", b.Password, wrongCode(t, b.TOTPSecret)); r.StatusCode != 401 {
 			t.Fatalf("failure %d: %d, want 401", i+1, r.StatusCode)
 		}
 	}

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -28,20 +29,49 @@ func (w *orgWorld) staffLock(t *testing.T, username string) (failed int, locked 
 	return failed, locked
 }
 
-// TestParallelSignInsNeverExceedTheLimit races wrong sign-ins for one
-// account: however many arrive at once, at most MaxFailures are admitted
-// and checked before the account locks.
+// wrongCode returns a six-digit code that is not the account's code for
+// any step the server would accept around now.
+func wrongCode(t *testing.T, secret string) string {
+	t.Helper()
+	now := time.Now()
+	for i := 0; ; i++ {
+		c := fmt.Sprintf("%06d", i)
+		if c != code(t, secret, now.Add(-30*time.Second)) && c != code(t, secret, now) && c != code(t, secret, now.Add(30*time.Second)) {
+			return c
+		}
+	}
+}
+
+// lockAccount makes MaxFailures attempts with the right password and a
+// wrong code, which locks the account.
+func (w *orgWorld) lockAccount(t *testing.T, username string) {
+	t.Helper()
+	cr := w.creds[username]
+	for range intermediary.MaxFailures {
+		w.signIn(t, client(), username, cr.Password, wrongCode(t, cr.TOTPSecret))
+	}
+	if _, locked := w.staffLock(t, username); !locked {
+		t.Fatalf("%d wrong codes did not lock %s", intermediary.MaxFailures, username)
+	}
+}
+
+// TestParallelSignInsNeverExceedTheLimit races sign-ins with the right
+// password and wrong codes for one account (someone who has the password
+// guessing the second factor): however many arrive at once, at most
+// MaxFailures are admitted and checked before the account locks.
 func TestParallelSignInsNeverExceedTheLimit(t *testing.T) {
 	t.Parallel()
 	w := newOrgWorld(t)
 	const n = 15
+	cr := w.creds["staff-nhri-a"]
+	wrong := wrongCode(t, cr.TOTPSecret)
 	var wg sync.WaitGroup
 	codes := make(chan int, n)
 	start := make(chan struct{})
 	for range n {
 		wg.Go(func() {
 			<-start
-			resp, err := client().PostForm(w.srv.URL+"/org/login", url.Values{"username": {"staff-nhri-a"}, "password": {"wrong"}, "code": {"000000"}})
+			resp, err := client().PostForm(w.srv.URL+"/org/login", url.Values{"username": {"staff-nhri-a"}, "password": {cr.Password}, "code": {wrong}})
 			if err != nil {
 				t.Error(err)
 				return
@@ -63,9 +93,39 @@ func TestParallelSignInsNeverExceedTheLimit(t *testing.T) {
 	if failed != intermediary.MaxFailures || !locked {
 		t.Errorf("after %d parallel wrong sign-ins: failed_attempts = %d, locked = %v; want %d, true", n, failed, locked, intermediary.MaxFailures)
 	}
-	cr := w.creds["staff-nhri-a"]
 	if r := w.signIn(t, client(), "staff-nhri-a", cr.Password, code(t, cr.TOTPSecret, time.Now())); r.StatusCode != 401 {
 		t.Errorf("the right credentials on a locked account: %d, want 401", r.StatusCode)
+	}
+}
+
+// TestWrongPasswordsNeverLock: someone who knows only a username cannot
+// lock the account, however many wrong passwords they send at once; the
+// right credentials still work afterwards.
+func TestWrongPasswordsNeverLock(t *testing.T) {
+	t.Parallel()
+	w := newOrgWorld(t)
+	var wg sync.WaitGroup
+	for range 3 * intermediary.MaxFailures {
+		wg.Go(func() {
+			resp, err := client().PostForm(w.srv.URL+"/org/login", url.Values{"username": {"staff-nhri-a"}, "password": {"wrong"}, "code": {"000000"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("wrong password: %d, want 401", resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if failed, locked := w.staffLock(t, "staff-nhri-a"); failed != 0 || locked {
+		t.Errorf("after %d wrong passwords: failed_attempts = %d, locked = %v; want 0, false", 3*intermediary.MaxFailures, failed, locked)
+	}
+	cr := w.creds["staff-nhri-a"]
+	if r := w.signIn(t, client(), "staff-nhri-a", cr.Password, code(t, cr.TOTPSecret, time.Now())); r.StatusCode != 303 {
+		t.Errorf("the right credentials after a flood of wrong passwords: %d, want 303", r.StatusCode)
 	}
 }
 
@@ -74,23 +134,18 @@ func TestParallelSignInsNeverExceedTheLimit(t *testing.T) {
 func TestExpiredLockDoesNotRelock(t *testing.T) {
 	t.Parallel()
 	w := newOrgWorld(t)
-	for range intermediary.MaxFailures {
-		w.signIn(t, client(), "staff-nhri-a", "wrong", "000000")
-	}
-	if _, locked := w.staffLock(t, "staff-nhri-a"); !locked {
-		t.Fatal("five failures did not lock the account")
-	}
+	w.lockAccount(t, "staff-nhri-a")
+	cr := w.creds["staff-nhri-a"]
 	// Let the lock expire.
 	if _, err := w.e.db.Pool().Exec(context.Background(), `UPDATE staff SET locked_until = now() - interval '1 second' WHERE username = 'staff-nhri-a'`); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.signIn(t, client(), "staff-nhri-a", "wrong", "000000"); r.StatusCode != 401 {
+	if r := w.signIn(t, client(), "staff-nhri-a", cr.Password, wrongCode(t, cr.TOTPSecret)); r.StatusCode != 401 {
 		t.Fatalf("one wrong try after the lock expired: %d", r.StatusCode)
 	}
 	if failed, locked := w.staffLock(t, "staff-nhri-a"); failed != 1 || locked {
 		t.Errorf("after the lock expired and one failure: failed_attempts = %d, locked = %v; want 1, false", failed, locked)
 	}
-	cr := w.creds["staff-nhri-a"]
 	if r := w.signIn(t, client(), "staff-nhri-a", cr.Password, code(t, cr.TOTPSecret, time.Now())); r.StatusCode != 303 {
 		t.Errorf("the right credentials after one failure: %d, want 303", r.StatusCode)
 	}
@@ -105,9 +160,7 @@ func TestExpiredLockDoesNotRelock(t *testing.T) {
 func TestUnknownAndLockedAnswerAlike(t *testing.T) {
 	t.Parallel()
 	w := newOrgWorld(t)
-	for range intermediary.MaxFailures {
-		w.signIn(t, client(), "staff-ngo-b", "wrong", "000000")
-	}
+	w.lockAccount(t, "staff-ngo-b")
 	b := w.creds["staff-ngo-b"]
 	answer := func(user, password, totp string) (int, string) {
 		resp, err := client().PostForm(w.srv.URL+"/org/login", url.Values{"username": {user}, "password": {password}, "code": {totp}})
@@ -139,9 +192,11 @@ func TestUnknownAndLockedAnswerAlike(t *testing.T) {
 func TestSignInsLimitedPerClient(t *testing.T) {
 	t.Parallel()
 	w := newOrgWorldWith(t, server.Options{SignInsPerClient: 3, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	cr := w.creds["staff-nhri-a"]
+	wrong := wrongCode(t, cr.TOTPSecret)
 	from := func(addr string) *http.Response {
 		req, _ := http.NewRequest("POST", w.srv.URL+"/org/login",
-			strings.NewReader(url.Values{"username": {"staff-nhri-a"}, "password": {"wrong"}, "code": {"000000"}}.Encode()))
+			strings.NewReader(url.Values{"username": {"staff-nhri-a"}, "password": {cr.Password}, "code": {wrong}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", addr)
 		resp, err := client().Do(req)

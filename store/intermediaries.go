@@ -56,8 +56,23 @@ func scanStaff(row pgx.Row) (Staff, error) {
 	return s, err
 }
 
-// StaffSignInAttempt admits one sign-in attempt for username, counting it
-// as a failure in advance, in one statement: the account's row lock makes
+// StaffPassword returns the password salt and hash of an account, whatever
+// its state, so that a sign-in can check the password before it counts
+// anything. An unknown username is ErrNotFound.
+func (db *DB) StaffPassword(ctx context.Context, username string) (salt, hash []byte, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT password_salt, password_hash FROM staff WHERE username = $1`, username).Scan(&salt, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, fmt.Errorf("store.StaffPassword: %w", ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("store.StaffPassword: %w", classify(err))
+	}
+	return salt, hash, nil
+}
+
+// StaffSignInAttempt admits one second-factor attempt for username (whose
+// password the caller has checked), counting it as a failure in advance,
+// in one statement: the account's row lock makes
 // concurrent attempts queue, so no more than maxFailures attempts are ever
 // admitted per lock period however many arrive at once. A lock that has
 // expired by now is cleared with its count (this attempt is then the first
