@@ -97,6 +97,8 @@ var goStrings = []string{
 	// the steps of the report form
 	"About you", "Who was harmed", "What happened", "Link to the UN", "Risk and consent", "Files, check and send",
 	"Change", "Step {0} of {1}", followUpsAdded,
+	// the pages of NHRI and NGO staff
+	"Sign in", "Cases", signInFailed, tooManySignIns,
 	// proofs of receipt
 	"Check a proof of receipt",
 	// the form's banner when a report could not be stored

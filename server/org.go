@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -17,8 +16,8 @@ import (
 // staffKey is where the signed-in staff account is kept in the context.
 const staffKey = "reprisals.staff"
 
-// registerOrg adds the pages of NHRI and NGO staff under /org. They are
-// English for now; the report form they fill in is translated.
+// registerOrg adds the pages of NHRI and NGO staff under /org, in the six
+// languages like the reporter pages.
 func (s *Server) registerOrg(e *echo.Echo) {
 	if s.orgs == nil {
 		return
@@ -54,12 +53,12 @@ func (s *Server) requireStaff(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ck, err := c.Cookie(s.cookieName())
 		if err != nil {
-			return c.Redirect(http.StatusSeeOther, "/org/login")
+			return c.Redirect(http.StatusSeeOther, "/org/login?lang="+negotiate(c.Request()))
 		}
 		st, err := s.orgs.Session(c.Request().Context(), ck.Value)
 		if errors.Is(err, store.ErrNotFound) {
 			s.setSessionCookie(c, "", -1)
-			return c.Redirect(http.StatusSeeOther, "/org/login")
+			return c.Redirect(http.StatusSeeOther, "/org/login?lang="+negotiate(c.Request()))
 		}
 		if err != nil {
 			return err
@@ -93,6 +92,9 @@ func (s *Server) orgLoginPage(c echo.Context) error {
 const signInFailed = "Sign-in failed. The username, password or code is wrong, or the code was already used (codes change every 30 seconds). " +
 	"After 5 failed sign-ins an account is locked for 15 minutes; an operator can unlock it sooner."
 
+// tooManySignIns is the answer when a connection has tried too many.
+const tooManySignIns = "Too many sign-ins were tried from your connection. Please wait {0} minutes and try again."
+
 func (s *Server) orgLogin(c echo.Context) error {
 	if err := formRequest(c); err != nil {
 		return err
@@ -102,19 +104,19 @@ func (s *Server) orgLogin(c echo.Context) error {
 	page := orgPage{basePage: s.base(c, "Sign in"), Username: username}
 	if ok, wait := s.signIns.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
 		setRetryAfter(c, wait)
-		page.Error = fmt.Sprintf("Too many sign-ins were tried from your connection. Please wait %d minutes and try again.", minutes(wait))
+		page.Error = page.T(tooManySignIns, minutes(wait))
 		return s.r.render(c, http.StatusTooManyRequests, "org-login", page)
 	}
 	token, _, err := s.orgs.SignIn(c.Request().Context(), username, f.Get("password"), f.Get("code"))
 	switch {
 	case errors.Is(err, intermediary.ErrSignInFailed):
-		page.Error = signInFailed
+		page.Error = page.T(signInFailed)
 		return s.r.render(c, http.StatusUnauthorized, "org-login", page)
 	case err != nil:
 		return err
 	}
 	s.setSessionCookie(c, token, int(intermediary.AbsoluteTTL/time.Second))
-	return c.Redirect(http.StatusSeeOther, "/org/cases")
+	return c.Redirect(http.StatusSeeOther, "/org/cases?lang="+page.Lang)
 }
 
 func (s *Server) orgLogout(c echo.Context) error {
@@ -124,7 +126,7 @@ func (s *Server) orgLogout(c echo.Context) error {
 		}
 	}
 	s.setSessionCookie(c, "", -1)
-	return c.Redirect(http.StatusSeeOther, "/org/login")
+	return c.Redirect(http.StatusSeeOther, "/org/login?lang="+negotiate(c.Request()))
 }
 
 func (s *Server) orgCases(c echo.Context) error {

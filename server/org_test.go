@@ -120,7 +120,7 @@ func TestStaffSignIn(t *testing.T) {
 	}
 	// With both: a session cookie, HttpOnly and SameSite=Strict.
 	r := w.signIn(t, c, "staff-nhri-a", cr.Password, code(t, cr.TOTPSecret, now))
-	if r.StatusCode != 303 || r.Header.Get("Location") != "/org/cases" {
+	if r.StatusCode != 303 || r.Header.Get("Location") != "/org/cases?lang=en" {
 		t.Fatalf("sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 	set := r.Header.Get("Set-Cookie")
