@@ -200,6 +200,7 @@ func contains(t *testing.T, out string, words ...string) {
 }
 
 func TestHandlerLoopWithTheClient(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	inesKey := w.addHandler("ines", "upr-secretariat")
@@ -291,6 +292,7 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 // can no longer read them after the next rekey. It also migrates a team
 // from handler registration to rosters.
 func TestRekey(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	refs := []string{w.submit("upr"), w.submit("hrc_session"), w.submit("treaty_body")}
@@ -420,6 +422,7 @@ func armored(t *testing.T, ciphertext []byte) string {
 // the client refuses each with the handler-readable message and sends
 // nothing back.
 func TestHostileServerGetsNoPlaintextAtLogin(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	ref := w.submit("hrc_session")
@@ -490,6 +493,7 @@ func TestHostileServerGetsNoPlaintextAtLogin(t *testing.T) {
 // older, validly signed roster: no note, reply or rekey is encrypted to
 // it, and the handler is told why.
 func TestHostileRosters(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	ref := w.submit("hrc_session")
@@ -579,6 +583,7 @@ func TestHostileRosters(t *testing.T) {
 // carrying terminal escape sequences and bidirectional overrides: show and
 // notes print them as visible escapes, never raw.
 func TestEscapesPrintHarmlessly(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	r := intaketest.Report("hrc_session")
@@ -621,6 +626,7 @@ func TestEscapesPrintHarmlessly(t *testing.T) {
 // staff hold the receipt, and a reply needs -org-may-read; and a reply key
 // the server swaps is refused, because the report carries its own.
 func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
@@ -679,6 +685,7 @@ func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
 // refuses the case, notes hides the follow-up, and rekey re-encrypts
 // neither.
 func TestMovedContentIsRefused(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	a, b := w.submit("hrc_session"), w.submit("treaty_body")
