@@ -31,12 +31,24 @@ const (
 
 var hashSem = make(chan struct{}, hashSlots)
 
-// hashPassword waits for a hash slot, unless ctx ends first, and hashes.
+// hashWait bounds how long a sign-in waits for a hash slot: under a flood
+// of sign-ins, staff get "busy, try again" instead of an endless wait.
+var hashWait = 30 * time.Second
+
+// ErrBusy is a sign-in that could not get a hash slot in time.
+var ErrBusy = errors.New("sign-in is busy")
+
+// hashPassword waits for a hash slot, unless ctx ends or hashWait passes
+// first, and hashes.
 func hashPassword(ctx context.Context, password string, salt []byte) ([]byte, error) {
+	t := time.NewTimer(hashWait)
+	defer t.Stop()
 	select {
 	case hashSem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-t.C:
+		return nil, ErrBusy
 	}
 	defer func() { <-hashSem }()
 	if err := ctx.Err(); err != nil {

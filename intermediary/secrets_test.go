@@ -103,3 +103,21 @@ func TestHashQueueDropsGoneClients(t *testing.T) {
 		t.Errorf("hash after the queue drained: %v", err)
 	}
 }
+
+// TestHashQueueIsBounded: with every slot taken for longer than hashWait,
+// a sign-in gets ErrBusy instead of waiting without end.
+func TestHashQueueIsBounded(t *testing.T) {
+	defer func(d time.Duration) { hashWait = d }(hashWait)
+	hashWait = 50 * time.Millisecond
+	for range hashSlots {
+		hashSem <- struct{}{}
+	}
+	defer func() {
+		for range hashSlots {
+			<-hashSem
+		}
+	}()
+	if _, err := hashPassword(context.Background(), "password", newSalt()); !errors.Is(err, ErrBusy) {
+		t.Errorf("with every slot taken: %v, want ErrBusy", err)
+	}
+}

@@ -112,6 +112,10 @@ func (s *Server) orgLogin(c echo.Context) error {
 	case errors.Is(err, intermediary.ErrSignInFailed):
 		page.Error = page.T(signInFailed)
 		return s.r.render(c, http.StatusUnauthorized, "org-login", page)
+	case errors.Is(err, intermediary.ErrBusy):
+		setRetryAfter(c, time.Minute)
+		page.Error = "Many sign-ins are being checked just now, so yours was not. Please try again in a minute."
+		return s.r.render(c, http.StatusServiceUnavailable, "org-login", page)
 	case err != nil:
 		return err
 	}
