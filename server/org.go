@@ -95,6 +95,10 @@ const signInFailed = "Sign-in failed. The username, password or code is wrong, o
 // tooManySignIns is the answer when a connection has tried too many.
 const tooManySignIns = "Too many sign-ins were tried from your connection. Please wait {0} minutes and try again."
 
+// signInBusy is the answer when the password could not be checked in time
+// (every hash slot taken for 30 seconds).
+const signInBusy = "Many sign-ins are being checked just now, so yours was not. Please try again in a minute."
+
 func (s *Server) orgLogin(c echo.Context) error {
 	if err := formRequest(c); err != nil {
 		return err
@@ -114,7 +118,7 @@ func (s *Server) orgLogin(c echo.Context) error {
 		return s.r.render(c, http.StatusUnauthorized, "org-login", page)
 	case errors.Is(err, intermediary.ErrBusy):
 		setRetryAfter(c, time.Minute)
-		page.Error = "Many sign-ins are being checked just now, so yours was not. Please try again in a minute."
+		page.Error = page.T(signInBusy)
 		return s.r.render(c, http.StatusServiceUnavailable, "org-login", page)
 	case err != nil:
 		return err
