@@ -473,6 +473,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		if v := getenv(prefix + "RECIPIENTS"); v != "" {
 			t.Recipients = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
 		}
+		if v := getenv(prefix + "ROSTER_KEYS"); v != "" {
+			t.RosterKeys = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+		}
 	}
 	return nil
 }

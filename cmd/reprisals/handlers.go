@@ -130,6 +130,12 @@ func cmdHandler(args []string) error {
 		if err != nil {
 			return err
 		}
+		if o.rosterTeam(*team) {
+			fmt.Printf("Added %s to %s, for login. New reports are encrypted to their key once the team's key custodian adds it to the team's signed roster "+
+				"(casectl roster sign -add %s -label %s, then casectl roster publish); then a handler of the team runs 'casectl rekey' for older cases.\n",
+				*name, *team, r.String(), *name)
+			return nil
+		}
 		fmt.Printf("Added %s to %s. New reports are encrypted to their key too; to give them older cases, a handler of the team runs 'casectl rekey'.\n", *name, *team)
 		return nil
 
@@ -176,10 +182,26 @@ func cmdHandler(args []string) error {
 		if err := o.db.UpdateHandler(ctx, h.Name, active, rec, o.cases.OperatorAudit(o.actor, "handler."+sub, detail)); err != nil {
 			return err
 		}
+		if o.rosterTeam(h.Team) && sub != "revoke-sessions" {
+			fmt.Printf("Done: %s %s. Their sessions are ended. The team's signed roster still decides who new reports are encrypted to: "+
+				"the key custodian signs a new version (casectl roster sign -add or -remove), a handler publishes it and runs 'casectl rekey'.\n", sub, h.Name)
+			return nil
+		}
 		fmt.Printf("Done: %s %s. Their sessions are ended. New reports use the team's current keys; a handler of the team runs 'casectl rekey' for older cases.\n", sub, h.Name)
 		return nil
 	}
 	return errors.New(handlerUsage)
+}
+
+// rosterTeam reports whether team has roster keys, so its recipients come
+// from its signed roster rather than from handler registration.
+func (o *operatorEnv) rosterTeam(team string) bool {
+	for _, t := range o.cfg.Teams {
+		if t.Name == team {
+			return len(t.RosterKeys) > 0
+		}
+	}
+	return false
 }
 
 func cmdAudit(args []string) error {

@@ -8,6 +8,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/store/storetest"
@@ -66,6 +67,15 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 	ok("Done: revoke-sessions amal", "handler", "revoke-sessions", "amal")
 	bad("no handler called ghost", "handler", "disable", "ghost")
 
+	// A team with roster keys: registration is for login; the roster
+	// decides who reads new reports, and the operator is told how.
+	rk, _ := roster.GenerateKey()
+	rosterEnv := append(env, "REPRISALS_TEAM_UPR_SECRETARIAT_ROSTER_KEYS="+rk.Public().String())
+	rout, rerr, rosterErr := runBin(t, rosterEnv, "handler", "add", "-name", "ines", "-team", "upr-secretariat", "-recipient", id.Recipient().String())
+	if rosterErr != nil || !strings.Contains(rout, "Added ines to upr-secretariat, for login") || !strings.Contains(rout, "casectl roster sign -add "+id.Recipient().String()) {
+		t.Fatalf("handler add on a roster team: %v\n%s%s", rosterErr, rout, rerr)
+	}
+
 	ok("Would purge 0 case(s).", "retention", "-dry-run")
 	ok("Added organisation nhri-x", "org", "add", "-slug", "nhri-x", "-name", "National Commission X")
 	out, _, err := runBin(t, env, "staff", "add", "-org", "nhri-x", "-username", "layla")
@@ -77,7 +87,7 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 	ok("TOTP secret: ", "staff", "reset-totp", "layla")
 	ok("Done: unlock layla", "staff", "unlock", "layla")
 	ok("Done: disable layla", "staff", "disable", "layla")
-	ok("The audit log verifies: 11 entries", "audit", "verify")
+	ok("The audit log verifies: 12 entries", "audit", "verify")
 	if _, err := db.Pool().Exec(t.Context(), `UPDATE audit_log SET detail = 'amal team=upr-secretariat' WHERE seq = 1`); err != nil {
 		t.Fatal(err)
 	}
