@@ -189,6 +189,15 @@ func TestBrowserReportSteps(t *testing.T) {
 		t.Error("Back after leaving quickly shows what was typed")
 	}
 
+	// Send straight from the last step with nothing answered: nothing is
+	// stored, and the answer opens at the error summary of the first step.
+	run("send an empty form", chromedp.Navigate(e.srv.URL+"/report"), chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-5"]`)), chromedp.WaitVisible(chromedp.ID("files")),
+		chromedp.Click(chromedp.CSS(`button[value="submit"]`)), chromedp.WaitVisible(chromedp.ID("error-summary")))
+	if !inView(t, ctx, "error-summary") || e.count() != 0 {
+		t.Errorf("after a failed send the error summary is not in view, or something was stored")
+	}
+
 	for _, c := range []struct {
 		lang, other string
 		width       int64
