@@ -84,6 +84,10 @@ func (s *Source) reportCases() ([]sgreport.Case, int) {
 }
 
 func (c *Console) annual(w http.ResponseWriter, r *http.Request) error {
+	// Counts over a half-decrypted inbox would be wrong: wait for it.
+	if err := c.cfg.Source.WaitLoaded(r.Context()); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	p, err := period(q.Get("from"), q.Get("to"), time.Now())
 	if err != nil {
@@ -154,6 +158,9 @@ func (c *Console) annualCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := period(r.PostFormValue("from"), r.PostFormValue("to"), time.Now())
 	if err != nil {
+		return err
+	}
+	if err := c.cfg.Source.WaitLoaded(r.Context()); err != nil {
 		return err
 	}
 	lang := r.PostFormValue("lang")

@@ -60,7 +60,7 @@ var goStrings = []string{
 	// rosters and replies
 	"A team roster changed", mReplyKeySwapped, mOrgMayRead,
 	// problems with a case, a note or a file
-	problemNotForYou, problemTampered, problemBroken, problemNoteClosed,
+	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending,
 	// inbox menus
 	"Not recorded (older report)", "Invalid value",
 	"All States", "Any urgency", "Not set", "Any status", "Anyone", "Unassigned",

@@ -178,6 +178,8 @@ type inboxPage struct {
 	Total, Shown, Page, Pages                  int
 	Prev, Next                                 string
 	Loaded                                     string
+	Ready, Of                                  int
+	Decrypting, FetchFailed                    bool
 	States, Urgencies, Statuses, Sorts, People []option
 }
 
@@ -205,6 +207,8 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) error {
 		p.Next = f.query(p.Page + 1)
 	}
 	p.Loaded = s.Loaded().Local().Format(time.TimeOnly)
+	p.Ready, p.Of, p.FetchFailed = s.Progress()
+	p.Decrypting = p.Ready < p.Of && !p.FetchFailed
 	p.menus(s)
 	return c.render(w, http.StatusOK, "inbox", p)
 }

@@ -45,6 +45,9 @@ func TestInbox(t *testing.T) {
 		if err := src.Load(context.Background()); err != nil {
 			t.Fatal(err)
 		}
+		if err := src.WaitLoaded(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		return src
 	}
 	refs := func(list []*console.Case) []string {
@@ -104,5 +107,60 @@ func TestInbox(t *testing.T) {
 	src.MarkRead(hrc.Reference, c.LastFollowUp)
 	if src.Unread(c) {
 		t.Error("still unread after being read")
+	}
+}
+
+// TestInboxOpensBeforeAllIsDecrypted: Load returns once the first
+// screenful is decrypted; the rest follows in the background, and the
+// annual report waits for it. Quit during a background load stops it and
+// wipes everything.
+func TestInboxOpensBeforeAllIsDecrypted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.handler("omar", "reprisals-team")
+	const n = 130
+	jobs := make(chan int)
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			for range jobs {
+				e.submit(intaketest.Report("hrc_session"))
+			}
+			done <- struct{}{}
+		}()
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	for range 4 {
+		<-done
+	}
+	src := console.NewSource(e.login("omar", id), []age.Identity{id}, e.pins())
+	if err := src.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ready, total, _ := src.Progress(); ready < 100 || total != n {
+		t.Errorf("after Load: %d of %d ready, want at least the first 100 of %d", ready, total, n)
+	}
+	if err := src.WaitLoaded(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ready, total, failed := src.Progress()
+	if ready != n || total != n || failed {
+		t.Errorf("after WaitLoaded: %d of %d ready (failed %v)", ready, total, failed)
+	}
+	for _, c := range src.Snapshot() {
+		if !c.Readable() {
+			t.Fatalf("%s: %s", c.Meta.Reference, c.Problem)
+		}
+	}
+	// A new load wiped at once: nothing is left.
+	if err := src.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	src.Wipe()
+	if got := len(src.Snapshot()); got != 0 {
+		t.Errorf("%d cases left after Wipe during a background load", got)
 	}
 }

@@ -40,6 +40,12 @@ type Source struct {
 	byRef  map[string]*Case
 	seen   map[string]int64 // per case, the newest follow-up opened here
 	loaded time.Time
+
+	// The background part of a load.
+	total       int
+	cancel      context.CancelFunc
+	done        chan struct{}
+	fetchFailed bool
 }
 
 // NewSource returns a source reading through api (logged in), decrypting
@@ -63,6 +69,7 @@ type Case struct {
 	FollowUps    int
 
 	replyTo string // the reporter's reply recipient, as the server names it
+	pending bool   // fetched, not decrypted yet
 
 	text []byte // lower-cased searchable text, owned; zeroed on wipe
 }
@@ -87,6 +94,7 @@ const (
 	problemNotForYou = "Not encrypted to your identity yet: a colleague who can read it runs a rekey."
 	problemTampered  = "The server sent content that does not belong to this case. Do not trust it; tell your security focal point."
 	problemBroken    = "The case could not be decrypted or read."
+	problemPending   = "Still decrypting…"
 )
 
 // Handler and Team name the signed-in handler.
@@ -98,36 +106,31 @@ func (s *Source) Team() string { s.mu.RLock(); defer s.mu.RUnlock(); return s.te
 // Workflow returns the team's workflow: statuses, urgencies, reasons.
 func (s *Source) Workflow() handlerapi.Team { s.mu.RLock(); defer s.mu.RUnlock(); return s.team }
 
-// Load fetches the team's workflow and every case with its ciphertext, a
-// page at a time (GET /inbox), and decrypts them on every core. What was
-// loaded before is wiped.
+// Load fetches the team's workflow and the newest page of cases (GET
+// /inbox, with their ciphertexts), decrypts the first screenful at once
+// and returns: the inbox can be shown. The rest of that page, and the
+// following pages, are fetched and decrypted on every core in the
+// background; until then those cases are listed with their clear fields
+// only. WaitLoaded waits for the end. What was loaded before is wiped.
 func (s *Source) Load(ctx context.Context) error {
 	team, err := s.api.Team(ctx)
 	if err != nil {
 		return err
 	}
-	var sealed []Sealed
-	for page := 1; len(sealed) < MaxCases; page++ {
-		p, err := s.api.Inbox(ctx, page, fetchPage)
-		if err != nil {
-			return err
-		}
-		for _, c := range p.Cases {
-			sealed = append(sealed, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
-				FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
-		}
-		if len(p.Cases) == 0 || page*p.PerPage >= p.Total {
-			break
-		}
+	first, err := s.api.Inbox(ctx, 1, fetchPage)
+	if err != nil {
+		return err
 	}
-	s.replace(team, OpenCases(sealed, s.ids))
-	return nil
-}
-
-// replace installs a freshly loaded inbox, wiping the old one.
-func (s *Source) replace(team handlerapi.Team, cases []*Case) {
+	sealed := toSealed(first.Cases)
+	n := min(len(sealed), firstScreen)
+	cases := OpenCases(sealed[:n], s.ids)
+	for _, sc := range sealed[n:] {
+		cases = append(cases, pendingCase(sc))
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.stopLocked()
 	for _, c := range s.cases {
 		c.wipe()
 	}
@@ -135,6 +138,147 @@ func (s *Source) replace(team handlerapi.Team, cases []*Case) {
 	for _, c := range cases {
 		s.byRef[c.Meta.Reference] = c
 	}
+	s.total, s.cancel, s.done, s.fetchFailed = min(first.Total, MaxCases), cancel, done, false
+	s.mu.Unlock()
+	go s.background(bg, done, sealed[n:], len(first.Cases))
+	return nil
+}
+
+// firstScreen is how many of the newest cases Load decrypts before it
+// returns: the inbox's first page.
+const firstScreen = perPage
+
+// decryptChunk is how many cases the background decrypts between two
+// installs into the inbox.
+const decryptChunk = 500
+
+// background decrypts rest, then fetches and decrypts the following pages,
+// installing each chunk into the inbox as it is ready. It stops when ctx
+// is cancelled (a new Load, Wipe); a fetch error ends it, and the inbox
+// says that cases are missing.
+func (s *Source) background(ctx context.Context, done chan struct{}, rest []Sealed, fetched int) {
+	defer close(done)
+	decrypt := func(list []Sealed) bool {
+		for len(list) > 0 && ctx.Err() == nil {
+			n := min(len(list), decryptChunk)
+			s.install(ctx, OpenCases(list[:n], s.ids), false)
+			list = list[n:]
+		}
+		return ctx.Err() == nil
+	}
+	if !decrypt(rest) {
+		return
+	}
+	for page := 2; fetched < s.Total(); page++ {
+		p, err := s.api.Inbox(ctx, page, fetchPage)
+		if err != nil || len(p.Cases) == 0 {
+			s.mu.Lock()
+			s.fetchFailed = ctx.Err() == nil
+			s.mu.Unlock()
+			return
+		}
+		fetched += len(p.Cases)
+		sealed := toSealed(p.Cases)
+		pending := make([]*Case, len(sealed))
+		for i, sc := range sealed {
+			pending[i] = pendingCase(sc)
+		}
+		s.install(ctx, pending, true)
+		if !decrypt(sealed) {
+			return
+		}
+	}
+}
+
+// install puts decrypted cases in place of their pending entries, or
+// (add) appends newly fetched pending ones; a cancelled load's are wiped.
+func (s *Source) install(ctx context.Context, list []*Case, add bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ctx.Err() != nil {
+		for _, c := range list {
+			c.wipe()
+		}
+		return
+	}
+	if add {
+		for _, c := range list {
+			if _, dup := s.byRef[c.Meta.Reference]; !dup {
+				s.cases = append(s.cases, c)
+				s.byRef[c.Meta.Reference] = c
+			}
+		}
+		return
+	}
+	swap := make(map[*Case]*Case, len(list))
+	for _, c := range list {
+		if old, ok := s.byRef[c.Meta.Reference]; ok && old.pending {
+			swap[old] = c
+			s.byRef[c.Meta.Reference] = c
+		} else {
+			c.wipe() // refreshed meanwhile: the fresher one stays
+		}
+	}
+	for i, c := range s.cases {
+		if n, ok := swap[c]; ok {
+			s.cases[i] = n
+		}
+	}
+}
+
+// stopLocked cancels a background load; the caller holds mu.
+func (s *Source) stopLocked() {
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+}
+
+// WaitLoaded waits until the background load has finished (or ctx ends).
+func (s *Source) WaitLoaded(ctx context.Context) error {
+	s.mu.RLock()
+	done := s.done
+	s.mu.RUnlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Progress says how many cases are decrypted (or found unreadable), how
+// many the team has, and whether fetching some of them failed.
+func (s *Source) Progress() (ready, total int, failed bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.cases {
+		if !c.pending {
+			ready++
+		}
+	}
+	return ready, max(s.total, len(s.cases)), s.fetchFailed
+}
+
+// Total is how many cases the team has, as the server said at Load.
+func (s *Source) Total() int { s.mu.RLock(); defer s.mu.RUnlock(); return s.total }
+
+func toSealed(list []handlerapi.InboxCase) []Sealed {
+	out := make([]Sealed, len(list))
+	for i, c := range list {
+		out[i] = Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
+			FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp}
+	}
+	return out
+}
+
+// pendingCase is a fetched case not decrypted yet: its clear fields only.
+func pendingCase(sc Sealed) *Case {
+	return &Case{Meta: sc.Meta, Problem: problemPending, pending: true, replyTo: sc.ReplyTo,
+		FollowUps: sc.FollowUps, LastFollowUp: sc.LastFollowUp}
 }
 
 // fetch gets one case and its notes (encrypted), and decrypts the case.
@@ -265,6 +409,13 @@ func appendStrings(b []byte, v reflect.Value) []byte {
 
 // Wipe drops every decrypted case, zeroing the buffers the source owns.
 func (s *Source) Wipe() {
+	s.mu.Lock()
+	s.stopLocked()
+	done := s.done
+	s.mu.Unlock()
+	if done != nil {
+		<-done // the background stops at its next chunk
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.cases {
