@@ -169,18 +169,26 @@ func (e *env) startConsole(name string, id age.Identity) (*console.Console, *con
 func (e *env) console(name string, id age.Identity) (*console.Console, *console.Source, *http.Client) {
 	e.t.Helper()
 	con, src := e.startConsole(name, id)
+	hc := openConsole(e.t, con)
+	return con, src, hc
+}
+
+// openConsole opens a console as a browser would, with its one-time
+// link, and returns the client holding the session cookie.
+func openConsole(t testing.TB, con *console.Console) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar}
 	resp, err := hc.Get(con.URL())
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("opening the console: %d\n%s", resp.StatusCode, body)
+		t.Fatalf("opening the console: %d\n%s", resp.StatusCode, body)
 	}
-	return con, src, hc
+	return hc
 }
 
 // get fetches a console page and returns its status and body.

@@ -190,10 +190,10 @@ func (t *Templates) save(list []ReplyTemplate) error {
 // templatesPage lists and edits the templates.
 type templatesPage struct {
 	base
-	List      []ReplyTemplate
-	Languages []option
-	Edit      ReplyTemplate
-	File      string
+	List         []ReplyTemplate
+	TplLanguages []option
+	Edit         ReplyTemplate
+	File         string
 }
 
 func (c *Console) showTemplates(w http.ResponseWriter, r *http.Request) error {
@@ -202,7 +202,7 @@ func (c *Console) showTemplates(w http.ResponseWriter, r *http.Request) error {
 		p.Edit = rt
 	}
 	for _, l := range templateLanguages {
-		p.Languages = append(p.Languages, option{l, p.L("language", l), l == p.Edit.Language})
+		p.TplLanguages = append(p.TplLanguages, option{l, p.L("language", l), l == p.Edit.Language})
 	}
 	return c.render(w, http.StatusOK, "templates", p)
 }
