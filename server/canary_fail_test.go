@@ -75,3 +75,37 @@ func TestCanaryOnFailingPaths(t *testing.T) {
 		t.Errorf("failed uploads left %d attachment rows and %d chunks", rows, chunks)
 	}
 }
+
+// TestUploadDatabaseDownMidFile: the database goes away while a file
+// streams in. The reporter is told to retry (503 with Retry-After), and
+// neither the file's name nor its content reaches the log.
+func TestUploadDatabaseDownMidFile(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	canary := "CANARY" + strings.ToUpper(hex.EncodeToString(randBytes(12)))
+	_, token := u.uploadToken("hrc_session")
+	boundary, head := multipartHead(token, canary+".mp4")
+	conn := u.rawUpload("/api/v1/attachments", boundary, 100<<20, append(head, bytes.Repeat([]byte(canary), 600<<10/len(canary)+1)...))
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, chunks := u.attachmentRows(); chunks >= 1 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the upload never stored a chunk")
+		}
+	}
+	u.db.SetReachable(t, false)
+	conn.Write(bytes.Repeat([]byte(canary), 600<<10/len(canary)+1)) // the next chunk cannot be stored
+	resp, body := readResponse(t, conn, 10*time.Second)
+	u.db.SetReachable(t, true)
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("status %d, Retry-After %q, want 503 asking to retry: %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	logs := u.logs.String()
+	if !strings.Contains(logs, `"status":503`) {
+		t.Fatalf("nothing logged for the database being down, so the check proves nothing:\n%s", logs)
+	}
+	if strings.Contains(logs, canary) || strings.Contains(logs, strings.ToLower(canary)) {
+		t.Errorf("the canary is in the log:\n%s", logs)
+	}
+}
