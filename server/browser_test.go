@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -372,5 +373,70 @@ func TestBrowserReturnVisitKeepsReplies(t *testing.T) {
 	screenshot(t, ctx, "visit-added-ar")
 	if got := read("#messages"); !strings.Contains(got, "Thank you. We are looking into this.") {
 		t.Errorf("after adding information the reply is gone: %q", got)
+	}
+}
+
+// TestBrowserLayouts saves screenshots of the form and the return page in
+// every language, checks that the form's first and last steps need no
+// sideways scrolling at 320 CSS pixels (a small phone) and at 640 (a
+// 1280-pixel window at 200% zoom), in English and Arabic, and that the
+// receipt code never breaks inside a group of five from 240 to 400 pixels.
+func TestBrowserLayouts(t *testing.T) {
+	e := newEnv(t)
+	ctx := browser(t)
+	run, _ := browserSteps(t, ctx)
+	for _, lang := range []string{"ar", "zh", "en", "fr", "ru", "es"} {
+		run("form "+lang, chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
+		screenshot(t, ctx, "form-"+lang)
+		run("return "+lang, chromedp.Navigate(e.srv.URL+"/return?lang="+lang), chromedp.WaitVisible(chromedp.CSS("form")))
+		screenshot(t, ctx, "return-"+lang)
+	}
+	measure := func(expr string) int64 {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		// Measured by DevTools, not by a page script (the page has none).
+		v, err := chromedp.Run(sctx, chromedp.Evaluate[int64](expr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, width := range []int64{320, 640} {
+		for _, lang := range []string{"en", "ar"} {
+			for _, step := range []string{"0", "5"} {
+				run(fmt.Sprintf("%s at %d, step %s", lang, width, step), chromedp.EmulateViewport(width, 800),
+					chromedp.Navigate(e.srv.URL+"/report?lang="+lang), chromedp.WaitVisible(chromedp.ID("report-form")),
+					chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-`+step+`"], nav.steps [aria-current]`)),
+					chromedp.WaitVisible(chromedp.ID("report-form")))
+				if scroll := measure("document.documentElement.scrollWidth"); scroll > width {
+					t.Errorf("%s at %d px, step %s: the page is %d px wide and scrolls sideways", lang, width, step, scroll)
+				}
+			}
+		}
+	}
+	// The receipt on small screens: each group of five on one line.
+	run("send a report", chromedp.Navigate(e.srv.URL+"/report"))
+	resp, b := e.postForm(formValues(intaketestReport("upr")))
+	if resp.StatusCode != 200 {
+		t.Fatal(resp.StatusCode)
+	}
+	// Shown from a data: URL with the stylesheet inlined (a POST cannot be
+	// navigated to, and the static files are not served cross-origin).
+	_, css := e.do("GET", "/static/style.css", "", nil)
+	page := strings.Replace(string(b), `<link rel="stylesheet" href="/static/style.css">`, "<style>"+string(css)+"</style>", 1)
+	run("show the confirmation", chromedp.Navigate("data:text/html;charset=utf-8,"+url.PathEscape(page)),
+		chromedp.WaitVisible(chromedp.ID("receipt")))
+	if measure(`getComputedStyle(document.querySelector(".panel")).paddingTop === "16px" ? 1 : 0`) != 1 {
+		t.Fatal("the stylesheet did not apply to the confirmation")
+	}
+	for width := int64(240); width <= 400; width += 16 {
+		run(fmt.Sprintf("the receipt at %d px", width), chromedp.EmulateViewport(width, 800))
+		if broken := measure(`[...document.querySelectorAll("#receipt span")].filter(s => s.getClientRects().length !== 1).length`); broken != 0 {
+			t.Errorf("at %d px, %d groups of the receipt break across lines", width, broken)
+		}
+	}
+	if n := measure(`document.querySelectorAll("#receipt span").length`); n != 5 {
+		t.Errorf("the receipt shows %d groups, want 5", n)
 	}
 }
