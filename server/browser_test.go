@@ -6,67 +6,23 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/ohchr-reprisals/intake/internal/debian"
+	"github.com/ohchr-reprisals/intake/internal/browsertest"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
-// chromiumPath finds Debian's Chromium, installing it when missing and
-// running as root. A test that needs it fails, never skips, without it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"chromium", "/usr/bin/chromium"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if err := debian.Install(context.Background(), "chromium"); err != nil {
-		t.Fatalf("the browser tests need Chromium: install it with 'apt-get install -y chromium' (%v)", err)
-	}
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("the browser tests need Chromium: install it with 'apt-get install -y chromium' (%v)", err)
-	}
-	return path
-}
-
 // browser starts a headless Chromium with JavaScript disabled, as in Tor
-// Browser's "Safest" level, and returns a context for chromedp actions.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1024, 900),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	noScript := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	})
-	if err := chromedp.Do(ctx, noScript); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	return ctx
-}
+// Browser's "Safest" level (see internal/browsertest).
+func browser(t *testing.T) context.Context { return browsertest.New(t, 1024, 900) }
 
 // browserSteps returns two helpers bound to a browser: step runs actions
 // (failing the test with name on error), read returns an element's text.
@@ -98,23 +54,7 @@ func byName(path string) chromedp.CSS { return chromedp.CSS(`[id="` + path + `"]
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	// JPEG is quicker to encode; REPRISALS_SCREENSHOT_PNG=1 gives PNG.
-	quality, ext := 80, ".jpg"
-	if os.Getenv("REPRISALS_SCREENSHOT_PNG") != "" {
-		quality, ext = 100, ".png"
-	}
-	img, err := chromedp.Run(ctx, chromedp.FullScreenshot(quality))
-	if err != nil {
-		t.Errorf("screenshot %s: %v", name, err)
-		return
-	}
-	dir := filepath.Join("..", "testdata-artifacts", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+ext), img, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	browsertest.Screenshot(t, ctx, "..", name)
 }
 
 // inView reports whether the element's top is within the viewport, as
