@@ -35,6 +35,7 @@ type cli struct {
 	pinsFile, outFile, keyFile, fromFile, team, key string
 	adds, removes, labels                           listFlag
 	orgMayRead                                      bool
+	threshold                                       int
 	console                                         consoleFlags
 
 	args []string // positional arguments
@@ -105,6 +106,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	case "roster pin":
 		c.fs.StringVar(&c.team, "team", "", "the team whose roster key this is")
 		c.fs.StringVar(&c.key, "key", "", "the roster public key (reprisals-roster-key-ed25519:...)")
+		c.fs.IntVar(&c.threshold, "require", 0, "how many of the team's pinned roster keys must sign a roster (default: keep, 1 at first)")
 	case "roster show":
 		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
 	case "export":

@@ -375,6 +375,32 @@ func TestRekey(t *testing.T) {
 	w.must("omar", "", "roster", "publish", third)
 	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey), "REMOVED: nadia", "Re-encrypted 5 case(s)")
 	refs = append(refs, fresh)
+
+	// The handler requires two custodians' signatures: a roster signed by
+	// one is refused until the second co-signs it.
+	second, _ := roster.GenerateKey()
+	secondFile := filepath.Join(w.dir, "second.rosterkey")
+	os.WriteFile(secondFile, []byte(second.String()+"\n"), 0o600)
+	if out, err := w.as("omar", "yes\n", "roster", "pin", "-team", "reprisals-team", "-key", w.rosterKeys["reprisals-team"].Public().String(), "-require", "2"); err == nil || !strings.Contains(out, "only 1 roster key(s)") {
+		t.Errorf("requiring 2 signatures with 1 key pinned: %v\n%s", err, out)
+	}
+	contains(t, w.must("omar", "yes\n", "roster", "pin", "-team", "reprisals-team", "-key", second.Public().String(), "-require", "2"), "signed by 2 of its 2")
+	fourth := filepath.Join(w.dir, "roster4.json")
+	w.must("custodian", "", "roster", "sign", "-key", keyFile, "-from", third, "-add", w.ids["nadia"].Recipient().String(), "-label", "nadia", "-out", fourth)
+	w.must("omar", "", "roster", "publish", fourth)
+	w.fails("omar", "not signed by enough", "note", "-m", "x", refs[1])
+	cosigned := filepath.Join(w.dir, "roster4b.json")
+	contains(t, w.must("custodian2", "", "roster", "sign", "-key", secondFile, "-from", fourth, "-out", cosigned), "Co-signed team reprisals-team's roster version 4")
+	b, _ := os.ReadFile(cosigned)
+	var s roster.Signed
+	json.Unmarshal(b, &s)
+	// The server already holds version 4 (one signature); a proxy would
+	// serve the co-signed one. Here the database gets it, as a publication
+	// of the same version is refused.
+	if _, err := w.db.Pool().Exec(context.Background(), `UPDATE rosters SET signatures = $1 WHERE team = 'reprisals-team' AND version = 4`, mustJSON(t, s.Signatures)); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, w.must("omar", "yes\n", "note", "-m", "x", refs[1]), "ADDED:   nadia", "Added note")
 	for _, ref := range refs {
 		c, err := w.db.ReportByReference(context.Background(), ref)
 		if err != nil {
@@ -405,6 +431,15 @@ func (r *recorder) record(req *http.Request) {
 	defer r.mu.Unlock()
 	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
 	r.bodies = append(r.bodies, string(b))
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func armored(t *testing.T, ciphertext []byte) string {

@@ -274,10 +274,18 @@ func (c *cli) rosterPin() error {
 		return err
 	}
 	pins.Pin(c.team, k)
+	if c.threshold > 0 {
+		tp := pins.Teams[c.team]
+		if c.threshold > len(tp.Keys) {
+			return fmt.Errorf("-require %d: only %d roster key(s) of team %s are pinned; pin the others first", c.threshold, len(tp.Keys), handlerapi.Safe(c.team))
+		}
+		tp.Threshold = c.threshold
+	}
 	if err := pins.Save(c.pinsPath()); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Pinned. casectl now encrypts to team %s only what a roster signed with this key lists.\n", handlerapi.Safe(c.team))
+	fmt.Fprintf(c.out, "Pinned. casectl now encrypts to team %s only what a roster signed by %d of its %d pinned roster key(s) lists.\n",
+		handlerapi.Safe(c.team), max(1, pins.Teams[c.team].Threshold), len(pins.Teams[c.team].Keys))
 	return nil
 }
 
