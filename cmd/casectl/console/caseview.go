@@ -88,6 +88,14 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request) error {
 		for i := range p.Templates {
 			p.Templates[i].Selected = p.Templates[i].Value == rt.ID
 		}
+	} else if p.R != nil {
+		// Offer first a template in the report's language.
+		for i, t := range c.cfg.Templates.List() {
+			if t.Language == p.R.Language {
+				p.Templates[i].Selected = true
+				break
+			}
+		}
 	}
 	return c.render(w, http.StatusOK, "case", p)
 }

@@ -85,6 +85,7 @@ func TestCaseWorkflow(t *testing.T) {
 		"Arrested &lt;script&gt;alert(1)&lt;/script&gt; at home", `\u202eevil`, "Human Rights Council session",
 		"He was released on bail.", "Follow-up from the reporter", "photo", "text/html", "93000 bytes",
 		"Habeas corpus filed", "Central prison")
+	contains(t, "case page", page, `<option value="received-en" selected>`)
 	if strings.Contains(page, "\u202e") || strings.Contains(page, "<script>alert") {
 		t.Error("the case page shows a bidi override or markup from the report as is")
 	}
