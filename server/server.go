@@ -185,12 +185,13 @@ type discard struct{}
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // reporterRoutes are the routes by which reports, follow-ups and files
-// arrive. They get no per-request log line: a line's timestamp would place
-// a submission more precisely than the day its clear record keeps. They
+// arrive, and where a reporter checks a proof of receipt. They get no
+// per-request log line: a line's timestamp would place a submission (or a
+// reporter's visit) more precisely than the day its clear record keeps. They
 // are counted in the metrics only (by route and status, not time).
 var reporterRoutes = map[string]bool{
 	"/report": true, "/return": true, "/return/follow-up": true, "/attachments": true,
-	"/api/v1/reports": true, "/api/v1/attachments": true, "/org/report": true,
+	"/api/v1/reports": true, "/api/v1/attachments": true, "/org/report": true, "/proof": true,
 }
 
 // logRequests logs one line per request, except on reporter routes:
