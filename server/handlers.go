@@ -19,7 +19,9 @@ type acceptedResponse struct {
 	Receipt     string   `json:"receipt"`
 	RoutedTeams []string `json:"routed_teams"`
 	UploadToken string   `json:"upload_token"`
-	Message     string   `json:"message"`
+	// ProofOfReceipt is the signed statement of receipt (see /proof).
+	ProofOfReceipt string `json:"proof_of_receipt"`
+	Message        string `json:"message"`
 }
 
 // submitJSON is POST /api/v1/reports.
@@ -37,11 +39,12 @@ func (s *Server) submitJSON(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, acceptedResponse{
-		Reference:   acc.Reference,
-		Receipt:     acc.Receipt.String(),
-		RoutedTeams: acc.Teams,
-		UploadToken: s.svc.VisitToken(acc.ID),
-		Message:     "Report received and encrypted. Keep the receipt secret and safe: it is shown only once and is needed to read replies.",
+		Reference:      acc.Reference,
+		Receipt:        acc.Receipt.String(),
+		RoutedTeams:    acc.Teams,
+		UploadToken:    s.svc.VisitToken(acc.ID),
+		ProofOfReceipt: acc.Proof,
+		Message:        "Report received and encrypted. Keep the receipt secret and safe: it is shown only once and is needed to read replies.",
 	})
 }
 

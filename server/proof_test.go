@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,5 +61,26 @@ func TestProofOfReceipt(t *testing.T) {
 	}
 	if strings.Contains(e.logs.String(), ref) || strings.Contains(e.logs.String(), "/proof") {
 		t.Error("the proof, its reference or the check was logged")
+	}
+}
+
+// TestProofOfReceiptAPI: the API's 201 answer carries the same kind of
+// proof, and /proof accepts it.
+func TestProofOfReceiptAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	resp, b := e.postJSON(intaketest.Report("hrc_session"))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var acc struct {
+		Reference string `json:"reference"`
+		Proof     string `json:"proof_of_receipt"`
+	}
+	if err := json.Unmarshal(b, &acc); err != nil || !strings.Contains(acc.Proof, "reference: "+acc.Reference) {
+		t.Fatalf("no proof of receipt in the API's answer (%v): %s", err, b)
+	}
+	if resp, _ := e.postFormTo("/proof", url.Values{"proof": {acc.Proof}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("the API's proof is refused: %d", resp.StatusCode)
 	}
 }
