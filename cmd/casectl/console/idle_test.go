@@ -83,3 +83,22 @@ func TestReplyTemplates(t *testing.T) {
 		t.Errorf("after deleting: %d templates", len(again.List()))
 	}
 }
+
+// TestTeamRoster: the team page shows the roster change to accept first,
+// then the verified recipients.
+func TestTeamRoster(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.handler("omar", "reprisals-team")
+	e.publishRoster("reprisals-team", id)
+	con, _, hc := e.console("omar", id)
+	code, page := get(t, hc, "http://"+con.Addr()+"/team")
+	if code != http.StatusOK || !strings.Contains(page, "Team reprisals-team&#39;s roster, version 1") {
+		t.Fatalf("team page before accepting: %d\n%s", code, page)
+	}
+	code, page = post(t, hc, con, "/team", url.Values{"accept_roster": {acceptance(t, page)}})
+	if code != http.StatusOK || !strings.Contains(page, "Verified: your team&#39;s roster lists 2 recipients.") ||
+		!strings.Contains(page, id.Recipient().String()) {
+		t.Errorf("team page after accepting: %d\n%s", code, page)
+	}
+}

@@ -95,3 +95,39 @@ func asRosterChange(err error) (*rosterChange, bool) {
 	var ch *rosterChange
 	return ch, errors.As(err, &ch)
 }
+
+// teamPage shows the handler's team roster as verified against the pins,
+// or the change to accept first.
+type teamPage struct {
+	base
+	Recipients []string
+	Change     *rosterPage
+}
+
+// showTeam verifies the team's roster now: a change is shown in plain
+// words, to accept before anything is encrypted to it; after a change,
+// older cases are re-encrypted with casectl rekey.
+func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
+	s := c.cfg.Source
+	p := teamPage{base: c.base(r, "Team roster")}
+	recs, err := s.rosters.recipients(r.Context(), []string{s.Team()}, r.PostFormValue("accept_roster"))
+	if ch, ok := asRosterChange(err); ok {
+		p.Change = &rosterPage{Description: ch.Description, Digest: digest(ch.Description), Action: "/team"}
+		return c.render(w, http.StatusOK, "team", p)
+	}
+	if err != nil {
+		return err
+	}
+	for _, rc := range recs {
+		p.Recipients = append(p.Recipients, rc.String())
+	}
+	return c.render(w, http.StatusOK, "team", p)
+}
+
+// acceptTeam accepts the team roster change that was shown.
+func (c *Console) acceptTeam(w http.ResponseWriter, r *http.Request) error {
+	if err := c.form(w, r, 4<<10); err != nil {
+		return err
+	}
+	return c.showTeam(w, r)
+}

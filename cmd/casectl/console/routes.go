@@ -19,6 +19,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /cases/{ref}/export", c.handle(c.export))
 	mux.Handle("GET /annual", c.handle(c.annual))
 	mux.Handle("POST /annual/csv", c.handle(c.annualCSV))
+	mux.Handle("GET /team", c.handle(c.showTeam))
+	mux.Handle("POST /team", c.handle(c.acceptTeam))
 	mux.Handle("GET /templates", c.handle(c.showTemplates))
 	mux.Handle("POST /templates", c.handle(c.saveTemplate))
 	mux.Handle("POST /quit", c.handle(c.quit))
