@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -22,6 +23,8 @@ func FuzzDecodeJSON(f *testing.F) {
 	for _, s := range []string{
 		string(good), `{}`, `[]`, `null`, `{"language":"en","language":"fr"}`,
 		`{"cooperation":{"body":"upr"},"cooperation":{"body":"other"}}`, `{"victims":[{"name":"a","name":"b"}]}`,
+		`{"cooperation":{"body":"upr"},"Cooperation":{"body":"hrc_session"}}`, `{"cooperation":{"body":"upr","BODY":"hrc_session"}}`,
+		"{\"\u212aind\":1}", `{"LANGUAGE":"en"}`,
 		"{\"language\":\"\xff\xfe\"}", `{"language":"\u0000"}`, `{"language":"\ud800"}`, `{"language":"\ud83d\ude00"}`,
 		`{"language":"\\u0000"}`, strings.Repeat("[", 40) + strings.Repeat("]", 40), `{} {}`, `{"a":`,
 	} {
@@ -38,6 +41,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		if !utf8.Valid(b) || !json.Valid(bytes.TrimSpace(b)) {
 			t.Fatalf("accepted a body that is not valid UTF-8 JSON: %q", b)
+		}
+		if n, m := countKeys(b); n != m {
+			t.Fatalf("accepted %q: %d keys, %d distinct without regard to case", b, n, m)
 		}
 		checkStrings(t, reflect.ValueOf(rep).Elem())
 	})
@@ -61,10 +67,12 @@ func checkStrings(t *testing.T, v reflect.Value) {
 }
 
 // FuzzCheckJSON: the strict check never panics, and a document it passes
-// has no object with a repeated key (checked against a decode into maps,
-// which would lose one).
+// has no object with two keys that encoding/json would put in one field
+// (the same key, or the same without regard to case).
 func FuzzCheckJSON(f *testing.F) {
-	for _, s := range []string{`{"a":1,"b":[{"a":1},{"a":2}]}`, `{"a":1,"a":1}`, `[{"x":{"y":1,"y":2}}]`, `{"a":{}, "b":[], "c":{"d":[1,{"e":null}]}}`, `"\\"`, `{"a\u0062":1,"ab":2}`} {
+	for _, s := range []string{`{"a":1,"b":[{"a":1},{"a":2}]}`, `{"a":1,"a":1}`, `[{"x":{"y":1,"y":2}}]`, `{"a":{}, "b":[], "c":{"d":[1,{"e":null}]}}`, `"\\"`, `{"a\u0062":1,"ab":2}`,
+		`{"cooperation":{"body":"upr"},"Cooperation":{"body":"hrc_session"}}`, `{"cooperation":{"body":"upr","BODY":"hrc_session"}}`,
+		"{\"kind\":1,\"\u212aind\":2}", `[{"a":1},{"A":1}]`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -80,13 +88,14 @@ func FuzzCheckJSON(f *testing.F) {
 			return
 		}
 		if n, m := countKeys(b); n != m {
-			t.Fatalf("passed %q: %d keys, %d distinct", b, n, m)
+			t.Fatalf("passed %q: %d keys, %d distinct without regard to case", b, n, m)
 		}
 	})
 }
 
-// countKeys counts the keys of every object in b, as written and as a
-// decode into maps keeps them.
+// countKeys counts the keys of every object in b, as written and as
+// distinct without regard to case (strings.EqualFold, which is how
+// encoding/json matches a key to a struct field).
 func countKeys(b []byte) (written, kept int) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var walk func() bool
@@ -97,14 +106,16 @@ func countKeys(b []byte) (written, kept int) {
 		}
 		switch tok {
 		case json.Delim('{'):
-			seen := map[string]bool{}
+			var seen []string
 			for dec.More() {
 				k, err := dec.Token()
 				if err != nil {
 					return false
 				}
 				written++
-				seen[k.(string)] = true
+				if !slices.ContainsFunc(seen, func(s string) bool { return strings.EqualFold(s, k.(string)) }) {
+					seen = append(seen, k.(string))
+				}
 				if !walk() {
 					return false
 				}

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -115,7 +116,9 @@ func hex4(b []byte) (rune, bool) {
 }
 
 // checkKeys refuses an object with a repeated key, or nesting deeper than
-// MaxJSONDepth. It scans the text once (encoding/json's token API costs
+// MaxJSONDepth. Keys are compared as encoding/json matches them to struct
+// fields, ignoring case (foldKey): {"body":1,"BODY":2} fills one field
+// twice, so it is refused like {"body":1,"body":2}. It scans the text once (encoding/json's token API costs
 // several times the decode itself); text that is not valid JSON is left
 // for the decoder to describe.
 func checkKeys(b []byte) error {
@@ -150,15 +153,29 @@ func checkKeys(b []byte) error {
 					json.Unmarshal(b[i:end+1], &key)
 				}
 				keys := stack[len(stack)-1]
-				if keys[key] {
-					return &DecodeError{fmt.Sprintf("The request body has the field %q twice in one object.", clip(key))}
+				folded := foldKey(key)
+				if keys[folded] {
+					return &DecodeError{fmt.Sprintf("The request body has the field %q twice in one object (field names are compared without regard to case).", clip(key))}
 				}
-				keys[key] = true
+				keys[folded] = true
 			}
 			i = end
 		}
 	}
 	return nil
+}
+
+// foldKey folds a key the way encoding/json does when it matches a key to
+// a struct field (its foldName): two keys fold to the same string exactly
+// when bytes.EqualFold holds, so "Cooperation", "COOPERATION" and a key
+// spelt with the Kelvin sign for "k" all land in one field.
+func foldKey(k string) string {
+	var b strings.Builder
+	b.Grow(len(k))
+	for _, r := range k {
+		b.WriteRune(unicode.ToUpper(unicode.ToLower(r)))
+	}
+	return b.String()
 }
 
 // stringEnd returns the index of the quote that ends the JSON string

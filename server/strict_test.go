@@ -208,13 +208,21 @@ func TestDuplicateKeysAndContentType(t *testing.T) {
 	t.Parallel()
 	u := newUploadEnv(t, server.Options{}, 10*time.Second)
 	good, _ := json.Marshal(intaketestReport("hrc_session"))
-	dup := bytes.Replace(good, []byte(`"cooperation":{`), []byte(`"cooperation":{"body":"upr"},"cooperation":{`), 1)
-	if bytes.Equal(dup, good) {
-		t.Fatal("no cooperation object to repeat")
-	}
-	resp, b := u.doRaw("POST", u.up.URL+"/api/v1/reports", "application/json", bytes.NewReader(dup))
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "twice") {
-		t.Errorf("duplicate cooperation: status %d, want 400: %s", resp.StatusCode, b)
+	// encoding/json matches keys to fields without regard to case, so a
+	// key in other capitals is the same field given twice.
+	for _, repl := range []string{
+		`"cooperation":{"body":"upr"},"cooperation":{`,
+		`"cooperation":{"body":"upr"},"Cooperation":{`,
+		`"cooperation":{"body":"upr","BODY":"hrc_session",`,
+	} {
+		dup := bytes.Replace(good, []byte(`"cooperation":{`), []byte(repl), 1)
+		if bytes.Equal(dup, good) {
+			t.Fatal("no cooperation object to repeat")
+		}
+		resp, b := u.doRaw("POST", u.up.URL+"/api/v1/reports", "application/json", bytes.NewReader(dup))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "twice") {
+			t.Errorf("duplicate cooperation %s: status %d, want 400: %s", repl, resp.StatusCode, b)
+		}
 	}
 	if n := u.count(); n != 0 {
 		t.Errorf("%d reports stored", n)
@@ -229,6 +237,7 @@ func TestDuplicateKeysAndContentType(t *testing.T) {
 		want     int
 	}{
 		{"application/json", `{"urgency":"U2","urgency":"U1"}`, http.StatusBadRequest},
+		{"application/json", `{"urgency":"U2","URGENCY":"U1"}`, http.StatusBadRequest},
 		{"text/plain", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
 		{"", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
 		{"application/x-www-form-urlencoded", `{"urgency":"U2"}`, http.StatusUnsupportedMediaType},
@@ -238,6 +247,11 @@ func TestDuplicateKeysAndContentType(t *testing.T) {
 		if resp.StatusCode != r.want {
 			t.Errorf("PATCH %q as %q: status %d, want %d: %s", r.body, r.ct, resp.StatusCode, r.want, b)
 		}
+	}
+	// Roster publication decodes the same way.
+	resp, b := u.doRaw("POST", u.up.URL+"/api/v1/handler/rosters", "application/json", strings.NewReader(`{"roster":"a","Roster":"b","signatures":[]}`), auth...)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "twice") {
+		t.Errorf("roster with \"roster\" and \"Roster\": status %d, want 400: %s", resp.StatusCode, b)
 	}
 	resp, _ = u.doRaw("POST", u.up.URL+"/api/v1/handler/login/challenge", "text/plain", strings.NewReader(`{"handler":"omar"}`))
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
