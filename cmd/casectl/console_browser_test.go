@@ -225,9 +225,11 @@ func TestConsoleInChromium(t *testing.T) {
 	step("add a note", chromedp.SendKeys(chromedp.ID("note-text"), "Called the family."), chromedp.Click(chromedp.ID("add-note")),
 		chromedp.WaitVisible(chromedp.ID("done")))
 	step("reload after adding", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("thread")))
-	step("reply from a template", chromedp.SetValue(chromedp.ID("template"), "received-en"), chromedp.Click(chromedp.ID("use-template")),
-		chromedp.WaitReady(chromedp.CSS(`#template option[value="received-en"][selected]`)))
-	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reply-text"))); !strings.HasPrefix(v, "Thank you for your report.") {
+	// The English template is offered first for an English report; take
+	// the French one (the page changes, so the wait is for the new page).
+	step("reply from a template", chromedp.SetValue(chromedp.ID("template"), "received-fr"), chromedp.Click(chromedp.ID("use-template")),
+		chromedp.WaitReady(chromedp.CSS(`#template option[value="received-fr"][selected]`)))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("reply-text"))); !strings.HasPrefix(v, "Merci pour votre signalement.") {
 		t.Errorf("the template did not fill the reply: %q", v)
 	}
 	step("send the reply", chromedp.SendKeys(chromedp.ID("reply-text"), " We are raising it."), chromedp.Click(chromedp.ID("send-reply")),
