@@ -231,7 +231,7 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step
 		page.Submission = s.svc.SubmissionToken()
 	}
 	for i, st := range reportSteps {
-		page.Steps = append(page.Steps, stepView{Index: i, Number: i + 1, Title: page.T(st.Title), Current: i == step, Done: i < step, Change: page.T("Change")})
+		page.Steps = append(page.Steps, stepView{Index: i, Title: page.T(st.Title), Current: i == step, Done: i < step, Change: page.T("Change")})
 	}
 	if ve != nil {
 		// Messages in the page's language.

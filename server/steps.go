@@ -159,7 +159,6 @@ func carried(r *intake.Report, rec *intake.IntermediaryRecord, step int) []hidde
 // stepView is one entry of the step indicator.
 type stepView struct {
 	Index         int
-	Number        int
 	Title         string
 	Current, Done bool
 	Change        string // the label of the review's "Change" button
