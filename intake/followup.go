@@ -95,7 +95,7 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 	case text == "":
 		return &ValidationError{Fields: []FieldError{{Path: "text", Message: msgFollowUpEmpty, Key: msgFollowUpEmpty}}}
 	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
-		return &ValidationError{Fields: []FieldError{{Path: "text", Message: msgBadText, Key: msgBadText}}}
+		return &ValidationError{Fields: []FieldError{{Path: "text", Message: MsgBadText, Key: MsgBadText}}}
 	case utf8.RuneCountInString(text) > MaxFollowUp:
 		args := []string{strconv.Itoa(MaxFollowUp)}
 		return &ValidationError{Fields: []FieldError{{Path: "text", Message: Fill(msgFollowUpLong, args...), Key: msgFollowUpLong, Args: args}}}

@@ -194,9 +194,9 @@ func stringEnd(b []byte, start int) (int, bool) {
 	return len(b) - 1, escaped
 }
 
-// msgBadText is the message for a text answer that holds a NUL character
+// MsgBadText is the message (translated in web/messages) for a text answer that holds a NUL character
 // or bytes that are not UTF-8 text.
-const msgBadText = "This answer holds characters that cannot be stored, such as a NUL character or bytes that are not text. Please type it again."
+const MsgBadText = "This answer holds characters that cannot be stored, such as a NUL character or bytes that are not text. Please type it again."
 
 // badText returns the paths (as the JSON API and the form name them) of
 // every string in v that is not valid UTF-8 or holds a NUL character, in
@@ -250,7 +250,7 @@ func textError(v any) *ValidationError {
 	}
 	out := &ValidationError{}
 	for _, p := range paths {
-		out.Fields = append(out.Fields, FieldError{Path: p, Message: msgBadText, Key: msgBadText})
+		out.Fields = append(out.Fields, FieldError{Path: p, Message: MsgBadText, Key: MsgBadText})
 	}
 	return out
 }

@@ -160,7 +160,7 @@ func (v *Validator) ValidateRecord(rec *IntermediaryRecord) error {
 	rec.ConsentOn = NormalizeMonthDate(rec.ConsentOn)
 	out := &ValidationError{}
 	for _, p := range badText(reflect.ValueOf(rec).Elem(), "") {
-		out.Fields = append(out.Fields, FieldError{Path: "intermediary." + p, Message: msgBadText, Key: msgBadText})
+		out.Fields = append(out.Fields, FieldError{Path: "intermediary." + p, Message: MsgBadText, Key: MsgBadText})
 	}
 	err := v.v.Struct(rec)
 	var ves validator.ValidationErrors
@@ -242,7 +242,7 @@ const (
 // MessageKeys lists every validation message, for the translation files.
 func MessageKeys() []string {
 	keys := []string{msgChoose, msgFill, msgMaxList, msgMaxChars, msgMin, msgChoice, msgUnique, msgMonthDate, msgCheck,
-		msgFollowUpEmpty, msgFollowUpLong, msgBadText}
+		msgFollowUpEmpty, msgFollowUpLong, MsgBadText}
 	for _, m := range fieldMessages {
 		if !slices.Contains(keys, m) {
 			keys = append(keys, m)

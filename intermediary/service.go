@@ -27,7 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ohchr-reprisals/intake/audit"
 	"github.com/ohchr-reprisals/intake/config"
@@ -44,6 +46,18 @@ const (
 	failurePause = 300 * time.Millisecond
 	AbsoluteTTL  = 8 * time.Hour
 )
+
+// MaxUsername bounds a username, in bytes.
+const MaxUsername = 64
+
+// ValidUsername reports whether s can be a username: at most MaxUsername
+// bytes of UTF-8 text without NUL. A sign-in with any other name is
+// answered as one with an unknown name, with the same work, and never
+// reaches the database (PostgreSQL refuses NUL and bytes that are not
+// UTF-8).
+func ValidUsername(s string) bool {
+	return s != "" && len(s) <= MaxUsername && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
 
 // ErrSignInFailed covers every failed sign-in: an unknown username, a
 // locked or disabled account, a wrong password or code, a code used before.
@@ -107,6 +121,9 @@ func newSalt() []byte {
 
 // AddStaff creates a staff account with a random password and TOTP secret.
 func (s *Service) AddStaff(ctx context.Context, org, username, operator string) (Credentials, error) {
+	if !ValidUsername(username) {
+		return Credentials{}, fmt.Errorf("intermediary.AddStaff: a username is 1 to %d bytes of text, without NUL", MaxUsername)
+	}
 	secret, c := s.newTOTP(username)
 	c.Password = newPassword()
 	salt := newSalt()
@@ -159,7 +176,14 @@ var dummySalt = newSalt()
 // counted towards the lock. If ctx ends (the client has gone) while
 // waiting for a hash slot, it returns ctx's error without hashing.
 func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
-	salt, hash, err := s.db.StaffPassword(ctx, username)
+	var salt, hash []byte
+	var err error
+	if ValidUsername(username) {
+		salt, hash, err = s.db.StaffPassword(ctx, username)
+	} else {
+		// No account can have this name: never sent to the database.
+		err = store.ErrNotFound
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		// Unknown: the same work as a wrong password.
 		salt, hash = dummySalt, nil

@@ -119,6 +119,9 @@ func classify(err error) problem {
 	case errors.Is(err, errUnsupportedMedia):
 		return problem{status: http.StatusUnsupportedMediaType, code: "unsupported_media_type", heading: hUnsupported,
 			message: "Send the report as JSON, with the header Content-Type: application/json."}
+	case errors.Is(err, store.ErrInvalidInput):
+		// A backstop: input is checked before any query.
+		return problem{status: http.StatusBadRequest, code: "bad_request", heading: hUnreadable, message: intake.MsgBadText}
 	case errors.Is(err, store.ErrUnavailable):
 		return problem{status: http.StatusServiceUnavailable, code: "not_saved", heading: notSavedHeading,
 			message: "Not saved, please retry: " + notSavedText}

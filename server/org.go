@@ -106,6 +106,11 @@ func (s *Server) orgLogin(c echo.Context) error {
 	f := c.Request().PostForm
 	username := strings.TrimSpace(f.Get("username"))
 	page := orgPage{basePage: s.base(c, "Sign in"), Username: username}
+	if !intermediary.ValidUsername(username) {
+		// SignIn answers as for an unknown name, with the same work;
+		// the page does not show back text that cannot be a name.
+		page.Username = ""
+	}
 	if ok, wait := s.signIns.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
 		setRetryAfter(c, wait)
 		page.Error = page.T(tooManySignIns, minutes(wait))

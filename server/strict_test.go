@@ -316,3 +316,30 @@ func TestValidationErrorsInAStableOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffSignInBadText: a username with NUL, bytes that are not UTF-8
+// or more than intermediary.MaxUsername bytes is answered as any failed
+// sign-in (401, the same page), never sent to PostgreSQL (which refused
+// it with a 500 and a log line), and nothing of it reaches the log.
+func TestStaffSignInBadText(t *testing.T) {
+	t.Parallel()
+	u := newUploadEnv(t, server.Options{}, 10*time.Second)
+	orgs := intermediary.New(u.db.DB, u.teams.Config)
+	if err := orgs.AddOrganisation(context.Background(), "nhri-a", "NHRI A", "test"); err != nil {
+		t.Fatal(err)
+	}
+	oh := newOrgServer(t, u, orgs)
+	for _, name := range []string{"BADNAME\x00b", "BADNAME\xff\xfeb", "BADNAME" + strings.Repeat("x", intermediary.MaxUsername)} {
+		body := url.Values{"username": {name}, "password": {"x"}, "code": {"123456"}}.Encode()
+		resp, page := u.doRaw("POST", oh.URL+"/org/login", "application/x-www-form-urlencoded", strings.NewReader(body))
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Sign-in failed.") {
+			t.Errorf("username %.20q: status %d, want 401 and the sign-in failure: %.300s", name, resp.StatusCode, page)
+		}
+		if strings.Contains(strings.ToLower(page), "badname") {
+			t.Errorf("username %.20q is shown back on the page", name)
+		}
+	}
+	if l := oh.logs.String(); strings.Contains(strings.ToLower(l), "badname") || strings.Contains(l, "request failed") {
+		t.Errorf("the log holds a failed sign-in:\n%s", l)
+	}
+}

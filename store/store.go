@@ -4,7 +4,11 @@
 //
 // Errors are sorted into a few kinds callers act on: ErrUnavailable (the
 // database cannot be reached or timed out: the caller tells the user
-// "not saved, try again"), ErrNotFound and ErrDuplicate. The wrapped error
+// "not saved, try again"), ErrNotFound, ErrDuplicate and ErrInvalidInput
+// (PostgreSQL refused a value as text it cannot hold, such as a NUL
+// character: the client sent it, so it is the client's error, never a
+// 500; callers check their input first, this is the backstop). The
+// wrapped error
 // names the call but never a report field or a secret.
 package store
 
@@ -27,6 +31,11 @@ var (
 	ErrUnavailable = errors.New("database unavailable")
 	ErrNotFound    = errors.New("not found")
 	ErrDuplicate   = errors.New("duplicate")
+	// ErrInvalidInput: PostgreSQL refused a value (bytes that are not
+	// UTF-8, a NUL character, text that is not a valid value of its type,
+	// text too long for its column). The wrapped error carries only the
+	// SQLSTATE, never the value.
+	ErrInvalidInput = errors.New("invalid input")
 )
 
 // DB is a pool of connections to the service's database.
@@ -68,7 +77,8 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// classify maps a pgx error to ErrUnavailable, ErrDuplicate or itself.
+// classify maps a pgx error to ErrUnavailable, ErrDuplicate,
+// ErrInvalidInput or itself.
 func classify(err error) error {
 	var pe *pgconn.PgError
 	var ce *pgconn.ConnectError
@@ -87,6 +97,12 @@ func classify(err error) error {
 			// admin shutdown, crash shutdown, cannot connect now, too many
 			// connections, connection failures, database does not exist
 			return fmt.Errorf("%w: %s", ErrUnavailable, pe.Code)
+		case "22021", "22P05", "22P02", "22001", "22026":
+			// character not in repertoire (NUL, bytes that are not
+			// UTF-8), untranslatable character, invalid text
+			// representation, string too long, string length mismatch.
+			// PostgreSQL's message can quote the value: keep the code only.
+			return fmt.Errorf("%w: %s", ErrInvalidInput, pe.Code)
 		}
 		return err
 	case errors.As(err, &ne), pgconn.Timeout(err),
