@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"cmp"
 	"mime"
 	"net/http"
 	"strconv"
@@ -202,18 +203,11 @@ func (s *Source) recordExports(r *http.Request, cases []sgreport.Case) error {
 			defer func() { <-sem }()
 			if err := s.api.RecordExport(r.Context(), cs.Reference); err != nil {
 				mu.Lock()
-				first = cmpOr(first, err)
+				first = cmp.Or(first, err)
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
 	return first
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
