@@ -72,7 +72,11 @@ func (s *Service) Lookup(ctx context.Context, receipt crypto.Receipt) (Visit, er
 		r := Reply{Kind: n.Kind, On: n.CreatedOn}
 		if n.Kind == "reply" {
 			if plain, err := crypto.Open(n.Ciphertext, key); err == nil {
-				r.Text, r.OK = strings.TrimRight(string(plain), " \n"), true
+				// A reply of another case is not shown; a reply from
+				// before replies were bound to their case is plain text.
+				if env, b := OpenNote(plain, "reply", c.Reference); b != NoteForeign {
+					r.Text, r.OK = strings.TrimRight(env.Text, " \n"), true
+				}
 				clear(plain)
 			}
 		}

@@ -267,8 +267,8 @@ func (c *cli) text() ([]byte, error) {
 }
 
 // replyRecipients are the reporter's reply key and, when age allows mixing
-// them, the case's verified roster recipients, so the teams can read their
-// replies too. The reply key the server names must be the one sealed in
+// them, the verified roster recipients of the teams sealed in the report
+// (never the server's list), so the teams can read their replies too. The reply key the server names must be the one sealed in
 // the report (reports from before it was sealed there are taken on the
 // server's word, and the handler is told).
 func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto.Recipient, error) {
@@ -283,7 +283,7 @@ func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto
 	if err != nil {
 		return nil, err
 	}
-	teams, err := c.caseRecipients(cs.Teams)
+	teams, err := c.caseRecipients(env.Teams)
 	if err != nil {
 		return nil, err
 	}
@@ -338,8 +338,15 @@ func (c *cli) addNote(kind string) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := crypto.Seal(text, recs)
+	// The kind and reference are sealed with the text, binding it to
+	// this case (see intake.NoteEnvelope).
+	plain, err := intake.SealNote(kind, ref, c.sess.Handler, string(text))
 	clear(text)
+	if err != nil {
+		return err
+	}
+	sealed, err := crypto.Seal(plain, recs)
+	clear(plain)
 	if err != nil {
 		return err
 	}
@@ -395,7 +402,7 @@ func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Ident
 			fmt.Fprintln(w, "   (not encrypted to your identity)")
 			continue
 		}
-		text := strings.TrimRight(string(plain), " \n")
+		var text string
 		if n.Kind == "followup" {
 			var f intake.FollowUpEnvelope
 			if json.Unmarshal(plain, &f) != nil || f.Kind != "followup" || f.Reference != ref {
@@ -404,6 +411,21 @@ func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Ident
 				continue
 			}
 			text = fmt.Sprintf("Received %s, in %s:\n%s", f.ReceivedAt.Format(time.RFC3339), safe(f.Language), strings.TrimRight(f.Text, " \n"))
+		} else {
+			env, binding := intake.OpenNote(plain, n.Kind, ref)
+			switch binding {
+			case intake.NoteForeign:
+				fmt.Fprintf(w, "   (NOT a %s of this case: not shown. The server lists something else under this case; tell your security focal point)\n", n.Kind)
+				clear(plain)
+				continue
+			case intake.NoteUnbound:
+				fmt.Fprintln(w, "   (UNVERIFIED: written before notes were bound to their case, so it may belong to another case)")
+			case intake.NoteBound:
+				if env.Author != n.Author {
+					fmt.Fprintf(w, "   (written by %s, whatever the server says)\n", safe(env.Author))
+				}
+			}
+			text = strings.TrimRight(env.Text, " \n")
 		}
 		clear(plain)
 		fmt.Fprintln(w, handlerapi.SafeText(text))
@@ -563,6 +585,20 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 		recs := teamRecs
 		switch n.Kind {
 		case "reply":
+			// Only a reply sealed for this case is re-encrypted, and only
+			// to the reply key sealed in the report: anything else the
+			// server lists as a reply would otherwise come back to a key
+			// it names (the decryption oracle of review issue 9).
+			_, binding := intake.OpenNote(text, "reply", env.Reference)
+			if binding != intake.NoteBound || env.ReplyRecipient == "" {
+				clear(text)
+				why := "is not a reply sealed for this case"
+				if binding == intake.NoteBound {
+					why = "belongs to a case from before reply keys were sealed in the report, so its reply key is only the server's word"
+				}
+				fmt.Fprintf(c.out, "%s: reply %d %s; left as it is\n", ref, n.ID, why)
+				continue
+			}
 			if replyRecs == nil {
 				if replyRecs, err = c.replyRecipients(cs, env); err != nil {
 					clear(text)
@@ -579,6 +615,14 @@ func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipie
 			}
 			recs = caseRecs
 		case "note":
+			// Unbound (older) notes go to the verified team roster only,
+			// which can read them already; another case's content is
+			// left alone.
+			if _, binding := intake.OpenNote(text, "note", env.Reference); binding == intake.NoteForeign {
+				clear(text)
+				fmt.Fprintf(c.out, "%s: note %d is not a note of this case; left as it is\n", ref, n.ID)
+				continue
+			}
 		default:
 			clear(text)
 			continue

@@ -1,0 +1,64 @@
+package intake
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+)
+
+// NoteEnvelope is the sealed form of a handler's team note (kind "note")
+// or reply to the reporter (kind "reply"). Sealing the kind and the case's
+// reference with the text binds it to its case: a server that lists one
+// case's ciphertext (a report, a manifest, another case's note) as a note
+// or reply of another is caught when the client opens it.
+type NoteEnvelope struct {
+	Version   int    `json:"version"`
+	Kind      string `json:"kind"` // "note" or "reply"
+	Reference string `json:"reference"`
+	Author    string `json:"author,omitempty"` // the handler who wrote it, as their client knew them
+	Text      string `json:"text"`
+}
+
+// NoteBinding is what OpenNote found a decrypted note or reply to be.
+type NoteBinding int
+
+const (
+	// NoteBound is an envelope of the kind and reference expected.
+	NoteBound NoteBinding = iota
+	// NoteUnbound is plain text: a note or reply written before notes
+	// were bound to their case (or one the server moved from another
+	// case's legacy notes). It may be shown, marked unverified, and is
+	// never re-encrypted to anyone but the verified team rosters.
+	NoteUnbound
+	// NoteForeign is a JSON object that is not an envelope of the kind
+	// and reference expected: another case's note or reply, a report, a
+	// follow-up, a manifest. It is never shown or re-encrypted.
+	NoteForeign
+)
+
+// ErrNoteKind is a kind other than "note" or "reply".
+var ErrNoteKind = errors.New("intake: a note's kind is note or reply")
+
+// SealNote returns the plaintext to seal for a note or reply on case ref.
+func SealNote(kind, ref, author, text string) ([]byte, error) {
+	if kind != "note" && kind != "reply" {
+		return nil, ErrNoteKind
+	}
+	return marshalJSON(NoteEnvelope{Version: EnvelopeVersion, Kind: kind, Reference: ref, Author: author, Text: text})
+}
+
+// OpenNote checks a decrypted note or reply that the server listed as
+// kind on case ref. A NoteBound envelope is returned as it is; NoteUnbound
+// plain text is returned as the envelope's Text (its Author and Reference
+// empty); a NoteForeign one as the zero envelope.
+func OpenNote(plain []byte, kind, ref string) (NoteEnvelope, NoteBinding) {
+	trimmed := bytes.TrimSpace(plain)
+	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
+		return NoteEnvelope{Text: string(plain)}, NoteUnbound
+	}
+	var n NoteEnvelope
+	if json.Unmarshal(trimmed, &n) != nil || n.Version != EnvelopeVersion || n.Kind != kind || n.Reference != ref || ref == "" {
+		return NoteEnvelope{}, NoteForeign
+	}
+	return n, NoteBound
+}
