@@ -115,8 +115,10 @@ func (c *cli) exportAttachments(ref, dir string, list []attachment) error {
 			continue
 		}
 		// Numbered, so that two files of the same name do not collide, and
-		// reduced to a base name, so a manifest cannot write elsewhere.
-		name := fmt.Sprintf("%02d-%s", i+1, filepath.Base(filepath.Clean("/"+a.Manifest.Name)))
+		// reduced to a harmless base name (no directory, control or
+		// bidirectional character), so a manifest cannot write elsewhere
+		// or disguise a file's type.
+		name := fmt.Sprintf("%02d-%s", i+1, handlerapi.SafeFileName(a.Manifest.Name))
 		if err := c.download(ref, a, filepath.Join(adir, name)); err != nil {
 			return err
 		}
