@@ -11,6 +11,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // MaxText bounds a note or a reply, in characters (the server's limit on
@@ -164,7 +165,12 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 		if err != nil {
 			return err
 		}
-		plain := []byte(text)
+		// The kind and reference are sealed with the text, binding it to
+		// this case (see intake.NoteEnvelope).
+		plain, err := intake.SealNote(kind, ref, s.Handler(), text)
+		if err != nil {
+			return err
+		}
 		sealed, err := crypto.Seal(plain, recs)
 		clear(plain)
 		if err != nil {
@@ -244,6 +250,8 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 		Language string `json:"language,omitempty"`
 		Text     string `json:"text,omitempty"`
 		Problem  string `json:"problem,omitempty"`
+		// Unverified: an older note, not bound to its case.
+		Unverified bool `json:"unverified,omitempty"`
 	}
 	var thread []threadEntry
 	for _, e := range s.openNotes(ref, notes) {

@@ -8,13 +8,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"path"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -44,6 +42,9 @@ type entry struct {
 	Language string
 	Text     string
 	Problem  string
+	// Unverified is an older note or reply, written before notes were
+	// bound to their case: shown, marked so.
+	Unverified bool
 }
 
 // file is a listed attachment.
@@ -142,8 +143,9 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 }
 
 // openNotes decrypts a case's notes, replies and follow-ups, in the order
-// they were added. A note that does not open, or a follow-up that belongs
-// to another case, is shown as a problem, never as text.
+// they were added. A note that does not open, or a note, reply or
+// follow-up that belongs to another case, is shown as a problem, never as
+// text.
 func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 	notes = slices.Clone(notes)
 	slices.SortFunc(notes, func(a, b handlerapi.Note) int { return int(a.ID - b.ID) })
@@ -169,7 +171,18 @@ func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 				e.Text, e.Language, e.When = fu.Text, fu.Language, fu.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC")
 			}
 		} else {
-			e.Text = strings.TrimRight(string(plain), " \n")
+			// A note or reply is shown only if it is sealed as one of this
+			// case; an older, unbound one is shown marked unverified.
+			env, binding := intake.OpenNote(plain, n.Kind, ref)
+			switch binding {
+			case intake.NoteForeign:
+				e.Problem = problemTampered
+			case intake.NoteUnbound:
+				e.Unverified = true
+			case intake.NoteBound:
+				e.Author = env.Author // the writer's client's word, not the server's
+			}
+			e.Text = strings.TrimRight(env.Text, " \n")
 		}
 		clear(plain)
 		out = append(out, e)
@@ -259,26 +272,5 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request) error {
 }
 
 // downloadName reduces a reporter-given file name to a harmless base
-// name: no directories, no control or bidirectional characters (which can
-// disguise an extension), no quotes, at most 120 bytes.
-func downloadName(name string) string {
-	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
-	var b strings.Builder
-	for _, r := range name {
-		switch {
-		case handlerapi.Safe(string(r)) != string(r), strings.ContainsRune(`"/\:*?<>|`, r):
-			b.WriteByte('_')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	name = strings.Trim(b.String(), ". ")
-	for len(name) > 120 {
-		_, size := utf8.DecodeLastRuneInString(name)
-		name = name[:len(name)-size]
-	}
-	if name == "" {
-		name = "attachment"
-	}
-	return name
-}
+// name; see handlerapi.SafeFileName, which casectl export uses too.
+func downloadName(name string) string { return handlerapi.SafeFileName(name) }
