@@ -24,7 +24,6 @@ import (
 	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -248,30 +247,6 @@ func (s *Service) ListCases(ctx context.Context, h store.Handler, f store.CaseFi
 	}
 	detail := fmt.Sprintf("status=%s urgency=%s assignee=%s sort=%s offset=%d", f.Status, f.Urgency, f.Assignee, f.Sort, f.Offset)
 	return s.db.ListCases(ctx, h.Team, f, s.audit(h, "case.list", "", detail))
-}
-
-// CaseRecipients returns the recipients a case's content must be encrypted
-// to: the effective recipients of every team it is routed to.
-func (s *Service) CaseRecipients(ctx context.Context, teams []string) ([]string, error) {
-	var routed []config.Team
-	for _, t := range s.cfg.Teams {
-		if slices.Contains(teams, t.Name) {
-			routed = append(routed, t)
-		}
-	}
-	keys, err := intake.EffectiveRecipients(ctx, s.db, routed)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range routed {
-		for _, k := range keys[t.Name] {
-			if !slices.Contains(out, k.String()) {
-				out = append(out, k.String())
-			}
-		}
-	}
-	return out, nil
 }
 
 // Roster returns team's latest signed roster as stored. Clients verify

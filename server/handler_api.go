@@ -136,16 +136,12 @@ func (s *Server) logout(c echo.Context) error {
 
 func (s *Server) team(c echo.Context) error {
 	h := handlerOf(c)
-	recs, err := s.cases.CaseRecipients(c.Request().Context(), []string{h.Team})
-	if err != nil {
-		return err
-	}
 	var statuses []handlerapi.StatusInfo
 	for _, k := range casework.Statuses {
 		statuses = append(statuses, handlerapi.StatusInfo{Key: k, Name: s.cases.StatusNames()[k], Transitions: casework.Transitions(k)})
 	}
 	return c.JSON(http.StatusOK, handlerapi.Team{
-		Handler: h.Name, Team: h.Team, Recipients: recs, Statuses: statuses,
+		Handler: h.Name, Team: h.Team, Statuses: statuses,
 		Urgencies: casework.Urgencies, ClosureReasons: casework.ClosureReasons,
 	})
 }
@@ -192,11 +188,7 @@ func (s *Server) getCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	recs, err := s.cases.CaseRecipients(ctx, cs.Teams)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Recipients: recs, Ciphertext: cs.Ciphertext})
+	return c.JSON(http.StatusOK, handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Ciphertext: cs.Ciphertext})
 }
 
 func (s *Server) triage(c echo.Context) error {

@@ -2,9 +2,7 @@ package server
 
 import (
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,22 +27,10 @@ func (s *Server) inbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Cases routed to the same teams share their recipients.
-	recipients := map[string][]string{}
 	out := handlerapi.InboxPage{Cases: make([]handlerapi.InboxCase, 0, len(list)), Total: total, Page: page, PerPage: perPage}
 	for _, cs := range list {
-		teams := slices.Clone(cs.Teams)
-		slices.Sort(teams)
-		key := strings.Join(teams, ",")
-		recs, ok := recipients[key]
-		if !ok {
-			if recs, err = s.cases.CaseRecipients(ctx, cs.Teams); err != nil {
-				return err
-			}
-			recipients[key] = recs
-		}
 		out.Cases = append(out.Cases, handlerapi.InboxCase{
-			Case:      handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Recipients: recs, Ciphertext: cs.Ciphertext},
+			Case:      handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Ciphertext: cs.Ciphertext},
 			FollowUps: cs.FollowUps, LastFollowUp: cs.LastFollowUp,
 		})
 	}

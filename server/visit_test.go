@@ -43,11 +43,11 @@ func (e *env) reply(ref, text string) {
 	tok := e.login("h-"+strings.ToLower(ref[:4]), id)
 	var cs struct {
 		ReplyRecipient string `json:"reply_recipient"`
-		Recipients     []string
 	}
 	e.api(tok, "GET", "/cases/"+ref, nil, &cs)
+	// The reporter's key and the team's, as its roster would list it.
 	var recs []crypto.Recipient
-	for _, s := range append([]string{cs.ReplyRecipient}, cs.Recipients...) {
+	for _, s := range []string{cs.ReplyRecipient, e.teams.Reprisals.Recipient().String(), id.Recipient().String()} {
 		r, _ := crypto.ParseRecipient(s)
 		recs = append(recs, r)
 	}

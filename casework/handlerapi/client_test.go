@@ -60,7 +60,7 @@ func TestClientRefusesWhatItDoesNotExpect(t *testing.T) {
 		bad               bool   // ErrBadResponse
 		apiMsg            string // *APIError with this message
 	}{
-		{name: "unknown field", ctype: js, body: `{"handler":"a","team":"t","recipients":[],"statuses":[],"urgencies":[],"closure_reasons":[],"extra":1}`, status: 200, bad: true},
+		{name: "unknown field", ctype: js, body: `{"handler":"a","team":"t","statuses":[],"urgencies":[],"closure_reasons":[],"extra":1}`, status: 200, bad: true},
 		{name: "two objects", ctype: js, body: `{"handler":"a"}{"handler":"b"}`, status: 200, bad: true},
 		{name: "not JSON", ctype: js, body: `<html>`, status: 200, bad: true},
 		{name: "wrong content type", ctype: "text/html", body: `{"handler":"a"}`, status: 200, bad: true},

@@ -50,12 +50,8 @@ type StatusInfo struct {
 
 // Team is the handler's team and workflow (GET /team).
 type Team struct {
-	Handler string `json:"handler"`
-	Team    string `json:"team"`
-	// Recipients is the server's word on the team's recipients.
-	// Deprecated: never encrypt to it; use Rosters.Team, which verifies
-	// the team's signed roster. It goes away once no client reads it.
-	Recipients     []string     `json:"recipients"`
+	Handler        string       `json:"handler"`
+	Team           string       `json:"team"`
 	Statuses       []StatusInfo `json:"statuses"`
 	Urgencies      []string     `json:"urgencies"`
 	ClosureReasons []string     `json:"closure_reasons"`
@@ -90,15 +86,13 @@ type CaseQuery struct {
 	Page, PerPage                   int
 }
 
-// Case is a fetched case (GET /cases/{ref}).
+// Case is a fetched case (GET /cases/{ref}). The recipients to encrypt
+// it to come from its routed teams' signed rosters (Rosters.Case), never
+// from the server.
 type Case struct {
 	CaseMeta
 	ReplyRecipient string `json:"reply_recipient"`
-	// Recipients is the server's word on the case's recipients.
-	// Deprecated: never encrypt to it; use Rosters.Case with the case's
-	// Teams. It goes away once no client reads it.
-	Recipients []string `json:"recipients"`
-	Ciphertext []byte   `json:"ciphertext"`
+	Ciphertext     []byte `json:"ciphertext"`
 }
 
 // Change is a triage change (PATCH /cases/{ref}); nil fields stay.
