@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
@@ -190,6 +191,25 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 		h := sha256.Sum256(nonce)
 		once = h[:]
 	}
+	return s.submit(ctx, r, channel, rec, once)
+}
+
+// SubmitIdempotent is Submit for an API client that names its request
+// with an idempotency key (a random value it chose, such as a UUID): the
+// same key never stores a second report, and a repeat returns an
+// *AlreadyReceivedError. The database keeps only an HMAC of the key.
+func (s *Service) SubmitIdempotent(ctx context.Context, r *Report, channel, key string) (Accepted, error) {
+	if err := s.Validate(r, nil); err != nil {
+		return Accepted{}, err
+	}
+	m := hmac.New(sha256.New, crypto.DeriveKey(s.receiptKey, "reprisals/api-idempotency-key/v1"))
+	m.Write([]byte(key))
+	return s.submit(ctx, r, channel, nil, m.Sum(nil))
+}
+
+// submit seals and stores a validated report; once, if not nil, is its
+// unique submission key.
+func (s *Service) submit(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, once []byte) (Accepted, error) {
 	routed := Route(r, s.teams)
 	if len(routed) == 0 {
 		return Accepted{}, errors.New("intake.Submit: no team receives this report (configuration error)")

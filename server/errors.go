@@ -70,7 +70,13 @@ func classify(err error) problem {
 	var he *echo.HTTPError
 	var ie *casework.InvalidError
 	var tm *tooManyError
+	var again *intake.AlreadyReceivedError
 	switch {
+	case errors.As(err, &again):
+		// A repeat of an API request with the same idempotency key (the
+		// web form answers with a page of its own).
+		return problem{status: http.StatusConflict, code: "already_received", heading: "Report already received",
+			message: fmt.Sprintf("This report was already received, under the reference %s (the same Idempotency-Key). The receipt is shown only once and cannot be shown again.", again.Reference)}
 	case errors.As(err, &tm):
 		return problem{status: http.StatusTooManyRequests, code: "too_many_requests", heading: "Too many requests",
 			message: fmt.Sprintf("Too many login attempts just now. Please wait %d minutes and try again.", minutes(tm.Wait))}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,12 @@ type acceptedResponse struct {
 	Message        string `json:"message"`
 }
 
-// submitJSON is POST /api/v1/reports.
+// idempotencyKey is the form of an API client's Idempotency-Key header.
+var idempotencyKey = regexp.MustCompile(`^[A-Za-z0-9_-]{16,128}$`)
+
+// submitJSON is POST /api/v1/reports. With an Idempotency-Key header, a
+// repeat of the same request (a retry after a lost answer) stores no second
+// report and is answered 409 with the first one's reference.
 func (s *Server) submitJSON(c echo.Context) error {
 	mt, _, err := mime.ParseMediaType(c.Request().Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -34,7 +40,15 @@ func (s *Server) submitJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := s.svc.Submit(c.Request().Context(), rep, intake.ChannelPublic)
+	var acc intake.Accepted
+	if key := c.Request().Header.Get("Idempotency-Key"); key != "" {
+		if !idempotencyKey.MatchString(key) {
+			return &intake.DecodeError{Message: "The Idempotency-Key header must be 16 to 128 letters, digits, '-' or '_', such as a random UUID."}
+		}
+		acc, err = s.svc.SubmitIdempotent(c.Request().Context(), rep, intake.ChannelPublic, key)
+	} else {
+		acc, err = s.svc.Submit(c.Request().Context(), rep, intake.ChannelPublic)
+	}
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	// Every status the API can answer is documented.
 	responses := doc["paths"].(map[string]any)["/api/v1/reports"].(map[string]any)["post"].(map[string]any)["responses"].(map[string]any)
-	for _, code := range []int{201, 400, 413, 415, 422, 500, 503} {
+	for _, code := range []int{201, 400, 409, 413, 415, 422, 500, 503} {
 		if _, ok := responses[strconv.Itoa(code)]; !ok {
 			t.Errorf("POST /api/v1/reports does not document %d", code)
 		}

@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -117,5 +119,59 @@ func TestFormBadTokenKeepsInput(t *testing.T) {
 	}
 	if n := e.count(); n != 0 {
 		t.Errorf("%d reports stored", n)
+	}
+}
+
+// TestAPIIdempotencyKey: API requests repeated with the same
+// Idempotency-Key (also at once) store one report; the repeats are 409
+// with its reference and no receipt; a malformed key is refused.
+func TestAPIIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	body, _ := json.Marshal(intaketest.Report("upr"))
+	const key = "5f0c6d7e-8a9b-4c1d-9e2f-3a4b5c6d7e8f"
+	const n = 6
+	statuses := make([]int, n)
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resp, b := e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(body), "Idempotency-Key", key)
+			statuses[i], bodies[i] = resp.StatusCode, b
+		})
+	}
+	wg.Wait()
+	var ref string
+	created := 0
+	for i, s := range statuses {
+		if s == http.StatusCreated {
+			created++
+			var acc struct{ Reference string }
+			json.Unmarshal(bodies[i], &acc)
+			ref = acc.Reference
+		}
+	}
+	if created != 1 || e.count() != 1 {
+		t.Fatalf("statuses %v, %d reports: want one 201 and one report", statuses, e.count())
+	}
+	for i, s := range statuses {
+		if s == http.StatusCreated {
+			continue
+		}
+		if s != http.StatusConflict || !strings.Contains(string(bodies[i]), "already_received") || !strings.Contains(string(bodies[i]), ref) || strings.Contains(string(bodies[i]), `"receipt"`) {
+			t.Errorf("repeat: %d %s", s, bodies[i])
+		}
+	}
+	// Another key, or none, is another report; a malformed key is refused.
+	if resp, _ := e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(body), "Idempotency-Key", key+"-2"); resp.StatusCode != http.StatusCreated {
+		t.Errorf("another key: %d", resp.StatusCode)
+	}
+	for _, bad := range []string{"short", strings.Repeat("a", 129), "has spaces in it here", "ключ-ключ-ключ-ключ"} {
+		if resp, _ := e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(body), "Idempotency-Key", bad); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("key %q: %d, want 400", bad, resp.StatusCode)
+		}
+	}
+	if c := e.count(); c != 2 {
+		t.Errorf("%d reports, want 2", c)
 	}
 }
