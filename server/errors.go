@@ -157,7 +157,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 	// An upload stopped by a shutdown or refused as one too many is an
 	// expected outcome, counted in the metrics; logging it would date an
 	// upload.
-	if p.status >= 500 && !errors.Is(err, errUploadStopped) && !errors.Is(err, errUploadsBusy) {
+	// A failure after something was stored (files of an upload before
+	// the one that failed) is counted by day, not logged: the line's time
+	// would date what was stored.
+	switch {
+	case hasStored(c):
+		s.metrics.failedAfterStore(c.Path(), p.code)
+	case p.status >= 500 && !errors.Is(err, errUploadStopped) && !errors.Is(err, errUploadsBusy):
 		s.log.Error("request failed", "route", c.Path(), "status", p.status, "err", err)
 	}
 	if p.code == "unauthenticated" {

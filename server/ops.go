@@ -63,8 +63,20 @@ func (s *Server) readyz(c echo.Context) error {
 
 // httpMetrics counts requests and their durations by route pattern, method
 // and status: never by URL, so never by reference.
+//
+// On reporter routes a scrape of a live counter would date a submission
+// to the scrape interval. So there, only requests that stored nothing and
+// failed go to the live histogram (for alarms: the database down, uploads
+// refused); the others (reports, follow-ups and files stored, visits, and
+// failures after something was stored) are counted by day only.
 type httpMetrics struct {
 	duration *prometheus.HistogramVec
+	// reporter counts requests on reporter routes by day (dailyCounter).
+	reporter *dailyCounter
+	// storedThenFailed counts failures after a report or files were
+	// stored (files sent with a report, later files of an upload), by
+	// route and problem code, by day: they are not logged.
+	storedThenFailed *dailyCounter
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
@@ -76,12 +88,42 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 		Help:    "HTTP requests by route pattern, method and status.",
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10, 60},
 	}, []string{"route", "method", "code"})}
-	reg.MustRegister(m.duration)
+	m.reporter = newDailyCounter("reprisals_reporter_requests_total",
+		"Requests on reporter routes by route pattern, method and status, other than failures that stored nothing (those are in reprisals_http_request_duration_seconds).",
+		"route", "method", "code")
+	m.storedThenFailed = newDailyCounter("reprisals_stored_then_failed_total",
+		"Failures after a report or files were stored (such as files sent with a report that could not be stored), by route pattern and problem; not logged.",
+		"route", "problem")
+	reg.MustRegister(m.duration, m.reporter, m.storedThenFailed)
 	return m
 }
 
-func (m *httpMetrics) observe(route, method string, code int, d time.Duration) {
+// observe counts a request. stored says it stored something (a report,
+// a follow-up, a file).
+func (m *httpMetrics) observe(route, method string, code int, d time.Duration, stored bool) {
+	if m == nil {
+		return
+	}
+	if reporterRoutes[route] && (code < 400 || stored) {
+		m.reporter.inc(route, method, strconv.Itoa(code))
+		return
+	}
+	m.duration.WithLabelValues(route, method, strconv.Itoa(code)).Observe(d.Seconds())
+}
+
+// failedAfterStore counts a failure after something was stored, instead
+// of logging it: a log line's time would date what was stored.
+func (m *httpMetrics) failedAfterStore(route, problem string) {
 	if m != nil {
-		m.duration.WithLabelValues(route, method, strconv.Itoa(code)).Observe(d.Seconds())
+		m.storedThenFailed.inc(route, problem)
 	}
 }
+
+// storedKey marks, in the echo context, a request that has stored a
+// report, a follow-up or a file.
+const storedKey = "reprisals.stored"
+
+// markStored records that the request has stored something.
+func markStored(c echo.Context) { c.Set(storedKey, true) }
+
+func hasStored(c echo.Context) bool { b, _ := c.Get(storedKey).(bool); return b }

@@ -102,6 +102,7 @@ type fileResult struct {
 // itself is committed. Whatever happens to them, the reporter still gets
 // the confirmation and the receipt: a failure is described on it.
 func (s *Server) receiveWithReport(c echo.Context, files *fileStream, caseID string) fileResult {
+	markStored(c)
 	var out fileResult
 	if files == nil || files.first == nil {
 		return out
@@ -109,7 +110,9 @@ func (s *Server) receiveWithReport(c echo.Context, files *fileStream, caseID str
 	ctx := c.Request().Context()
 	rcase, err := s.svc.CaseByID(ctx, caseID)
 	if err != nil {
-		out.Failed = classify(err).heading
+		p := classify(err)
+		s.metrics.failedAfterStore(c.Path(), p.code)
+		out.Failed = p.heading
 		return out
 	}
 	// Only now, with the report stored, may the request take long, in
@@ -118,7 +121,9 @@ func (s *Server) receiveWithReport(c echo.Context, files *fileStream, caseID str
 	case s.uploadSlots <- struct{}{}:
 		defer func() { <-s.uploadSlots }()
 	default:
-		out.Failed = classify(errUploadsBusy).heading
+		p := classify(errUploadsBusy)
+		s.metrics.failedAfterStore(c.Path(), p.code)
+		out.Failed = p.heading
 		return out
 	}
 	end := files.g.start(s.opts.EndUploads)
@@ -128,10 +133,10 @@ func (s *Server) receiveWithReport(c echo.Context, files *fileStream, caseID str
 		out.Received = append(out.Received, m.Name)
 	}
 	if err != nil {
+		// The report is stored: a log line's time would date it, so the
+		// failure is counted by day instead.
 		p := classify(err)
-		if p.status >= 500 {
-			s.log.Error("attachment with a report not stored", "route", c.Path(), "status", p.status, "err", err)
-		}
+		s.metrics.failedAfterStore(c.Path(), p.code)
 		out.Failed = p.heading
 	}
 	return out

@@ -188,7 +188,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // arrive, and where a reporter checks a proof of receipt. They get no
 // per-request log line: a line's timestamp would place a submission (or a
 // reporter's visit) more precisely than the day its clear record keeps. They
-// are counted in the metrics only (by route and status, not time).
+// are counted in the metrics only, by day (httpMetrics).
 var reporterRoutes = map[string]bool{
 	"/report": true, "/return": true, "/return/follow-up": true, "/attachments": true,
 	"/api/v1/reports": true, "/api/v1/attachments": true, "/org/report": true, "/proof": true,
@@ -213,7 +213,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			s.log.Info("request", "method", c.Request().Method, "route", route,
 				"status", c.Response().Status, "ms", d.Milliseconds())
 		}
-		s.metrics.observe(route, c.Request().Method, c.Response().Status, d)
+		s.metrics.observe(route, c.Request().Method, c.Response().Status, d, hasStored(c))
 		return nil
 	}
 }

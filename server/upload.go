@@ -150,6 +150,9 @@ func (s *Server) upload(c echo.Context) error {
 	}
 
 	added, err := s.receiveFiles(ctx, g, mr, first, rcase)
+	if len(added) > 0 {
+		markStored(c)
+	}
 	if err != nil {
 		return err
 	}
