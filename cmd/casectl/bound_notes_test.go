@@ -104,6 +104,15 @@ func TestRekeyIsNoDecryptionOracle(t *testing.T) {
 			w.addRawNote(a, "reply", bct)
 			w.addRawNote(a, "reply", w.sealTo("omar", "An older reply, from before replies were bound: "+b))
 
+			if !tc.sealed {
+				// A reply to such a case needs the handler's word.
+				w.fails("omar", "send it again with -trust-server-reply-key", "reply", "-i", omarKey, a, "-m", "Private reply.")
+				var n int
+				w.db.Pool().QueryRow(ctx, `SELECT count(*) FROM notes`).Scan(&n)
+				if n != 2 {
+					t.Errorf("%d notes, want the 2 the server added", n)
+				}
+			}
 			out, err := w.as("omar", "yes\nyes\n", "rekey", "-i", omarKey)
 			if err != nil {
 				t.Fatalf("rekey: %v\n%s", err, out)

@@ -35,6 +35,7 @@ type cli struct {
 	pinsFile, outFile, keyFile, fromFile, team, key string
 	adds, removes, labels                           listFlag
 	orgMayRead                                      bool
+	serverReplyKey                                  bool
 	threshold                                       int
 	console                                         consoleFlags
 
@@ -55,11 +56,15 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // sessionData is what login keeps on the handler's computer.
 type sessionData struct {
-	Server    string    `json:"server"`
-	Handler   string    `json:"handler"`
-	Team      string    `json:"team"`
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Server  string `json:"server"`
+	Handler string `json:"handler"`
+	Team    string `json:"team"`
+	// Recipients are the public keys of the identities used at login
+	// (X25519 only): note checks that the team the server named lists
+	// one of them in its signed roster.
+	Recipients []string  `json:"recipients,omitempty"`
+	Token      string    `json:"token"`
+	ExpiresAt  time.Time `json:"expires_at"`
 }
 
 func newCLI(name string, in io.Reader, out io.Writer) *cli {
@@ -92,6 +97,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.StringVar(&c.message, "m", "", "the text (default: read standard input)")
 		if name == "reply" {
 			c.fs.BoolVar(&c.orgMayRead, "org-may-read", false, "confirm you know that the organisation which logged the case may read the reply")
+			c.fs.BoolVar(&c.serverReplyKey, "trust-server-reply-key", false, "for a case from before reply keys were sealed in the report: encrypt to the reply key the server names")
 		}
 	case "roster keygen":
 		c.fs.StringVar(&c.outFile, "out", "", "file for the new roster key (on an offline machine)")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 )
@@ -37,6 +39,11 @@ func (c *cli) login() error {
 		return err
 	}
 	sess := sessionData{Server: api.Origin(), Handler: res.Handler, Team: res.Team, Token: res.Token, ExpiresAt: res.ExpiresAt}
+	for _, id := range ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			sess.Recipients = append(sess.Recipients, x.Recipient().String())
+		}
+	}
 	b, _ := json.MarshalIndent(sess, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(c.sessionFile), 0o700); err != nil {
 		return err
@@ -44,8 +51,32 @@ func (c *cli) login() error {
 	if err := os.WriteFile(c.sessionFile, b, 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Logged in as %s (%s) until %s.\n", sess.Handler, sess.Team, sess.ExpiresAt.Local().Format(time.DateTime))
+	fmt.Fprintf(c.out, "Logged in as %s (%s) until %s.\n", handlerapi.Safe(sess.Handler), handlerapi.Safe(sess.Team), sess.ExpiresAt.Local().Format(time.DateTime))
+	// The team is the server's word: notes go only to a pinned team whose
+	// signed roster lists this handler (see teamOfMine).
+	if pins, err := roster.LoadPins(c.pinsPath()); err == nil && pins.Teams[sess.Team] == nil {
+		fmt.Fprintf(c.out, "Note: the server says your team is %s, whose roster key you have not pinned. "+
+			"Pin it (casectl roster pin) before you write notes; if that is not your team, tell your security focal point.\n", handlerapi.Safe(sess.Team))
+	}
 	return nil
+}
+
+// teamOfMine returns the verified roster of the handler's team. The team
+// is the server's word at login, so it must be pinned (teamRoster refuses
+// otherwise) and its signed roster must list a key used at login: a
+// server cannot send a handler's notes to another pinned team.
+func (c *cli) teamOfMine() ([]crypto.Recipient, error) {
+	recs, err := c.teamRoster(c.sess.Team)
+	if err != nil || len(c.sess.Recipients) == 0 {
+		return recs, err
+	}
+	for _, r := range recs {
+		if slices.Contains(c.sess.Recipients, r.String()) {
+			return recs, nil
+		}
+	}
+	return nil, fmt.Errorf("the server says your team is %s, but that team's signed roster does not list your key. "+
+		"Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point", handlerapi.Safe(c.sess.Team))
 }
 
 func (c *cli) logout() error {
@@ -276,8 +307,10 @@ func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto
 		return nil, fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
 			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", cs.Reference)
 	}
-	if env.ReplyRecipient == "" {
-		fmt.Fprintf(c.out, "Note: %s predates sealed reply keys, so its reply key is the server's word.\n", cs.Reference)
+	if env.ReplyRecipient == "" && !c.serverReplyKey {
+		return nil, fmt.Errorf("%s predates reply keys sealed in the report, so its reply key is only the server's word: "+
+			"a server that swapped it would read your reply. Nothing was sent. Write the reply so that is safe, "+
+			"then send it again with -trust-server-reply-key", handlerapi.Safe(cs.Reference))
 	}
 	reporter, err := crypto.ParseRecipient(cs.ReplyRecipient)
 	if err != nil {
@@ -315,7 +348,7 @@ func (c *cli) addNote(kind string) error {
 	}
 	var recs []crypto.Recipient
 	if kind == "note" {
-		recs, err = c.teamRoster(c.sess.Team)
+		recs, err = c.teamOfMine()
 	} else {
 		var ids []age.Identity
 		if ids, err = c.identities(); err != nil {
@@ -500,7 +533,7 @@ func (c *cli) rekey() error {
 	}
 	// The team's roster first: a change is shown and agreed to before
 	// anything is re-encrypted.
-	teamRecs, err := c.teamRoster(c.sess.Team)
+	teamRecs, err := c.teamOfMine()
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,18 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -46,5 +52,95 @@ func TestExportWritesSafeFileNames(t *testing.T) {
 	slices.Sort(names)
 	if strings.Join(names, "|") != "a_b__]0;x_.pdf|photo_gpj.exe" {
 		t.Errorf("exported %q", names)
+	}
+}
+
+// TestLoginTeamIsNotTheServersWord plays a server whose login answer names
+// a team with an escape sequence in it (printed harmlessly, with a warning
+// that it is not pinned), and one whose session names another pinned team:
+// note encrypts nothing to that team.
+func TestLoginTeamIsNotTheServersWord(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	ref := w.submit("hrc_session")
+	// A hostile server with a valid challenge for its own origin.
+	var hostile *httptest.Server
+	hostile = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case handlerapi.Prefix + "/login/challenge":
+			rec, _ := crypto.ParseRecipient(w.ids["omar"].Recipient().String())
+			nonce := strings.Repeat("A", 43)
+			c := handlerapi.LoginChallenge{Origin: hostile.URL, Handler: "omar", Expires: time.Now().Add(time.Minute), Nonce: nonce}
+			sealed, err := crypto.Seal(c.Marshal(), []crypto.Recipient{rec})
+			if err != nil {
+				t.Error(err)
+			}
+			json.NewEncoder(rw).Encode(handlerapi.ChallengeResponse{ChallengeID: "00000000-0000-4000-8000-000000000000",
+				Challenge: armored(t, sealed.Ciphertext), ExpiresAt: time.Now().Add(time.Minute)})
+		case handlerapi.Prefix + "/login":
+			json.NewEncoder(rw).Encode(handlerapi.LoginResponse{Token: strings.Repeat("t", 43), ExpiresAt: time.Now().Add(time.Hour),
+				Handler: "omar", Team: "x\x1b]0;pwned\x07"})
+		default:
+			http.Error(rw, "no", http.StatusTeapot)
+		}
+	}))
+	defer hostile.Close()
+	out := w.must("omar", "", "login", "-server", hostile.URL, "-handler", "omar", "-i", omarKey)
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, `(x\x1b]0;pwned\x07)`) {
+		t.Errorf("login printed the team's name raw: %q", out)
+	}
+	contains(t, out, "whose roster key you have not pinned")
+
+	// The real server; then the session names the other pinned team, as
+	// a hostile login answer would.
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	sessPath := filepath.Join(w.dir, "omar.session")
+	var sess map[string]any
+	b, _ := os.ReadFile(sessPath)
+	json.Unmarshal(b, &sess)
+	sess["team"] = "upr-secretariat"
+	b, _ = json.Marshal(sess)
+	os.WriteFile(sessPath, b, 0o600)
+	w.fails("omar", "that team's signed roster does not list your key", "note", ref, "-m", "internal")
+	var n int
+	w.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d notes stored", n)
+	}
+	sess["team"] = "reprisals-team"
+	b, _ = json.Marshal(sess)
+	os.WriteFile(sessPath, b, 0o600)
+	contains(t, w.must("omar", "", "note", ref, "-m", "internal"), "Added note")
+}
+
+// TestRepliesGoToTheSealedTeams plays a server that routes a case to one
+// more team than the report was (the UPR Secretariat on a non-UPR case):
+// a reply is encrypted to the teams sealed in the report only.
+func TestRepliesGoToTheSealedTeams(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	ref := w.submit("hrc_session")
+	ctx := context.Background()
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	if _, err := w.db.Pool().Exec(ctx, `UPDATE reports SET teams = ARRAY['reprisals-team', 'upr-secretariat'] WHERE reference = $1`, ref); err != nil {
+		t.Fatal(err)
+	}
+	w.must("omar", "", "reply", "-i", omarKey, ref, "-m", "We raised your case.")
+	var ct []byte
+	w.db.Pool().QueryRow(ctx, `SELECT ciphertext FROM notes WHERE kind = 'reply'`).Scan(&ct)
+	if _, err := crypto.Open(ct, w.teams.UPR); err == nil {
+		t.Error("the reply is encrypted to a team the report was not routed to")
+	}
+	if _, err := crypto.Open(ct, w.teams.Reprisals); err != nil {
+		t.Errorf("the reply is not encrypted to the case's team: %v", err)
 	}
 }
