@@ -94,7 +94,9 @@ func Start(cfg Config) (*Console, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
-	c.idle = time.AfterFunc(cfg.IdleTimeout, func() { c.Close() })
+	// Armed only once c.idle is set: the timer's Close reads it.
+	c.idle = time.AfterFunc(time.Hour, func() { c.Close() })
+	c.idle.Reset(cfg.IdleTimeout)
 	go func() {
 		if err := c.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			c.Close()
