@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"filippo.io/age"
+
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -191,13 +193,16 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypto.Recipient, error) {
 	accepted := r.PostFormValue("accept_roster")
 	if kind == "note" {
-		return s.rosters.recipients(r.Context(), []string{s.Team()}, accepted)
+		return s.teamOfMine(r, accepted)
 	}
 	if !cs.Readable() {
 		return nil, &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
 	}
 	if cs.Env.ReplyRecipient != "" && cs.Env.ReplyRecipient != cs.replyTo {
 		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
+	}
+	if cs.Env.ReplyRecipient == "" && r.PostFormValue("trust_server_reply_key") != "yes" {
+		return nil, invalid(mUnsealedReplyKey)
 	}
 	reporter, err := crypto.ParseRecipient(cs.replyTo)
 	if err != nil {
@@ -214,9 +219,37 @@ func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypt
 	return all, nil
 }
 
+// teamOfMine returns the verified roster of the handler's team. The team
+// is the server's word, so its roster must be pinned and must list one of
+// the handler's own keys: a server cannot send the handler's notes to
+// another pinned team.
+func (s *Source) teamOfMine(r *http.Request, accepted string) ([]crypto.Recipient, error) {
+	recs, err := s.rosters.recipients(r.Context(), []string{s.Team()}, accepted)
+	if err != nil {
+		return nil, err
+	}
+	mine := 0
+	for _, id := range s.ids {
+		if x, ok := id.(*age.X25519Identity); ok {
+			mine++
+			for _, rc := range recs {
+				if rc.String() == x.Recipient().String() {
+					return recs, nil
+				}
+			}
+		}
+	}
+	if mine == 0 { // plugin identities only: their recipients are not known here
+		return recs, nil
+	}
+	return nil, invalid(mNotInRoster, handlerapi.Safe(s.Team()))
+}
+
 const (
-	mReplyKeySwapped = "The server names a reply key for this case that is not the one sealed in the report: someone may be trying to read your reply. Nothing was sent. Tell your security focal point."
-	mOrgMayRead      = "This case was logged by {0} on the victim's behalf: its staff saw the receipt and can read every reply. Write the reply so that it is safe for the victim, tick the box that says so, and send it again."
+	mNotInRoster      = "The server says your team is {0}, but that team's signed roster does not list your key. Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point."
+	mUnsealedReplyKey = "This case predates reply keys sealed in the report, so its reply key is only the server's word: a server that swapped it would read your reply. Nothing was sent. Write the reply so that this is safe, tick the box that says so, and send it again."
+	mReplyKeySwapped  = "The server names a reply key for this case that is not the one sealed in the report: someone may be trying to read your reply. Nothing was sent. Tell your security focal point."
+	mOrgMayRead       = "This case was logged by {0} on the victim's behalf: its staff saw the receipt and can read every reply. Write the reply so that it is safe for the victim, tick the box that says so, and send it again."
 )
 
 // export sends the decrypted case as a JSON download, after the server

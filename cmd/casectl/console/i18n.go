@@ -58,7 +58,7 @@ var goStrings = []string{
 	hNotReadable, mNotReadable, hInvalid, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
 	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
 	// rosters and replies
-	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster",
+	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster", mNotInRoster, mUnsealedReplyKey,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending,
 	// inbox menus

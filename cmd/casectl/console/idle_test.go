@@ -101,4 +101,20 @@ func TestTeamRoster(t *testing.T) {
 		!strings.Contains(page, id.Recipient().String()) {
 		t.Errorf("team page after accepting: %d\n%s", code, page)
 	}
+
+	// A roster that no longer lists this handler: accepted as a change,
+	// but no note is encrypted to a team the handler is not on.
+	ref := e.submit(intaketest.Report("hrc_session")).Reference
+	post(t, hc, con, "/reload", nil)
+	e.publishRoster("reprisals-team")
+	note := url.Values{"text": {"Note."}}
+	code, page = post(t, hc, con, "/cases/"+ref+"/note", note)
+	if code != http.StatusConflict || !strings.Contains(page, "REMOVED") {
+		t.Fatalf("note after this handler was removed: %d\n%s", code, page)
+	}
+	note.Set("accept_roster", acceptance(t, page))
+	code, page = post(t, hc, con, "/cases/"+ref+"/note", note)
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, "does not list your key") {
+		t.Errorf("a note to a roster without this handler: %d\n%s", code, page)
+	}
 }
