@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,8 +49,13 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		return &DecodeError{fmt.Sprintf("The field %s is not part of a report (see the API description).", clip(name))}
+	case errors.As(err, new(base64.CorruptInputError)):
+		return &DecodeError{"A field that carries binary data is not valid base64."}
 	}
-	return err
+	// The body was read whole before decoding, so any other error (a
+	// value a field's type refuses, such as a malformed time) is about
+	// the client's JSON, never the server's.
+	return &DecodeError{"The request body could not be read as the JSON this request takes (see the API description)."}
 }
 
 func jsonKind(t reflect.Type) string {

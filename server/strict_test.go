@@ -248,6 +248,20 @@ func TestDuplicateKeysAndContentType(t *testing.T) {
 			t.Errorf("PATCH %q as %q: status %d, want %d: %s", r.body, r.ct, resp.StatusCode, r.want, b)
 		}
 	}
+	// A field of binary data that is not base64 was a 500 (found by
+	// FuzzSigned): it is the client's error.
+	for path, body := range map[string]string{
+		"/api/v1/handler/rosters":                 `{"roster":"x","signatures":[{"key":"k","signature":"!!"}]}`,
+		"/api/v1/handler/cases/" + ref + "/notes": `{"kind":"note","ciphertext":"!!"}`,
+	} {
+		resp, b := u.doRaw("POST", u.up.URL+path, "application/json", strings.NewReader(body), auth...)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "base64") {
+			t.Errorf("POST %s with binary data that is not base64: status %d, want 400: %s", path, resp.StatusCode, b)
+		}
+	}
+	if strings.Contains(u.logs.String(), "request failed") {
+		t.Errorf("a client's malformed JSON was logged as a failure:\n%s", u.logs.String())
+	}
 	// Roster publication decodes the same way.
 	resp, b := u.doRaw("POST", u.up.URL+"/api/v1/handler/rosters", "application/json", strings.NewReader(`{"roster":"a","Roster":"b","signatures":[]}`), auth...)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(b, "twice") {
