@@ -49,7 +49,7 @@ func BenchmarkOpenInbox(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		cases := console.OpenCases(list, []age.Identity{me})
+		cases := console.OpenCases(list, crypto.RememberStanza([]age.Identity{me}))
 		if !cases[n-1].Readable() {
 			b.Fatal(cases[n-1].Problem)
 		}
