@@ -241,22 +241,39 @@ func (c *Client) Cases(ctx context.Context, q CaseQuery) (CaseList, error) {
 		v.Set("per_page", strconv.Itoa(q.PerPage))
 	}
 	var out CaseList
-	err := c.do(ctx, "GET", "/cases", v, nil, &out)
-	return out, err
+	if err := c.do(ctx, "GET", "/cases", v, nil, &out); err != nil {
+		return out, err
+	}
+	for _, m := range out.Cases {
+		if err := m.Check(); err != nil {
+			return CaseList{}, err
+		}
+	}
+	return out, nil
 }
 
 // Case fetches a case with its ciphertext.
 func (c *Client) Case(ctx context.Context, ref string) (Case, error) {
 	var out Case
-	err := c.do(ctx, "GET", casePath(ref), nil, nil, &out)
-	return out, err
+	if err := c.do(ctx, "GET", casePath(ref), nil, nil, &out); err != nil {
+		return out, err
+	}
+	if err := out.Check(); err != nil {
+		return Case{}, err
+	}
+	return out, nil
 }
 
 // Triage changes a case's workflow fields.
 func (c *Client) Triage(ctx context.Context, ref string, ch Change) (CaseMeta, error) {
 	var out CaseMeta
-	err := c.do(ctx, "PATCH", casePath(ref), nil, ch, &out)
-	return out, err
+	if err := c.do(ctx, "PATCH", casePath(ref), nil, ch, &out); err != nil {
+		return out, err
+	}
+	if err := out.Check(); err != nil {
+		return CaseMeta{}, err
+	}
+	return out, nil
 }
 
 // Notes lists a case's notes, replies and follow-ups.

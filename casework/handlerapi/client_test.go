@@ -2,6 +2,7 @@ package handlerapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -85,4 +86,75 @@ func TestClientRefusesWhatItDoesNotExpect(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClientChecksCaseMetadata: a hostile server's case list, case or
+// triage answer with a reference, day, urgency or deadline that is not of
+// its fixed format (escape sequences, markup) is refused.
+func TestClientChecksCaseMetadata(t *testing.T) {
+	good := `{"reference":"ABCD-EFGH","received_on":"2026-05-01","status":"received","status_name":"Received","urgency":"U1","next_deadline":"2026-06-01","size_bucket":4096,"channel":"public","routed_teams":["reprisals-team"]}`
+	for _, tc := range []struct {
+		name, field, value string
+		ok                 bool
+	}{
+		{"good", "", "", true},
+		{"no urgency or deadline", "urgency", `""`, true},
+		{"reference with an escape", "reference", `"ABCD-EFGH\u001b[2J"`, false},
+		{"reference with markup", "reference", `"<b>ABCD</b>"`, false},
+		{"received day with an escape", "received_on", `"2026-05-01\u001b]0;x\u0007"`, false},
+		{"received time, not a day", "received_on", `"2026-05-01T10:00:00Z"`, false},
+		{"urgency U9", "urgency", `"U9"`, false},
+		{"urgency with bidi", "urgency", `"U1\u202e"`, false},
+		{"deadline not a date", "next_deadline", `"tomorrow"`, false},
+		{"negative size", "size_bucket", `-1`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			meta := good
+			if tc.field != "" {
+				var m map[string]json.RawMessage
+				json.Unmarshal([]byte(good), &m)
+				m[tc.field] = json.RawMessage(tc.value)
+				b, _ := json.Marshal(m)
+				meta = string(b)
+			}
+			checks := map[string]func(*handlerapi.Client) error{
+				"list": func(c *handlerapi.Client) error {
+					_, err := c.Cases(context.Background(), handlerapi.CaseQuery{})
+					return err
+				},
+				"triage": func(c *handlerapi.Client) error {
+					_, err := c.Triage(context.Background(), "ABCD-EFGH", handlerapi.Change{})
+					return err
+				},
+			}
+			bodies := map[string]string{"list": `{"cases":[` + meta + `],"total":1,"page":1,"per_page":50}`, "triage": meta}
+			for what, call := range checks {
+				err := call(hostile(t, 200, "application/json", bodies[what]))
+				if tc.ok && err != nil {
+					t.Errorf("%s: %v", what, err)
+				}
+				if !tc.ok && !errors.Is(err, handlerapi.ErrBadResponse) {
+					t.Errorf("%s: err = %v, want ErrBadResponse", what, err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzCaseMetaCheck: whatever a server sends, metadata that passes Check
+// has fixed-format fields that print as they are, with no markup.
+func FuzzCaseMetaCheck(f *testing.F) {
+	f.Add("ABCD-EFGH", "2026-05-01", "U1", "2026-06-01")
+	f.Add("ABCD-EFGH\x1b[2J", "2026-5-1", "U1\u202e", "<b>")
+	f.Fuzz(func(t *testing.T, ref, received, urgency, deadline string) {
+		m := handlerapi.CaseMeta{Reference: ref, ReceivedOn: received, Urgency: urgency, NextDeadline: deadline}
+		if m.Check() != nil {
+			return
+		}
+		for _, s := range []string{ref, received, urgency, deadline} {
+			if handlerapi.Safe(s) != s || strings.ContainsAny(s, `<>&"' `) {
+				t.Fatalf("Check passed %q", s)
+			}
+		}
+	})
 }
