@@ -78,3 +78,12 @@ func (r *rememberStanza) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	}
 	return nil, age.ErrIncorrectIdentity
 }
+
+// Native returns the identity that RememberStanza wrapped, or id itself,
+// so that callers can still see its type (to derive its recipient, say).
+func Native(id age.Identity) age.Identity {
+	if r, ok := id.(*rememberStanza); ok {
+		return r.id
+	}
+	return id
+}

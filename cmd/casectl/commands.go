@@ -40,7 +40,7 @@ func (c *cli) login() error {
 	}
 	sess := sessionData{Server: api.Origin(), Handler: res.Handler, Team: res.Team, Token: res.Token, ExpiresAt: res.ExpiresAt}
 	for _, id := range ids {
-		if x, ok := id.(*age.X25519Identity); ok {
+		if x, ok := crypto.Native(id).(*age.X25519Identity); ok {
 			sess.Recipients = append(sess.Recipients, x.Recipient().String())
 		}
 	}

@@ -48,6 +48,7 @@ func (c *cli) runConsole() error {
 		return err
 	}
 	src := console.NewSource(api, ids, c.pinsPath())
+	src.SetOwnRecipients(c.sess.Recipients)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	err = src.Load(ctx)
 	cancel()

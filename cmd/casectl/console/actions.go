@@ -219,6 +219,26 @@ func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypt
 	return all, nil
 }
 
+// ownRecipients are the handler's own public keys: those casectl recorded
+// at login (SetOwnRecipients), else those of the native identities given.
+func (s *Source) ownRecipients() []string {
+	if len(s.own) > 0 {
+		return s.own
+	}
+	var out []string
+	for _, id := range s.ids {
+		if x, ok := crypto.Native(id).(*age.X25519Identity); ok {
+			out = append(out, x.Recipient().String())
+		}
+	}
+	return out
+}
+
+// SetOwnRecipients records the handler's own public keys (casectl keeps
+// them in the session at login), against which the team roster is checked
+// before a note.
+func (s *Source) SetOwnRecipients(list []string) { s.own = list }
+
 // teamOfMine returns the verified roster of the handler's team. The team
 // is the server's word, so its roster must be pinned and must list one of
 // the handler's own keys: a server cannot send the handler's notes to
@@ -228,19 +248,14 @@ func (s *Source) teamOfMine(r *http.Request, accepted string) ([]crypto.Recipien
 	if err != nil {
 		return nil, err
 	}
-	mine := 0
-	for _, id := range s.ids {
-		if x, ok := id.(*age.X25519Identity); ok {
-			mine++
-			for _, rc := range recs {
-				if rc.String() == x.Recipient().String() {
-					return recs, nil
-				}
-			}
-		}
-	}
-	if mine == 0 { // plugin identities only: their recipients are not known here
+	mine := s.ownRecipients()
+	if len(mine) == 0 { // plugin identities only: their recipients are not known here
 		return recs, nil
+	}
+	for _, rc := range recs {
+		if slices.Contains(mine, rc.String()) {
+			return recs, nil
+		}
 	}
 	return nil, invalid(mNotInRoster, handlerapi.Safe(s.Team()))
 }

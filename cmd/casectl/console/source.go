@@ -32,6 +32,7 @@ const (
 type Source struct {
 	api     *handlerapi.Client
 	ids     []age.Identity
+	own     []string // the handler's own recipients
 	rosters *rosterBook
 
 	mu     sync.RWMutex
