@@ -99,7 +99,7 @@ func BenchmarkLoadInbox(b *testing.B) {
 	}
 	close(jobs)
 	wg.Wait()
-	src := console.NewSource(e.login("omar", id), []age.Identity{id}, e.pins())
+	src := console.NewSource(e.login("omar", id), crypto.RememberStanza([]age.Identity{id}), e.pins())
 	b.ResetTimer()
 	var first, all time.Duration
 	for b.Loop() {
