@@ -69,7 +69,7 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 	if err != nil {
 		return Manifest{}, err
 	}
-	m, err := s.attach(ctx, c, id, name, contentType, r, lim)
+	m, err := s.attach(ctx, s.db, c, id, name, contentType, r, lim, nil, nil)
 	if err != nil {
 		// Leave nothing of a failed upload; if even this fails, the
 		// abandoned-upload sweep removes it.
@@ -79,12 +79,30 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 	return m, nil
 }
 
-func (s *Service) attach(ctx context.Context, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits) (Manifest, error) {
+// attachWithReport stores a file sent with a report, in the report's
+// transaction db: sealed to the report's recipients, with no alert of its
+// own (the report's alerts cover it). A failure aborts the transaction,
+// so nothing of it is left to delete.
+func (s *Service) attachWithReport(ctx context.Context, db *store.DB, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient) (Manifest, error) {
+	id, err := db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(defaultAbandonAfter))
+	if errors.Is(err, store.ErrNoSlot) {
+		return Manifest{}, ErrTooManyFiles
+	}
+	if err != nil {
+		return Manifest{}, err
+	}
+	return s.attach(ctx, db, c, id, name, contentType, r, lim, recipients, []store.NewAlert{})
+}
+
+// attach streams the content of attachment id into db and seals its
+// manifest to recipients, alerting with alerts; with recipients nil, to
+// the case's recipients with a "new information" alert for each team.
+func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient, alerts []store.NewAlert) (Manifest, error) {
 	key, err := age.GenerateX25519Identity()
 	if err != nil {
 		return Manifest{}, err
 	}
-	cw := s.db.NewChunkWriter(ctx, id)
+	cw := db.NewChunkWriter(ctx, id)
 	aw, err := age.Encrypt(cw, key.Recipient())
 	if err != nil {
 		return Manifest{}, err
@@ -112,9 +130,10 @@ func (s *Service) attach(ctx context.Context, c store.ReturnCase, id, name, cont
 		Version: EnvelopeVersion, Kind: "attachment", Reference: c.Reference, ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
 		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
 	}
-	recipients, alerts, err := s.caseRecipients(ctx, c)
-	if err != nil {
-		return Manifest{}, err
+	if recipients == nil {
+		if recipients, alerts, err = s.caseRecipients(ctx, c); err != nil {
+			return Manifest{}, err
+		}
 	}
 	plain, err := marshalJSON(m)
 	if err != nil {
@@ -125,7 +144,7 @@ func (s *Service) attach(ctx context.Context, c store.ReturnCase, id, name, cont
 	if err != nil {
 		return Manifest{}, err
 	}
-	if err := s.db.FinishAttachment(ctx, id, bucket, sealed.Ciphertext, alerts); err != nil {
+	if err := db.FinishAttachment(ctx, id, bucket, sealed.Ciphertext, alerts); err != nil {
 		return Manifest{}, err
 	}
 	m.Key = ""

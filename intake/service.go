@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/casework/roster"
@@ -179,6 +180,29 @@ func (s *Service) Validate(r *Report, rec *IntermediaryRecord) error {
 // token that is forged or expired is ErrSubmissionExpired (nothing is
 // stored; the form gets a new token); the report is validated first.
 func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string) (Accepted, error) {
+	return s.SubmitWithFiles(ctx, r, channel, rec, token, nil)
+}
+
+// FileSink stores one file sent with a report as an attachment of it, in
+// the report's transaction, and returns its manifest (without its key).
+type FileSink func(name, contentType string, r io.Reader) (Manifest, error)
+
+// WithFiles is what SubmitWithFiles does with the files sent with a
+// report: Send stores each with the sink it is given, within Limits.
+type WithFiles struct {
+	Limits AttachLimits
+	Send   func(FileSink) error
+}
+
+// SubmitWithFiles is SubmitOnce for a form that also carries files (files
+// nil for none). Once the report is inserted, files.Send streams them into
+// storage in the same transaction: the report, its alerts, its token's use
+// and its files commit together when Send returns nil. When Send fails
+// (a broken, slow or refused upload, a file over the limit, shutdown),
+// nothing at all is stored, Send's error is returned, and the same token
+// can be sent again. The transaction holds a database connection for the
+// whole upload: callers bound how many run at once (MaxConns).
+func (s *Service) SubmitWithFiles(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string, files *WithFiles) (Accepted, error) {
 	if err := s.Validate(r, rec); err != nil {
 		return Accepted{}, err
 	}
@@ -191,8 +215,11 @@ func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec
 		h := sha256.Sum256(nonce)
 		once = h[:]
 	}
-	return s.submit(ctx, r, channel, rec, once)
+	return s.submit(ctx, r, channel, rec, once, files)
 }
+
+// MaxConns is how many connections the database pool opens.
+func (s *Service) MaxConns() int { return s.db.MaxConns() }
 
 // SubmitIdempotent is Submit for an API client that names its request
 // with an idempotency key (a random value it chose, such as a UUID): the
@@ -204,12 +231,13 @@ func (s *Service) SubmitIdempotent(ctx context.Context, r *Report, channel, key 
 	}
 	m := hmac.New(sha256.New, crypto.DeriveKey(s.receiptKey, "reprisals/api-idempotency-key/v1"))
 	m.Write([]byte(key))
-	return s.submit(ctx, r, channel, nil, m.Sum(nil))
+	return s.submit(ctx, r, channel, nil, m.Sum(nil), nil)
 }
 
 // submit seals and stores a validated report; once, if not nil, is its
-// unique submission key.
-func (s *Service) submit(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, once []byte) (Accepted, error) {
+// unique submission key; files, if not nil, are stored with it (see
+// SubmitWithFiles).
+func (s *Service) submit(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, once []byte, files *WithFiles) (Accepted, error) {
 	routed := Route(r, s.teams)
 	if len(routed) == 0 {
 		return Accepted{}, errors.New("intake.Submit: no team receives this report (configuration error)")
@@ -258,18 +286,34 @@ func (s *Service) submit(ctx context.Context, r *Report, channel string, rec *In
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
-		id, err := s.db.InsertReport(ctx, store.NewReport{
-			Reference:      ref,
-			ReceiptHash:    receipt.LookupHash(s.receiptKey),
-			ReplyRecipient: replyTo,
-			Teams:          names,
-			Urgency:        urgency,
-			ReceivedOn:     receivedAt,
-			SizeBucket:     sealed.Bucket,
-			Channel:        channel,
-			Ciphertext:     sealed.Ciphertext,
-			SubmissionKey:  once,
-		}, alerts)
+		var id string
+		insert := func(db *store.DB) error {
+			var err error
+			id, err = db.InsertReport(ctx, store.NewReport{
+				Reference:      ref,
+				ReceiptHash:    receipt.LookupHash(s.receiptKey),
+				ReplyRecipient: replyTo,
+				Teams:          names,
+				Urgency:        urgency,
+				ReceivedOn:     receivedAt,
+				SizeBucket:     sealed.Bucket,
+				Channel:        channel,
+				Ciphertext:     sealed.Ciphertext,
+				SubmissionKey:  once,
+			}, alerts)
+			if err != nil || files == nil {
+				return err
+			}
+			c := store.ReturnCase{ID: id, Reference: ref, Teams: names, ReceivedOn: receivedAt}
+			return files.Send(func(name, contentType string, r io.Reader) (Manifest, error) {
+				return s.attachWithReport(ctx, db, c, name, contentType, r, files.Limits, recipients)
+			})
+		}
+		if files == nil {
+			err = insert(s.db)
+		} else {
+			err = s.db.InTx(ctx, insert)
+		}
 		if errors.Is(err, store.ErrDuplicate) && attempt < 3 {
 			continue
 		}

@@ -131,9 +131,11 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 	}
 }
 
-// sendReport validates, stores and confirms a report, then stores the
-// files sent with it (if any). Errors open the earliest step that has one;
-// files sent with a report that is not stored are not read.
+// sendReport validates, stores and confirms a report, with the files sent
+// with it (if any): the report and its files commit together or not at
+// all, so a broken, slow or refused upload leaves nothing stored and the
+// same form can be sent again. Errors open the earliest step that has one;
+// files sent with a report that is not valid are not read.
 func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, files *fileStream) error {
 	req := c.Request()
 	// The web form always carries a token; one without is sent again.
@@ -141,13 +143,22 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 	if token == "" {
 		token = "missing"
 	}
-	acc, err := s.svc.SubmitOnce(req.Context(), rep, fc.channel, fc.rec, token)
+	var got []string
+	withFiles, done, err := s.filesWithReport(files, &got)
+	if err != nil {
+		c.Response().Header().Set("Retry-After", "60")
+		p := classify(err)
+		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: p.heading, Text: filesNotSentText}, fc)
+	}
+	acc, err := s.svc.SubmitWithFiles(req.Context(), rep, fc.channel, fc.rec, token, withFiles)
+	done()
 	var ve *intake.ValidationError
 	var again *intake.AlreadyReceivedError
 	switch {
 	case errors.As(err, &again):
 		// The same form, sent again (a reload, a double click, a retry
 		// after a lost answer): one report, and no second receipt.
+		files.drain()
 		return s.r.render(c, http.StatusConflict, "confirm", confirmPage{
 			basePage:  s.base(c, "Report already received"),
 			Reference: again.Reference,
@@ -155,10 +166,21 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		})
 	case errors.Is(err, intake.ErrSubmissionExpired):
 		// Nothing stored; show everything again with a fresh token.
+		files.drain()
 		return s.renderForm(c, http.StatusOK, rep, reviewStep, nil, &banner{Title: expiredFormHeading, Text: expiredFormText}, fc)
 	case errors.As(err, &ve):
+		files.drain()
 		step := firstErrorStep(ve)
 		return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, stepErrors(ve, step), nil, fc)
+	case err != nil && isFileFailure(err):
+		// Nothing stored, the report neither: say why, keep every
+		// answer and the token, so the form can be sent again.
+		files.drain()
+		p := classify(err)
+		if p.status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "60")
+		}
+		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: p.heading, Text: filesNotSentText}, fc)
 	case err != nil:
 		// Not saved: show the form again with everything the reporter
 		// typed, and say so plainly.
@@ -171,23 +193,34 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		}
 		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: notSavedHeading, Text: notSavedText}, fc)
 	}
-	got := s.receiveWithReport(c, files, acc.ID)
+	markStored(c)
 	page := confirmPage{
 		basePage:  s.base(c, "Report received"),
 		Reference: acc.Reference,
 		Receipt:   acc.Receipt.String(),
 		Token:     s.svc.VisitToken(acc.ID),
 		Proof:     acc.Proof,
-		Files:     got.Received,
+		Files:     got,
 		WithFiles: files != nil,
 	}
 	for _, t := range acc.Teams {
 		page.Teams = append(page.Teams, s.svc.TeamName(t, page.Lang))
 	}
-	if got.Failed != "" {
-		page.FilesFailed = page.T(got.Failed)
-	}
 	return s.r.render(c, http.StatusOK, "confirm", page)
+}
+
+// filesNotSentText explains a report refused because of its files.
+const filesNotSentText = "Nothing was sent: neither your report nor your files were stored. Everything you typed is still here. Please send again, with a smaller file or without files; you can add files later with your receipt code."
+
+// isFileFailure tells whether a report was refused because of the files
+// sent with it (a file too large or refused, an upload broken, too slow,
+// stopped or busy) rather than because storage failed.
+func isFileFailure(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe) || errors.Is(err, errBadFileName) ||
+		errors.Is(err, intake.ErrFileTooLarge) || errors.Is(err, intake.ErrTooManyFiles) ||
+		errors.Is(err, errUploadInterrupted) || errors.Is(err, errUploadTooSlow) ||
+		errors.Is(err, errUploadStopped) || errors.Is(err, errUploadsBusy)
 }
 
 // Messages of the form when its submission token has expired, and when

@@ -94,6 +94,8 @@ var goStrings = []string{
 	"Report a reprisal", "Report received", "Come back to your report", "Your report", "Report already received",
 	// a form sent again, or after its token expired
 	expiredFormHeading, expiredFormText,
+	// a report refused because of the files sent with it
+	filesNotSentText,
 	// the steps of the report form
 	"About you", "Who was harmed", "What happened", "Link to the UN", "Risk and consent", "Files, check and send",
 	"Change", "Step {0} of {1}", followUpsAdded,

@@ -135,9 +135,8 @@ type confirmPage struct {
 	Already   bool   // the same form was sent again: no receipt
 	Proof     string // the signed proof of receipt
 	// Files sent with the report: those stored, and the first failure.
-	Files       []string
-	FilesFailed string
-	WithFiles   bool // the form could carry files
+	Files     []string
+	WithFiles bool // the form could carry files
 }
 
 // ReceiptGroups splits the receipt into its groups of five, which the

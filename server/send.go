@@ -92,52 +92,54 @@ func (s *Server) limitReportBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// fileResult is what became of the files sent with a report.
-type fileResult struct {
-	Received []string // names of the files stored
-	Failed   string   // the first failure: an error page heading, in English
-}
-
-// receiveWithReport stores the files sent with a report, once the report
-// itself is committed. Whatever happens to them, the reporter still gets
-// the confirmation and the receipt: a failure is described on it.
-func (s *Server) receiveWithReport(c echo.Context, files *fileStream, caseID string) fileResult {
-	markStored(c)
-	var out fileResult
+// filesWithReport returns how the files of a report form are stored in
+// the report's transaction (nil if the form carries none), and a function
+// to call once the report is stored or refused. It refuses with
+// errUploadsBusy when every upload slot, or every slot for a transaction
+// of this kind, is taken: each holds a database connection for the whole
+// upload, so at most half the pool's connections (database.max_conns) do.
+func (s *Server) filesWithReport(files *fileStream, got *[]string) (*intake.WithFiles, func(), error) {
 	if files == nil || files.first == nil {
-		return out
+		return nil, func() {}, nil
 	}
-	ctx := c.Request().Context()
-	rcase, err := s.svc.CaseByID(ctx, caseID)
-	if err != nil {
-		p := classify(err)
-		s.metrics.failedAfterStore(c.Path(), p.code)
-		out.Failed = p.heading
-		return out
-	}
-	// Only now, with the report stored, may the request take long, in
-	// one of the upload slots.
 	select {
 	case s.uploadSlots <- struct{}{}:
-		defer func() { <-s.uploadSlots }()
 	default:
-		p := classify(errUploadsBusy)
-		s.metrics.failedAfterStore(c.Path(), p.code)
-		out.Failed = p.heading
-		return out
+		return nil, nil, errUploadsBusy
 	}
-	end := files.g.start(s.opts.EndUploads)
-	defer end()
-	added, err := s.receiveFiles(ctx, files.g, files.mr, files.first, rcase)
-	for _, m := range added {
-		out.Received = append(out.Received, m.Name)
+	select {
+	case s.reportTxSlots <- struct{}{}:
+	default:
+		<-s.uploadSlots
+		return nil, nil, errUploadsBusy
 	}
-	if err != nil {
-		// The report is stored: a log line's time would date it, so the
-		// failure is counted by day instead.
-		p := classify(err)
-		s.metrics.failedAfterStore(c.Path(), p.code)
-		out.Failed = p.heading
+	done := func() { <-s.reportTxSlots; <-s.uploadSlots }
+	return &intake.WithFiles{Limits: s.opts.Attach, Send: func(sink intake.FileSink) error {
+		end := files.g.start(s.opts.EndUploads)
+		defer end()
+		added, err := s.receiveFiles(files.g, files.mr, files.first, sink)
+		if err != nil {
+			return err
+		}
+		for _, m := range added {
+			*got = append(*got, m.Name)
+		}
+		return nil
+	}}, done, nil
+}
+
+// drain reads the rest of a refused report form's body (within the
+// route's limit and the guard's pace), so that the browser, still sending,
+// receives the page that explains the refusal instead of a reset
+// connection. A body that can no longer be read is left.
+func (f *fileStream) drain() {
+	if f == nil {
+		return
 	}
-	return out
+	f.g.mu.Lock()
+	failed := f.g.failure != nil
+	f.g.mu.Unlock()
+	if !failed {
+		io.Copy(io.Discard, f.g)
+	}
 }

@@ -97,6 +97,9 @@ type Server struct {
 
 	uploadLimits UploadLimits
 	uploadSlots  chan struct{} // one per upload under way
+	// reportTxSlots: one per report sent with files, whose transaction
+	// holds a database connection while the files stream in.
+	reportTxSlots chan struct{}
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -121,6 +124,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts,
 		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
 	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
+	s.reportTxSlots = make(chan struct{}, max(1, svc.MaxConns()/2))
 	s.lookups = make(chan struct{}, receiptLookups)
 	s.signIns = newAttemptLimiter(cmp.Or(opts.SignInsPerClient, signInsPerClient), limitWindow)
 	s.challenges = newAttemptLimiter(cmp.Or(opts.ChallengesPerClient, challengesPerClient), limitWindow)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/intake"
-	"github.com/ohchr-reprisals/intake/store"
 )
 
 // UploadLimits bound uploads of attachments. Zero fields take the
@@ -149,7 +147,9 @@ func (s *Server) upload(c echo.Context) error {
 		return err
 	}
 
-	added, err := s.receiveFiles(ctx, g, mr, first, rcase)
+	added, err := s.receiveFiles(g, mr, first, func(name, contentType string, r io.Reader) (intake.Manifest, error) {
+		return s.svc.Attach(ctx, rcase, name, contentType, r, s.opts.Attach)
+	})
 	if len(added) > 0 {
 		markStored(c)
 	}
@@ -174,11 +174,10 @@ func (s *Server) upload(c echo.Context) error {
 	return s.r.render(c, http.StatusOK, "visit", page)
 }
 
-// receiveFiles encrypts and stores each "files" part of mr (starting with
-// first, if not nil) as an attachment of rcase, as it streams in, and
-// returns what was stored. It stops at the first failure, explained by g;
-// the files before it are kept. Other parts are skipped.
-func (s *Server) receiveFiles(ctx context.Context, g *uploadGuard, mr *multipart.Reader, first *multipart.Part, rcase store.ReturnCase) ([]intake.Manifest, error) {
+// receiveFiles stores each "files" part of mr (starting with first, if
+// not nil) with attach, as it streams in, and returns what was stored. It
+// stops at the first failure, explained by g. Other parts are skipped.
+func (s *Server) receiveFiles(g *uploadGuard, mr *multipart.Reader, first *multipart.Part, attach intake.FileSink) ([]intake.Manifest, error) {
 	var added []intake.Manifest
 	for files := 0; ; {
 		part, err := first, error(nil)
@@ -207,7 +206,7 @@ func (s *Server) receiveFiles(ctx context.Context, g *uploadGuard, mr *multipart
 			return added, &fileError{part.FileName(), fmt.Errorf("%w: at most %d files at a time", intake.ErrTooManyFiles, maxFilesPerRequest)}
 		}
 		src := &partReader{r: part}
-		m, err := s.svc.Attach(ctx, rcase, part.FileName(), part.Header.Get("Content-Type"), src, s.opts.Attach)
+		m, err := attach(part.FileName(), part.Header.Get("Content-Type"), src)
 		if err != nil {
 			return added, g.explain(&fileError{part.FileName(), err}, src.err)
 		}

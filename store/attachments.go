@@ -33,7 +33,7 @@ var ErrNoSlot = errors.New("store: the case has no room for another attachment")
 // abandoned after expires, deleted by DeleteAbandonedAttachments.
 func (db *DB) BeginAttachment(ctx context.Context, reportID string, maxFiles int, expires time.Time) (string, error) {
 	var id string
-	err := db.pool.QueryRow(ctx, `
+	err := db.q().QueryRow(ctx, `
 		WITH slot AS (
 			UPDATE reports SET attachment_count = attachment_count + 1
 			WHERE id = $1 AND attachment_count < $2
@@ -85,7 +85,7 @@ func (w *ChunkWriter) flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
-	_, err := w.db.pool.Exec(w.ctx, `INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)`, w.id, w.seq, w.buf)
+	_, err := w.db.q().Exec(w.ctx, `INSERT INTO attachment_chunks (attachment_id, seq, data) VALUES ($1, $2, $3)`, w.id, w.seq, w.buf)
 	if err != nil {
 		return fmt.Errorf("store: storing an attachment chunk: %w", classify(err))
 	}
@@ -105,7 +105,7 @@ func (w *ChunkWriter) Written() int64 { return w.n }
 // the case's teams (as new information) in the same statement.
 func (db *DB) FinishAttachment(ctx context.Context, id string, sizeBucket int64, manifest []byte, alerts []NewAlert) error {
 	teams, urgent, due := alertColumns(alerts)
-	_, err := db.pool.Exec(ctx, `
+	_, err := db.q().Exec(ctx, `
 		WITH src AS (
 			UPDATE attachments SET complete = true, expires_at = NULL, size_bucket = $2, manifest = $3
 			WHERE id = $1 AND NOT complete

@@ -38,10 +38,49 @@ var (
 	ErrInvalidInput = errors.New("invalid input")
 )
 
-// DB is a pool of connections to the service's database.
+// DB is a pool of connections to the service's database. Inside InTx it
+// is a transaction: the methods that say so run in it.
 type DB struct {
 	pool *pgxpool.Pool
+	tx   pgx.Tx // set inside InTx
 }
+
+// queryer is what a pool and a transaction have in common.
+type queryer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// q is the transaction inside InTx, and otherwise the pool.
+func (db *DB) q() queryer {
+	if db.tx != nil {
+		return db.tx
+	}
+	return db.pool
+}
+
+// InTx runs fn in one transaction, holding one connection until it
+// returns: committed if fn returns nil, rolled back otherwise (also when
+// ctx ends). Only InsertReport, BeginAttachment, the ChunkWriter and
+// FinishAttachment of the DB given to fn run in the transaction; it must
+// not call other methods. Callers bound how many run at once (MaxConns).
+func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("store.InTx: %w", classify(err))
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(&DB{pool: db.pool, tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("store.InTx: %w", classify(err))
+	}
+	return nil
+}
+
+// MaxConns is the most connections the pool opens.
+func (db *DB) MaxConns() int { return int(db.pool.Config().MaxConns) }
 
 // Open creates a connection pool. Connections are made lazily: an
 // unreachable database is reported by the first query (as ErrUnavailable),
@@ -188,7 +227,7 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	teams, urgent, due := alertColumns(alerts)
 	// One statement, so one round trip and atomic without an explicit
 	// transaction; the notification is delivered at commit.
-	err = db.pool.QueryRow(ctx, `
+	err = db.q().QueryRow(ctx, `
 		WITH src AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
 			                     received_on, size_bucket, channel, ciphertext, submission_key)
@@ -203,7 +242,7 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 	if errors.Is(err, pgx.ErrNoRows) && r.SubmissionKey != nil {
 		// Nothing inserted: the key is taken, by a committed report.
 		dup := &AlreadyStoredError{}
-		err = db.pool.QueryRow(ctx, `SELECT id, reference FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference)
+		err = db.q().QueryRow(ctx, `SELECT id, reference FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference)
 		if err == nil {
 			return "", dup
 		}
