@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,8 @@ type env struct {
 	echo  *echo.Echo
 	srv   *httptest.Server
 	logs  *syncBuffer
+	// reportPosts counts the POST requests to /report the server received.
+	reportPosts *atomic.Int64
 }
 
 type syncBuffer struct {
@@ -102,9 +105,15 @@ func newEnvConfig(t testing.TB, db *storetest.DB, opts server.Options, change fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = e
+	posts := &atomic.Int64{}
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/report" {
+			posts.Add(1)
+		}
+		e.ServeHTTP(w, r)
+	})
 	srv.Start()
-	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs}
+	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs, reportPosts: posts}
 }
 
 // do sends a request and returns the response with its body read.
