@@ -166,14 +166,32 @@ func checkKeys(b []byte) error {
 }
 
 // foldKey folds a key the way encoding/json does when it matches a key to
-// a struct field (its foldName): two keys fold to the same string exactly
-// when bytes.EqualFold holds, so "Cooperation", "COOPERATION" and a key
-// spelt with the Kelvin sign for "k" all land in one field.
+// a struct field (its foldName: each rune becomes the smallest rune of its
+// unicode.SimpleFold orbit), so two keys fold to the same string exactly
+// when strings.EqualFold holds: "Cooperation", "COOPERATION" and a key spelt
+// with the Kelvin sign for "k" all land in one field. ASCII results are
+// kept in lower case (any one representative per class will do), so the
+// usual key, in lower-case ASCII, is returned as it is, without copying.
 func foldKey(k string) string {
+	i := 0
+	for i < len(k) && k[i] < utf8.RuneSelf && (k[i] < 'A' || k[i] > 'Z') {
+		i++
+	}
+	if i == len(k) {
+		return k
+	}
 	var b strings.Builder
 	b.Grow(len(k))
-	for _, r := range k {
-		b.WriteRune(unicode.ToUpper(unicode.ToLower(r)))
+	b.WriteString(k[:i])
+	for _, r := range k[i:] {
+		f := r
+		for s := unicode.SimpleFold(r); s != r; s = unicode.SimpleFold(s) {
+			f = min(f, s)
+		}
+		if f < utf8.RuneSelf {
+			f = unicode.ToLower(f)
+		}
+		b.WriteRune(f)
 	}
 	return b.String()
 }
