@@ -145,8 +145,11 @@ func (s *Service) OpenVisitToken(tok string) (string, error) {
 	return string(id), err
 }
 
-// maxVisitBox bounds a sealed box carried by a return visit's pages.
-const maxVisitBox = 256 << 10
+// MaxVisitBox bounds a sealed box carried by a return visit's pages (the
+// replies the first page showed). The routes that receive it (the
+// follow-up form, the upload form) allow this much on top of their own
+// limits, so a long reply never costs the reporter a follow-up or a file.
+const MaxVisitBox = 1 << 20
 
 // SealForVisit seals what a return visit showed (the replies, decrypted
 // with the receipt) into a box that the visit's page carries, so that the
@@ -156,7 +159,7 @@ const maxVisitBox = 256 << 10
 // returns "" for data too large to carry.
 func (s *Service) SealForVisit(id string, plain []byte) string {
 	box := crypto.SealBox(crypto.DeriveKey(s.receiptKey, "reprisals/visit-box/v1"), plain, []byte(id), s.now().Add(visitTTL))
-	if len(box) > maxVisitBox {
+	if len(box) > MaxVisitBox {
 		return ""
 	}
 	return box
@@ -164,7 +167,7 @@ func (s *Service) SealForVisit(id string, plain []byte) string {
 
 // OpenForVisit opens a box from SealForVisit for case id.
 func (s *Service) OpenForVisit(id, box string) ([]byte, error) {
-	return crypto.OpenBox(crypto.DeriveKey(s.receiptKey, "reprisals/visit-box/v1"), box, []byte(id), s.now(), maxVisitBox)
+	return crypto.OpenBox(crypto.DeriveKey(s.receiptKey, "reprisals/visit-box/v1"), box, []byte(id), s.now(), MaxVisitBox)
 }
 
 func (s *Service) visitKey() []byte {

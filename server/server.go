@@ -163,7 +163,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.GET("/proof", s.showProof)
 	e.POST("/proof", s.checkProof, limitBody(16<<10))
 	e.POST("/return", s.openReturn, limitBody(16<<10))
-	e.POST("/return/follow-up", s.addFollowUp, limitBody(256<<10))
+	e.POST("/return/follow-up", s.addFollowUp, limitBody(followUpBody+intake.MaxVisitBox))
 	e.POST("/attachments", s.upload, limitBody(s.uploadBodyLimit()))
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)

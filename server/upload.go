@@ -225,7 +225,7 @@ func repliesPart(mr *multipart.Reader) (first *multipart.Part, box string, err e
 	if part.FormName() != "replies" {
 		return part, "", nil
 	}
-	b, err := io.ReadAll(io.LimitReader(part, 256<<10))
+	b, err := io.ReadAll(io.LimitReader(part, intake.MaxVisitBox))
 	return nil, string(b), err
 }
 

@@ -130,6 +130,12 @@ func (s *Server) keepReplies(p *visitPage, id, box string) {
 	p.Sealed = box
 }
 
+// followUpBody bounds a follow-up form without its sealed replies (which
+// add up to intake.MaxVisitBox): the text (intake.MaxFollowUp characters,
+// up to 9 bytes each once percent-encoded), the visit token and the
+// language.
+const followUpBody = 256 << 10
+
 // addFollowUp is POST /return/follow-up: more information from the reporter,
 // authorised by the visit token the case page carries (never the receipt).
 func (s *Server) addFollowUp(c echo.Context) error {

@@ -261,3 +261,54 @@ func forge(tok string) string {
 	}
 	return tok[:i] + string(c) + tok[i+1:]
 }
+
+// TestLongReplyAndLongFollowUp: a long reply from the UN (its sealed box,
+// carried by the page, well over 256 KiB) and the longest follow-up in
+// Chinese (about 90 KB once percent-encoded) fit the follow-up form's
+// limit together: the follow-up is stored and the reply stays on the page.
+func TestLongReplyAndLongFollowUp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	acc := e.submitted("upr")
+	reply := strings.Repeat("We are looking into this with the State concerned. ", 6000) // about 300 KiB
+	e.reply(acc.Reference, reply)
+	resp, doc, _ := e.openReturn(acc.Receipt.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("return visit: status %d", resp.StatusCode)
+	}
+	v := url.Values{"text": {strings.Repeat("他们昨天又来了。", intake.MaxFollowUp/8)}}
+	for _, n := range findAll(doc, func(n *html.Node) bool { return attr(n, "type") == "hidden" }) {
+		v.Set(attr(n, "name"), attr(n, "value"))
+	}
+	if len(v.Get("replies")) <= 256<<10 {
+		t.Fatalf("the page carries a box of %d bytes, want one over 256 KiB (no box: the reply would vanish)", len(v.Get("replies")))
+	}
+	if n := len(v.Encode()); n <= 256<<10 {
+		t.Fatalf("the follow-up form is %d bytes, want over the old 256 KiB limit", n)
+	}
+	before := e.followUps(acc.Reference)
+	resp, b := e.postFormTo("/return/follow-up", v)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("follow-up: status %d, want 200", resp.StatusCode)
+	}
+	doc = parseHTML(t, b)
+	if byID(doc, "added") == nil {
+		t.Error("the follow-up was not confirmed")
+	}
+	if got := text(byID(doc, "messages")); !strings.Contains(got, "with the State concerned") {
+		t.Error("after adding information the long reply is gone")
+	}
+	if got := e.followUps(acc.Reference); got != before+1 {
+		t.Errorf("%d follow-ups stored, want %d", got, before+1)
+	}
+}
+
+// followUps counts the follow-ups stored for a case.
+func (e *env) followUps(ref string) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes n JOIN reports r ON r.id = n.report_id WHERE r.reference = $1 AND n.kind = 'followup'`, ref).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
