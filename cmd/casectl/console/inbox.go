@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 )
@@ -44,7 +45,13 @@ func parseFilter(q url.Values) Filter {
 	clip := func(s string) string {
 		s = strings.TrimSpace(s)
 		if len(s) > maxQuery {
-			s = s[:maxQuery]
+			// Cut at a character boundary, and trim again: a cut that
+			// ends in a space would not survive the next parse.
+			cut := maxQuery
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			s = strings.TrimSpace(s[:cut])
 		}
 		return s
 	}
