@@ -125,21 +125,3 @@ func (c *cli) exportAttachments(ref, dir string, list []attachment) error {
 	}
 	return nil
 }
-
-// resealManifests re-encrypts the readable manifests of a case to recs.
-func resealManifests(list []attachment, ids []age.Identity, recs []crypto.Recipient) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	for _, a := range list {
-		plain, err := crypto.Open(a.Attachment.Manifest, ids...)
-		if err != nil {
-			continue
-		}
-		s, err := crypto.Seal(plain, recs)
-		clear(plain)
-		if err != nil {
-			return nil, err
-		}
-		out[a.ID] = s.Ciphertext
-	}
-	return out, nil
-}

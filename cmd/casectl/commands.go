@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/cmd/casectl/internal/rekey"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 )
@@ -126,37 +128,20 @@ func dash(s string) string {
 }
 
 // fetch gets a case and decrypts it in memory, checking that the envelope
-// belongs to the reference asked for.
+// belongs to the reference asked for (rekey.Fetch).
 func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Envelope, []byte, error) {
-	var env intake.Envelope
-	cs, err := c.getCase(ref)
+	api, err := c.client()
 	if err != nil {
-		return cs, env, nil, err
+		return handlerapi.Case{}, intake.Envelope{}, nil, err
 	}
-	plain, err := crypto.Open(cs.Ciphertext, ids...)
-	var nm *age.NoIdentityMatchError
-	if errors.As(err, &nm) {
-		return cs, env, nil, fmt.Errorf("case %s is %w yet: a colleague who can read it runs 'casectl rekey'", ref, errNotForYou)
-	}
-	if err != nil {
-		return cs, env, nil, fmt.Errorf("decrypting %s: %w", ref, err)
-	}
-	if err := json.Unmarshal(plain, &env); err != nil || env.Kind != "report" {
-		clear(plain)
-		return cs, env, nil, fmt.Errorf("case %s decrypted but is not a report: %w: the server's data has been tampered with", ref, errMoved)
-	}
-	if env.Reference != cs.Reference {
-		clear(plain)
-		return cs, env, nil, fmt.Errorf("case %s %w (%s): the server's data has been tampered with", ref, errMoved, handlerapi.Safe(env.Reference))
-	}
-	return cs, env, plain, nil
+	return rekey.Fetch(c.ctx, api, ref, ids)
 }
 
 // errNotForYou is a case not encrypted to the handler's identity.
-var errNotForYou = errors.New("not encrypted to your identity")
+var errNotForYou = rekey.ErrNotForYou
 
 // errMoved is a case whose ciphertext is another case's.
-var errMoved = errors.New("holds the content of another case")
+var errMoved = rekey.ErrMoved
 
 // refAndIdentities returns the case reference argument and the identities.
 func (c *cli) refAndIdentities() (string, []age.Identity, error) {
@@ -531,149 +516,39 @@ func (c *cli) rekey() error {
 	if err != nil {
 		return err
 	}
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
 	// The team's roster first: a change is shown and agreed to before
 	// anything is re-encrypted.
 	teamRecs, err := c.teamOfMine()
 	if err != nil {
 		return err
 	}
-	done, skipped, refused := 0, 0, 0
-	for page := 1; ; page++ {
-		res, err := c.api.Cases(c.ctx, handlerapi.CaseQuery{Page: page, PerPage: 100, Sort: "-received"})
-		if err != nil {
-			return err
+	rk := rekey.Rekeyer{API: api, IDs: ids, Team: teamRecs, DryRun: c.dryRun,
+		Rosters: func(_ context.Context, teams []string) ([]crypto.Recipient, error) { return c.caseRecipients(teams) }}
+	sum, err := rk.All(c.ctx, func(r rekey.Case) {
+		switch r.Outcome {
+		case rekey.Skipped:
+			fmt.Fprintf(c.out, "%s: skipped, not readable with your identity\n", r.Reference)
+		case rekey.Refused:
+			fmt.Fprintf(c.out, "%s: REFUSED, %v\n", r.Reference, r.Reason)
 		}
-		for _, m := range res.Cases {
-			ok, err := c.rekeyOne(handlerapi.Safe(m.Reference), ids, teamRecs)
-			if errors.Is(err, errMoved) {
-				// Go on with the others: a removed handler must not keep
-				// access to every case because one was tampered with.
-				fmt.Fprintf(c.out, "%s: REFUSED, %v\n", handlerapi.Safe(m.Reference), err)
-				refused++
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", handlerapi.Safe(m.Reference), err)
-			}
-			if ok {
-				done++
-			} else {
-				skipped++
-			}
+		for _, l := range r.Left {
+			fmt.Fprintf(c.out, "%s: %s %s %s; left as it is\n", r.Reference, l.What, l.ID, l.Why)
 		}
-		if page*res.PerPage >= res.Total || len(res.Cases) == 0 {
-			break
-		}
+	})
+	if err != nil {
+		return err
 	}
 	verb := "Re-encrypted"
 	if c.dryRun {
 		verb = "Would re-encrypt"
 	}
-	fmt.Fprintf(c.out, "%s %d case(s) to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, done, skipped)
-	if refused > 0 {
-		return fmt.Errorf("%d case(s) were refused because the server serves another case's content under their reference; tell your security focal point", refused)
+	fmt.Fprintf(c.out, "%s %d case(s) to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, sum.Rekeyed, sum.Skipped)
+	if sum.Refused > 0 {
+		return fmt.Errorf("%d case(s) were refused because the server serves another case's content under their reference; tell your security focal point", sum.Refused)
 	}
 	return nil
-}
-
-// rekeyOne re-encrypts one case, the team's notes on it, its follow-ups
-// and replies, and its attachment manifests, to the verified rosters of
-// the teams it is routed to. Each thing is decrypted only if it is what
-// it should be (the case asked for, a follow-up or manifest of this
-// case); anything else is left as it is. It returns false when this
-// identity cannot read the case.
-func (c *cli) rekeyOne(ref string, ids []age.Identity, teamRecs []crypto.Recipient) (bool, error) {
-	cs, env, plain, err := c.fetch(ref, ids)
-	if errors.Is(err, errNotForYou) {
-		fmt.Fprintf(c.out, "%s: skipped, not readable with your identity\n", ref)
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	defer clear(plain)
-	if c.dryRun {
-		return true, nil
-	}
-	caseRecs, err := c.caseRecipients(env.Teams)
-	if err != nil {
-		return false, err
-	}
-	// plain is already padded to its bucket, so the bucket does not change.
-	sealed, err := crypto.Seal(plain, caseRecs)
-	if err != nil {
-		return false, err
-	}
-	list, err := c.listNotes(ref)
-	if err != nil {
-		return false, err
-	}
-	var replyRecs []crypto.Recipient
-	notes := map[int64][]byte{}
-	for _, n := range list {
-		text, err := crypto.Open(n.Ciphertext, ids...)
-		if err != nil {
-			continue // another team's, or not readable by us: left as it is
-		}
-		recs := teamRecs
-		switch n.Kind {
-		case "reply":
-			// Only a reply sealed for this case is re-encrypted, and only
-			// to the reply key sealed in the report: anything else the
-			// server lists as a reply would otherwise come back to a key
-			// it names (the decryption oracle of review issue 9).
-			_, binding := intake.OpenNote(text, "reply", env.Reference)
-			if binding != intake.NoteBound || env.ReplyRecipient == "" {
-				clear(text)
-				why := "is not a reply sealed for this case"
-				if binding == intake.NoteBound {
-					why = "belongs to a case from before reply keys were sealed in the report, so its reply key is only the server's word"
-				}
-				fmt.Fprintf(c.out, "%s: reply %d %s; left as it is\n", ref, n.ID, why)
-				continue
-			}
-			if replyRecs == nil {
-				if replyRecs, err = c.replyRecipients(cs, env); err != nil {
-					clear(text)
-					return false, err
-				}
-			}
-			recs = replyRecs
-		case "followup": // the reporter's: for every team the case is routed to
-			var f intake.FollowUpEnvelope
-			if json.Unmarshal(text, &f) != nil || f.Kind != "followup" || f.Reference != env.Reference {
-				clear(text)
-				fmt.Fprintf(c.out, "%s: follow-up %d is not a follow-up of this case; left as it is\n", ref, n.ID)
-				continue
-			}
-			recs = caseRecs
-		case "note":
-			// Unbound (older) notes go to the verified team roster only,
-			// which can read them already; another case's content is
-			// left alone.
-			if _, binding := intake.OpenNote(text, "note", env.Reference); binding == intake.NoteForeign {
-				clear(text)
-				fmt.Fprintf(c.out, "%s: note %d is not a note of this case; left as it is\n", ref, n.ID)
-				continue
-			}
-		default:
-			clear(text)
-			continue
-		}
-		s, err := crypto.Seal(text, recs)
-		clear(text)
-		if err != nil {
-			return false, err
-		}
-		notes[n.ID] = s.Ciphertext
-	}
-	files, err := c.attachments(ref, ids)
-	if err != nil {
-		return false, err
-	}
-	manifests, err := resealManifests(files, ids, caseRecs)
-	if err != nil {
-		return false, err
-	}
-	return true, c.api.Rekey(c.ctx, ref, handlerapi.Rekey{Ciphertext: sealed.Ciphertext, Notes: notes, Attachments: manifests})
 }
