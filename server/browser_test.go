@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,6 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/internal/browsertest"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store/storetest"
@@ -403,5 +406,70 @@ func TestBrowserLayouts(t *testing.T) {
 	}
 	if n := measure(`document.querySelectorAll("#receipt span").length`); n != 5 {
 		t.Errorf("the receipt shows %d groups, want 5", n)
+	}
+}
+
+// TestBrowserFileOverLimitWithReport sends a report with a file over the
+// limit from Chromium (JavaScript off): the server reads and discards the
+// rest of the body, so the browser shows the page that says nothing was
+// sent (not a reset connection), with the answers and the token kept;
+// sending again with a smaller file stores the report once, with it.
+func TestBrowserFileOverLimitWithReport(t *testing.T) {
+	e := newEnvWith(t, storetest.NewDB(t), server.Options{Attach: intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 1 << 20}})
+	ctx := browser(t)
+	run, read := browserSteps(t, ctx)
+	run("open the last step", chromedp.EmulateViewport(375, 800), chromedp.Navigate(e.srv.URL+"/report"),
+		chromedp.WaitVisible(chromedp.ID("report-form")),
+		chromedp.Click(chromedp.CSS(`nav.steps button[value="goto-5"]`)), chromedp.WaitVisible(chromedp.ID("files")))
+	// The answers of a complete report, put into the form by DevTools
+	// (the page runs no script) in place of typing every step again;
+	// before the file input, as the server reads the fields before the
+	// files.
+	answers, _ := json.Marshal(formValues(intaketest.Report("upr")))
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	n, err := chromedp.Run(sctx, chromedp.Evaluate[int](`(() => {
+		const f = document.getElementById("report-form"), files = document.getElementById("files"), v = `+string(answers)+`;
+		let n = 0;
+		for (const [k, vals] of Object.entries(v)) {
+			document.querySelectorAll("[name]").forEach(e => { if (e.name === k && e.form === f) e.remove(); });
+			for (const s of vals) { const i = document.createElement("input"); i.type = "hidden"; i.name = k; i.value = s; files.before(i); n++; }
+		}
+		return n; })()`))
+	cancel()
+	if err != nil || n == 0 {
+		t.Fatalf("filling the form: %d answers, %v", n, err)
+	}
+	dir := t.TempDir()
+	big, small := filepath.Join(dir, "big-video.mp4"), filepath.Join(dir, "statement.txt")
+	os.WriteFile(big, make([]byte, 3<<20), 0o600)
+	os.WriteFile(small, []byte("What I saw."), 0o600)
+	run("send with a file over the limit", chromedp.SetUploadFiles(chromedp.ID("files"), []string{big}),
+		chromedp.Click(chromedp.CSS(`button[value="submit"]`)))
+	sctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+	err = chromedp.Do(sctx, chromedp.WaitVisible(chromedp.ID("banner")))
+	cancel()
+	if err != nil {
+		sctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		body, _ := chromedp.Run(sctx, chromedp.Evaluate[string](`location.href + "\n" + [...document.querySelectorAll("#error-summary a")].map(a => a.getAttribute("href")).join(" ") + "\n" + document.querySelector("main").innerText.slice(0, 1500)`))
+		cancel()
+		t.Fatalf("no banner after sending a file over the limit (%d POSTs, %d reports): %v\n%s", e.reportPosts.Load(), e.count(), err, body)
+	}
+	screenshot(t, ctx, "file-over-limit-en")
+	if got := read("#banner"); !strings.Contains(got, "Nothing was sent") {
+		t.Errorf("the banner says %q", got)
+	}
+	if e.count() != 0 {
+		t.Fatalf("%d reports stored, want none", e.count())
+	}
+	if !pageHas(t, ctx, intaketest.Report("upr").Incidents[0].Narrative) {
+		t.Error("the answers were not kept")
+	}
+	run("send again with a small file", chromedp.SetUploadFiles(chromedp.ID("files"), []string{small}),
+		chromedp.Click(chromedp.CSS(`button[value="submit"]`)), chromedp.WaitVisible(chromedp.ID("receipt")))
+	if got := read("#received-files"); !strings.Contains(got, "statement.txt") {
+		t.Errorf("the confirmation lists %q", got)
+	}
+	if e.count() != 1 {
+		t.Errorf("%d reports stored, want 1", e.count())
 	}
 }
