@@ -124,7 +124,11 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts,
 		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
 	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
-	s.reportTxSlots = make(chan struct{}, max(1, svc.MaxConns()/2))
+	txSlots := 1 // a server without a service (route listings) stores nothing
+	if svc != nil {
+		txSlots = max(1, svc.MaxConns()/2)
+	}
+	s.reportTxSlots = make(chan struct{}, txSlots)
 	s.lookups = make(chan struct{}, receiptLookups)
 	s.signIns = newAttemptLimiter(cmp.Or(opts.SignInsPerClient, signInsPerClient), limitWindow)
 	s.challenges = newAttemptLimiter(cmp.Or(opts.ChallengesPerClient, challengesPerClient), limitWindow)
