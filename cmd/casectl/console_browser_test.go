@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/internal/browsertest"
@@ -284,6 +285,31 @@ func TestConsoleInChromium(t *testing.T) {
 	rows, err := csv.NewReader(bytes.NewReader(download("annual CSV", chromedp.Click(chromedp.ID("export-csv"))))).ReadAll()
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("annual CSV: %d rows (%v), want a header and 2", len(rows), err)
+	}
+
+	// A roster change adds nadia: the team page's Rekey shows the change
+	// and what it would do first, then re-encrypts on confirmation.
+	w.addHandler("nadia", "reprisals-team")
+	w.publishRoster("reprisals-team", "omar", "nadia")
+	step("rekey: check first", chromedp.Navigate("http://"+rc.addr+"/team"), chromedp.WaitVisible(chromedp.ID("rekey-check")),
+		chromedp.Click(chromedp.ID("rekey-check")), chromedp.WaitVisible(chromedp.ID("rekey-run")))
+	shot("console-rekey")
+	if got := read("#roster-change"); !strings.Contains(got, "ADDED:") || !strings.Contains(got, "nadia") {
+		t.Errorf("the rekey check does not show the change: %q", got)
+	}
+	if got := read("#rekey-preview"); !strings.Contains(got, "A rekey would re-encrypt 3 case(s)") {
+		t.Errorf("the rekey check: %q", got)
+	}
+	step("rekey", chromedp.Click(chromedp.ID("rekey-run")), chromedp.WaitVisible(chromedp.ID("rekey-done")))
+	if got := read("#rekey-done"); !strings.Contains(got, "Re-encrypted 3 case(s)") {
+		t.Errorf("the rekey result: %q", got)
+	}
+	var ct []byte
+	if err := w.db.Pool().QueryRow(context.Background(), `SELECT ciphertext FROM reports WHERE reference = $1`, urgent.Reference).Scan(&ct); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crypto.Open(ct, w.ids["nadia"]); err != nil {
+		t.Errorf("nadia cannot read a case after the console's rekey: %v", err)
 	}
 
 	// French, and a phone-sized window without sideways scrolling.

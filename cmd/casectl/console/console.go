@@ -64,6 +64,8 @@ type Console struct {
 	lang    string
 	idle    *time.Timer
 
+	rekeying sync.Mutex // one rekey at a time
+
 	done      chan struct{}
 	closeOnce sync.Once
 }

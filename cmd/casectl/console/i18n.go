@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/ohchr-reprisals/intake/cmd/casectl/internal/rekey"
 )
 
 // The console speaks OHCHR's two working languages. English is the source
@@ -59,6 +61,8 @@ var goStrings = []string{
 	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
 	// rosters and replies
 	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster", mNotInRoster, mUnsealedReplyKey,
+	// rekey: why something was left as it is
+	mRekeyRunning, rekey.WhyNotReply, rekey.WhyUnsealedReply, rekey.WhyNotFollowUp, rekey.WhyNotNote, rekey.WhyNotFile, rekey.WhyReplyKeySwaped,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending,
 	// inbox menus
@@ -77,7 +81,7 @@ func translatable(templates map[string]string) map[string]bool {
 			}
 		}
 	}
-	for _, labels := range []map[string]string{statusLabels, urgencyLabels, sortLabels, doneMessages, exclusionLabels} {
+	for _, labels := range []map[string]string{statusLabels, urgencyLabels, sortLabels, doneMessages, exclusionLabels, leftLabels} {
 		for _, l := range labels {
 			keys[l] = true
 		}

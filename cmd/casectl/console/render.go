@@ -163,5 +163,5 @@ const (
 	hNotAllowed  = "Not allowed"
 	mNotAllowed  = "This address does not accept this kind of request."
 	hNotReadable = "This case is not encrypted to your identity yet"
-	mNotReadable = "A colleague who can read it runs a rekey (casectl rekey, or Rekey in the console)."
+	mNotReadable = "A colleague who can read it runs a rekey (in the console: Team roster, then Rekey; or casectl rekey)."
 )

@@ -106,7 +106,7 @@ type teamPage struct {
 
 // showTeam verifies the team's roster now: a change is shown in plain
 // words, to accept before anything is encrypted to it; after a change,
-// older cases are re-encrypted with casectl rekey.
+// older cases are re-encrypted with Rekey (rekey.go).
 func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 	s := c.cfg.Source
 	p := teamPage{base: c.base(r, "Team roster")}

@@ -21,6 +21,8 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /annual/csv", c.handle(c.annualCSV))
 	mux.Handle("GET /team", c.handle(c.showTeam))
 	mux.Handle("POST /team", c.handle(c.acceptTeam))
+	mux.Handle("POST /rekey/check", c.handle(c.rekeyCheck))
+	mux.Handle("POST /rekey", c.handle(c.rekeyRun))
 	mux.Handle("GET /templates", c.handle(c.showTemplates))
 	mux.Handle("POST /templates", c.handle(c.saveTemplate))
 	mux.Handle("POST /quit", c.handle(c.quit))
