@@ -189,3 +189,51 @@ func TestConsoleRekey(t *testing.T) {
 		t.Errorf("%d rekey requests seen by the proxy, want 2", rekeys)
 	}
 }
+
+// TestConsoleRekeyShowsEveryRosterChange: a UPR case is routed to both
+// teams, so its rekey needs the UPR roster too. The handler accepted only
+// their own team's change; the rekey stops at the UPR roster, shows it,
+// re-encrypts nothing to it, and goes on once that change is accepted.
+func TestConsoleRekeyShowsEveryRosterChange(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	omar := e.handler("omar", "reprisals-team")
+	nadia, _ := age.GenerateX25519Identity()
+	uprHandler, _ := age.GenerateX25519Identity()
+	e.publishRoster("reprisals-team", omar)
+	e.publishRoster("upr-secretariat")
+	ref := e.submit(intaketest.Report("upr")).Reference
+	e.publishRoster("reprisals-team", omar, nadia)
+	e.publishRoster("upr-secretariat", uprHandler)
+	con, _, hc := e.console("omar", omar)
+	stored := func() []byte {
+		var ct []byte
+		if err := e.db.Pool().QueryRow(ctx, `SELECT ciphertext FROM reports WHERE reference = $1`, ref).Scan(&ct); err != nil {
+			t.Fatal(err)
+		}
+		return ct
+	}
+	before := stored()
+
+	_, body := post(t, hc, con, "/rekey/check", nil)
+	contains(t, "the check", body, "Team reprisals-team&#39;s roster", "A rekey would re-encrypt 1 case(s)")
+	code, body := post(t, hc, con, "/rekey", url.Values{"accept_roster": {acceptance(t, body)}})
+	if code != http.StatusConflict {
+		t.Fatalf("a rekey meeting an unaccepted UPR roster: %d\n%s", code, body)
+	}
+	contains(t, "the stopped rekey", body, `id="rekey-stopped"`, "Team upr-secretariat&#39;s roster", uprHandler.Recipient().String())
+	if !bytes.Equal(stored(), before) {
+		t.Fatal("the case was re-encrypted before the UPR roster was accepted")
+	}
+	code, body = post(t, hc, con, "/rekey", url.Values{"accept_roster": {acceptance(t, body)}})
+	if code != http.StatusOK {
+		t.Fatalf("rekey after accepting the UPR roster: %d\n%s", code, body)
+	}
+	contains(t, "the result", body, "Re-encrypted 1 case(s)")
+	for name, id := range map[string]*age.X25519Identity{"nadia": nadia, "the UPR handler": uprHandler} {
+		if _, err := crypto.Open(stored(), id); err != nil {
+			t.Errorf("%s cannot read the case after the rekey: %v", name, err)
+		}
+	}
+}
