@@ -167,18 +167,30 @@ func (s *Source) background(ctx context.Context, done chan struct{}, rest []Seal
 		}
 		return ctx.Err() == nil
 	}
+	// The next page is fetched while this one is decrypted: the server's
+	// and the network's share of the time overlaps with the cores' work.
+	pages := make(chan handlerapi.InboxPage, 1)
+	failed := make(chan struct{})
+	go func() {
+		defer close(pages)
+		for page := 2; fetched < s.Total(); page++ {
+			p, err := s.api.Inbox(ctx, page, fetchPage)
+			if err != nil || len(p.Cases) == 0 {
+				close(failed)
+				return
+			}
+			fetched += len(p.Cases)
+			select {
+			case pages <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	if !decrypt(rest) {
 		return
 	}
-	for page := 2; fetched < s.Total(); page++ {
-		p, err := s.api.Inbox(ctx, page, fetchPage)
-		if err != nil || len(p.Cases) == 0 {
-			s.mu.Lock()
-			s.fetchFailed = ctx.Err() == nil
-			s.mu.Unlock()
-			return
-		}
-		fetched += len(p.Cases)
+	for p := range pages {
 		sealed := toSealed(p.Cases)
 		pending := make([]*Case, len(sealed))
 		for i, sc := range sealed {
@@ -188,6 +200,13 @@ func (s *Source) background(ctx context.Context, done chan struct{}, rest []Seal
 		if !decrypt(sealed) {
 			return
 		}
+	}
+	select {
+	case <-failed:
+		s.mu.Lock()
+		s.fetchFailed = ctx.Err() == nil
+		s.mu.Unlock()
+	default:
 	}
 }
 
