@@ -86,3 +86,27 @@ func BenchmarkRememberStanza(b *testing.B) {
 		})
 	}
 }
+
+// TestReplyRecipients: a reply goes to the reporter and the teams when
+// their keys can be mixed, and to the reporter alone when they cannot.
+func TestReplyRecipients(t *testing.T) {
+	parse := func(s string) crypto.Recipient {
+		r, err := crypto.ParseRecipient(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	classic := func() crypto.Recipient { id, _ := age.GenerateX25519Identity(); return parse(id.Recipient().String()) }
+	pq, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reporter, team := classic(), classic()
+	if got := crypto.ReplyRecipients(reporter, []crypto.Recipient{team}); len(got) != 2 || got[0] != reporter || got[1] != team {
+		t.Errorf("classic teams: %v, want the reporter then the team", got)
+	}
+	if got := crypto.ReplyRecipients(reporter, []crypto.Recipient{parse(pq.Recipient().String())}); len(got) != 1 || got[0] != reporter {
+		t.Errorf("a post-quantum team: %v, want the reporter alone", got)
+	}
+}

@@ -113,6 +113,19 @@ func CheckCompatible(recs []Recipient) error {
 	return nil
 }
 
+// ReplyRecipients are the recipients of a reply to a reporter: the
+// reporter's reply key and, when age allows mixing them with it, the
+// case's team recipients (so the teams can read their own replies). When
+// they cannot be mixed (a post-quantum team, a classic reply key), the
+// reply goes to the reporter alone.
+func ReplyRecipients(reporter Recipient, teams []Recipient) []Recipient {
+	all := append([]Recipient{reporter}, teams...)
+	if CheckCompatible(all) != nil {
+		return all[:1]
+	}
+	return all
+}
+
 // Recipient kinds, as RecipientKind names them.
 const (
 	KindX25519 = "x25519"

@@ -305,11 +305,7 @@ func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto
 	if err != nil {
 		return nil, err
 	}
-	all := append([]crypto.Recipient{reporter}, teams...)
-	if crypto.CheckCompatible(all) != nil {
-		return all[:1], nil
-	}
-	return all, nil
+	return crypto.ReplyRecipients(reporter, teams), nil
 }
 
 // orgWarning is shown for a case an intermediary logged: its staff saw the

@@ -212,11 +212,7 @@ func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypt
 	if err != nil {
 		return nil, err
 	}
-	all := append([]crypto.Recipient{reporter}, teams...)
-	if crypto.CheckCompatible(all) != nil {
-		return all[:1], nil
-	}
-	return all, nil
+	return crypto.ReplyRecipients(reporter, teams), nil
 }
 
 // ownRecipients are the handler's own public keys: those casectl recorded

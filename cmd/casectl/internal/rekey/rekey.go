@@ -227,10 +227,12 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Enve
 				continue
 			}
 			if replyRecs == nil {
-				if replyRecs, err = withReporter(env.ReplyRecipient, caseRecs); err != nil {
+				reporter, err := crypto.ParseRecipient(env.ReplyRecipient)
+				if err != nil {
 					clear(text)
 					return nil, err
 				}
+				replyRecs = crypto.ReplyRecipients(reporter, caseRecs)
 			}
 			recs = replyRecs
 		case "followup": // the reporter's: for every team the case is routed to
@@ -260,20 +262,6 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Enve
 		sealed[n.ID] = s.Ciphertext
 	}
 	return sealed, nil
-}
-
-// withReporter is the reporter's sealed reply key and, when age allows
-// mixing them, the case's verified team recipients.
-func withReporter(key string, teams []crypto.Recipient) ([]crypto.Recipient, error) {
-	reporter, err := crypto.ParseRecipient(key)
-	if err != nil {
-		return nil, err
-	}
-	all := append([]crypto.Recipient{reporter}, teams...)
-	if crypto.CheckCompatible(all) != nil {
-		return all[:1], nil
-	}
-	return all, nil
 }
 
 // manifests re-seals the attachment manifests that open and name this
