@@ -104,3 +104,17 @@ func plant(v reflect.Value, canary, prefix string) int {
 	}
 	return n
 }
+
+// CheckChoiceLabels fails t for every value a report may hold
+// (intake.Choices) that labels, a page's words for choice values, has no
+// label for: a value added to the report is then never shown raw.
+func CheckChoiceLabels(t testing.TB, labels map[string]map[string]string) {
+	t.Helper()
+	for choice, values := range intake.Choices {
+		for _, v := range values {
+			if labels[choice][v] == "" {
+				t.Errorf("%s: no label for %q", choice, v)
+			}
+		}
+	}
+}
