@@ -119,9 +119,17 @@ func newEnvConfig(t testing.TB, db *storetest.DB, opts server.Options, change fu
 // do sends a request and returns the response with its body read.
 func (e *env) do(method, path, contentType string, body io.Reader, header ...string) (*http.Response, []byte) {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	return send(e.t, method, e.srv.URL+path, contentType, body, header...)
+}
+
+// send sends a request to a full URL (which may hold escapes that
+// url.Parse keeps as they are), with the given content type and header
+// pairs, and returns the response with its body read.
+func send(t testing.TB, method, rawURL, contentType string, body io.Reader, header ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, rawURL, body)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -131,12 +139,12 @@ func (e *env) do(method, path, contentType string, body io.Reader, header ...str
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return resp, b
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -121,28 +122,10 @@ func clipPath(p string) string {
 
 // doRaw sends a request to a full URL, which may hold escapes that
 // url.Parse keeps as they are.
-func (u *uploadEnv) doRaw(method, rawURL, contentType string, body interface {
-	Read([]byte) (int, error)
-}, header ...string) (*http.Response, string) {
+func (u *uploadEnv) doRaw(method, rawURL, contentType string, body io.Reader, header ...string) (*http.Response, string) {
 	u.t.Helper()
-	req, err := http.NewRequest(method, rawURL, body)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var b bytes.Buffer
-	b.ReadFrom(resp.Body)
-	return resp, b.String()
+	resp, b := send(u.t, method, rawURL, contentType, body, header...)
+	return resp, string(b)
 }
 
 // TestTextThatCannotBeStored: NUL characters and bytes that are not UTF-8
