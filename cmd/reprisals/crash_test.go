@@ -127,16 +127,7 @@ poll = "100ms"
 retry_base = "100ms"
 retry_max = "1s"
 `, host, port)), 0o600)
-	keyFile := filepath.Join(dir, "receipt.key")
-	if _, stderr, err := runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyFile); err != nil {
-		t.Fatal(stderr)
-	}
-	env := cleanEnv(
-		"DATABASE_URL="+db.URL,
-		"REPRISALS_RECEIPT_KEY_FILE="+keyFile,
-		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
-		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
-	)
+	env := serveEnv(t, dir, db.URL, teams)
 
 	first := startServe(t, env, configFile)
 	body, _ := json.Marshal(intaketest.Report("upr"))

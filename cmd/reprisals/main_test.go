@@ -65,6 +65,29 @@ func runBin(t *testing.T, env []string, args ...string) (string, string, error) 
 	return out.String(), errb.String(), err
 }
 
+// receiptKey makes a receipt key file, dir/receipt.key, with the real
+// binary.
+func receiptKey(t *testing.T, dir string) string {
+	t.Helper()
+	keyFile := filepath.Join(dir, "receipt.key")
+	if _, stderr, err := runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyFile); err != nil {
+		t.Fatalf("keygen -receipt-key: %v\n%s", err, stderr)
+	}
+	return keyFile
+}
+
+// serveEnv is what serve needs against dbURL: a new receipt key in dir,
+// the teams' recipients, and extra settings.
+func serveEnv(t *testing.T, dir, dbURL string, teams intaketest.Teams, extra ...string) []string {
+	t.Helper()
+	return cleanEnv(append([]string{
+		"DATABASE_URL=" + dbURL,
+		"REPRISALS_RECEIPT_KEY_FILE=" + receiptKey(t, dir),
+		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS=" + teams.UPR.Recipient().String(),
+		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS=" + teams.Reprisals.Recipient().String(),
+	}, extra...)...)
+}
+
 func TestConfigRefusals(t *testing.T) {
 	t.Parallel()
 	id, _ := age.GenerateX25519Identity()
@@ -123,18 +146,9 @@ func TestMigrateAndServeSchemaCheck(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewEmptyDB(t)
 	teams := intaketest.NewTeams(t)
-	keyFile := filepath.Join(t.TempDir(), "receipt.key")
-	if _, stderr, err := runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyFile); err != nil {
-		t.Fatalf("keygen -receipt-key: %v\n%s", err, stderr)
-	}
-	env := cleanEnv(
-		"DATABASE_URL="+db.URL,
-		"REPRISALS_RECEIPT_KEY_FILE="+keyFile,
-		"REPRISALS_LISTEN=127.0.0.1:0",
-		"REPRISALS_SMTP_HOST=smtp.example.org",
-		"REPRISALS_TEAM_UPR_SECRETARIAT_RECIPIENTS="+teams.UPR.Recipient().String(),
-		"REPRISALS_TEAM_REPRISALS_TEAM_RECIPIENTS="+teams.Reprisals.Recipient().String(),
-	)
+	dir := t.TempDir()
+	env := serveEnv(t, dir, db.URL, teams, "REPRISALS_LISTEN=127.0.0.1:0", "REPRISALS_SMTP_HOST=smtp.example.org")
+	keyFile := filepath.Join(dir, "receipt.key")
 	// An empty database: serve refuses and says what to do.
 	_, stderr, err := runBin(t, env, "serve")
 	if err == nil || !strings.Contains(stderr, "reprisals migrate") {

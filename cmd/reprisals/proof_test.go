@@ -16,10 +16,7 @@ import (
 // and a changed one is refused.
 func TestVerifyReceipt(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "receipt.key")
-	if _, stderr, err := runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyFile); err != nil {
-		t.Fatalf("keygen -receipt-key: %v\n%s", err, stderr)
-	}
+	keyFile := receiptKey(t, dir)
 	b, _ := os.ReadFile(keyFile)
 	rk, err := crypto.ParseReceiptKey(string(b))
 	if err != nil {
