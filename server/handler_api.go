@@ -3,7 +3,6 @@ package server
 import (
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -160,15 +159,8 @@ func (s *Server) caseJSON(m store.CaseMeta) handlerapi.CaseMeta {
 }
 
 func (s *Server) listCases(c echo.Context) error {
+	page, perPage := pageParams(c, 50, 100)
 	q := c.QueryParams()
-	page, _ := strconv.Atoi(q.Get("page"))
-	perPage, _ := strconv.Atoi(q.Get("per_page"))
-	if page < 1 {
-		page = 1
-	}
-	if perPage < 1 || perPage > 100 {
-		perPage = 50
-	}
 	f := store.CaseFilter{Status: q.Get("status"), Urgency: q.Get("urgency"), Assignee: q.Get("assignee"),
 		Sort: q.Get("sort"), Limit: perPage, Offset: (page - 1) * perPage}
 	list, total, err := s.cases.ListCases(c.Request().Context(), handlerOf(c), f)

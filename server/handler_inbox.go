@@ -13,15 +13,7 @@ import (
 // inbox answers GET /api/v1/handler/inbox: a page of the team's cases with
 // their ciphertexts, so the console loads an inbox in a few requests.
 func (s *Server) inbox(c echo.Context) error {
-	q := c.QueryParams()
-	page, _ := strconv.Atoi(q.Get("page"))
-	perPage, _ := strconv.Atoi(q.Get("per_page"))
-	if page < 1 {
-		page = 1
-	}
-	if perPage < 1 || perPage > casework.MaxInboxPage {
-		perPage = casework.MaxInboxPage
-	}
+	page, perPage := pageParams(c, casework.MaxInboxPage, casework.MaxInboxPage)
 	ctx := c.Request().Context()
 	list, total, err := s.cases.Inbox(ctx, handlerOf(c), perPage, (page-1)*perPage)
 	if err != nil {
@@ -35,4 +27,24 @@ func (s *Server) inbox(c echo.Context) error {
 		})
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// maxPage bounds the page number a client may ask for, so that the offset
+// it makes can never overflow.
+const maxPage = 1_000_000
+
+// pageParams reads the page and per_page query parameters: page 1 when
+// missing, malformed or out of range; def cases a page when per_page is
+// missing or malformed, at most max.
+func pageParams(c echo.Context, def, max int) (page, perPage int) {
+	q := c.QueryParams()
+	page, _ = strconv.Atoi(q.Get("page"))
+	perPage, _ = strconv.Atoi(q.Get("per_page"))
+	if page < 1 || page > maxPage {
+		page = 1
+	}
+	if perPage < 1 || perPage > max {
+		perPage = def
+	}
+	return page, perPage
 }
