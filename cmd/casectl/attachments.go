@@ -71,11 +71,11 @@ func writeAttachmentList(w io.Writer, list []attachment) {
 func (c *cli) download(ref string, a attachment, path string) error {
 	key, err := age.ParseX25519Identity(a.Manifest.Key)
 	if err != nil {
-		return fmt.Errorf("attachment %s: bad key in manifest", a.Manifest.Name)
+		return fmt.Errorf("attachment %s: bad key in manifest", handlerapi.Safe(a.Manifest.Name))
 	}
 	body, err := c.api.AttachmentContent(c.ctx, ref, a.ID, &http.Client{})
 	if err != nil {
-		return fmt.Errorf("downloading %s: %w", a.Manifest.Name, err)
+		return fmt.Errorf("downloading %s: %w", handlerapi.Safe(a.Manifest.Name), err)
 	}
 	defer body.Close()
 	r, err := age.Decrypt(body, key)
@@ -96,7 +96,7 @@ func (c *cli) download(ref string, a attachment, path string) error {
 	}
 	if err != nil {
 		os.Remove(path)
-		return fmt.Errorf("%s: %w", a.Manifest.Name, err)
+		return fmt.Errorf("%s: %w", handlerapi.Safe(a.Manifest.Name), err)
 	}
 	return nil
 }
