@@ -123,7 +123,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
 	switch name {
-	case "login", "show", "notes", "export", "rekey", "console", "reply":
+	case "login", "show", "notes", "note", "export", "rekey", "console", "reply":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {

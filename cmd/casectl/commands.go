@@ -137,6 +137,32 @@ func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Env
 	return rekey.Fetch(c.ctx, api, ref, ids)
 }
 
+// checkCase checks that the server answers a request for case ref with
+// case ref: opened and checked as fetch does when the handler has named an
+// identity, by the reference of the answer otherwise.
+func (c *cli) checkCase(ref string) error {
+	if c.identityFile != "" {
+		ids, err := c.identities()
+		if err != nil {
+			return err
+		}
+		_, _, plain, err := c.fetch(ref, ids)
+		clear(plain)
+		if errors.Is(err, errNotForYou) {
+			return nil // a case of the team not readable with this identity
+		}
+		return err
+	}
+	cs, err := c.getCase(ref)
+	if err != nil {
+		return err
+	}
+	if cs.Reference != ref {
+		return fmt.Errorf("asked for case %s, the server answered with %s: it %w: the server's data has been tampered with", ref, handlerapi.Safe(cs.Reference), errMoved)
+	}
+	return nil
+}
+
 // errNotForYou is a case not encrypted to the handler's identity.
 var errNotForYou = rekey.ErrNotForYou
 
@@ -329,6 +355,13 @@ func (c *cli) addNote(kind string) error {
 	}
 	var recs []crypto.Recipient
 	if kind == "note" {
+		// The note goes onto the case the handler names, never one the
+		// server swaps in: with an identity the case is opened and its
+		// sealed reference checked; without one, only the server's answer
+		// is checked to name it.
+		if err := c.checkCase(ref); err != nil {
+			return err
+		}
 		recs, err = c.teamOfMine()
 	} else {
 		var ids []age.Identity

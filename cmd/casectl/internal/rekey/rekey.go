@@ -39,6 +39,12 @@ func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Id
 	if err != nil {
 		return cs, env, nil, err
 	}
+	// Everything is checked against the reference the handler asked for,
+	// never the one the server answers with: a server that answers a
+	// request for A with its own planted case B is refused.
+	if cs.Reference != ref {
+		return cs, env, nil, fmt.Errorf("asked for case %s, the server answered with %s: it %w: the server's data has been tampered with", ref, handlerapi.Safe(cs.Reference), ErrMoved)
+	}
 	plain, err := crypto.Open(cs.Ciphertext, ids...)
 	var nm *age.NoIdentityMatchError
 	if errors.As(err, &nm) {
@@ -51,7 +57,7 @@ func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Id
 		clear(plain)
 		return cs, env, nil, fmt.Errorf("case %s decrypted but is not a report: %w: the server's data has been tampered with", ref, ErrMoved)
 	}
-	if env.Reference != cs.Reference {
+	if env.Reference != ref {
 		clear(plain)
 		return cs, env, nil, fmt.Errorf("case %s %w (%s): the server's data has been tampered with", ref, ErrMoved, handlerapi.Safe(env.Reference))
 	}
