@@ -163,6 +163,20 @@ func TestCloseWipesAndClosesThePort(t *testing.T) {
 	if !strings.Contains(string(b), "The console is closed") {
 		t.Errorf("quit page:\n%s", b)
 	}
+	// The browser is told to forget the console: caches (back/forward
+	// cache included), cookies and storage; the session cookie is ended.
+	if got := resp.Header.Get("Clear-Site-Data"); got != `"cache", "cookies", "storage"` {
+		t.Errorf("quit: Clear-Site-Data %q", got)
+	}
+	if sc := resp.Header.Get("Set-Cookie"); !strings.Contains(sc, "casectl_console_") || !strings.Contains(sc, "Max-Age=0") {
+		t.Errorf("quit: Set-Cookie %q does not end the session cookie", sc)
+	}
+	if r, err := hc.Get("http://" + con.Addr() + "/"); err == nil {
+		r.Body.Close()
+		if r.StatusCode == http.StatusOK {
+			t.Error("the session still works after Quit")
+		}
+	}
 	select {
 	case <-con.Done():
 	case <-time.After(10 * time.Second):

@@ -67,6 +67,14 @@ func (c *Console) quit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := c.base(r, "The console is closed")
+	// The browser forgets what it kept of the console: its caches (the
+	// back/forward cache held whole decrypted pages after Quit), the
+	// session cookie and any storage; the cookie is also ended by name.
+	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	c.mu.Lock()
+	c.session = ""
+	c.mu.Unlock()
 	if err := c.render(w, http.StatusOK, "closed", p); err != nil {
 		return err
 	}
