@@ -20,10 +20,10 @@ import (
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/audit"
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
 )
 

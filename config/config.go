@@ -28,8 +28,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // Routing values for Team.Receives.

@@ -16,8 +16,8 @@ import (
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/audit"
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/store"

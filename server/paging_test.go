@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )

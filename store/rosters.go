@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // ErrRosterVersion is a roster whose version is not above the team's

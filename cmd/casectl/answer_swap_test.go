@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // swapServer is a hostile server in front of the real one: it answers a

@@ -19,7 +19,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // cli is one invocation: its flags, session and server connection.

@@ -17,11 +17,11 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/cmd/casectl/internal/rekey"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 func (c *cli) login() error {

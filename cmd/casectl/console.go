@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // consoleFlags are the console command's own flags.

@@ -39,7 +39,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 func main() {

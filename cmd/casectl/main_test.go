@@ -24,11 +24,11 @@ import (
 	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/casework"
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"

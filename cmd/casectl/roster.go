@@ -11,9 +11,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // maxRosterFile bounds a signed roster file read from disk.

@@ -19,11 +19,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ohchr-reprisals/intake/casework"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/notify"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/pgtemp"
 )

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // FuzzDownloadName: whatever name a reporter gives a file, the download's

@@ -15,11 +15,11 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/casework"
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"

@@ -1,8 +1,8 @@
 package console
 
 import (
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // FuzzSigned feeds signed-roster JSON (roster.Signed) as the server reads

@@ -12,8 +12,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
-	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // TestRostersConcurrent checks that Rosters, used from many goroutines

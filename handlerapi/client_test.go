@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ohchr-reprisals/intake/casework/handlerapi"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 func TestOrigin(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/casework/roster"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // Rosters gives a client the recipients to encrypt a team's material to:

@@ -3,7 +3,7 @@ package handlerapi
 import (
 	"time"
 
-	"github.com/ohchr-reprisals/intake/casework/roster"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // Prefix is where the handler API lives on the server.
