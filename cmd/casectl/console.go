@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 

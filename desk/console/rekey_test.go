@@ -14,8 +14,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )

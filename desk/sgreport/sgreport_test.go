@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ohchr-reprisals/intake/casework/sgreport"
+	"github.com/ohchr-reprisals/intake/desk/sgreport"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -200,7 +200,7 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(string(want), buf.String()); diff != "" {
-		t.Errorf("CSV differs from %s (go test ./casework/sgreport -update rewrites it) (-want +got):\n%s", golden, diff)
+		t.Errorf("CSV differs from %s (go test ./desk/sgreport -update rewrites it) (-want +got):\n%s", golden, diff)
 	}
 
 	if bytes.Contains(buf.Bytes(), []byte(canary)) {

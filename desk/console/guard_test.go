@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 

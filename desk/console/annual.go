@@ -9,12 +9,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/casework/sgreport"
+	"github.com/ohchr-reprisals/intake/desk/sgreport"
 )
 
 // The annual report page counts the loaded cases of a period by State,
 // incident type, UN body, victim role and consent to publication, and
-// exports the CSV of the cases whose consent allows it (casework/sgreport
+// exports the CSV of the cases whose consent allows it (desk/sgreport
 // decides what each consent level shows). Everything is computed here,
 // from the decrypted cases; the server only learns, through the audit log,
 // which cases were exported.

@@ -12,8 +12,8 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/console"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -23,7 +23,7 @@ import (
 // 10,000 cases, each sealed as the server seals a report: padded, to the
 // team's key and three handlers' keys, with this handler's stanza last.
 //
-//	go test ./cmd/casectl/console -run '^$' -bench OpenInbox -benchtime 3x
+//	go test ./desk/console -run '^$' -bench OpenInbox -benchtime 3x
 func BenchmarkOpenInbox(b *testing.B) {
 	n := benchCases
 	me, _ := age.GenerateX25519Identity()
@@ -72,7 +72,7 @@ func init() {
 // age on every core. Seeding goes through the intake service as the form
 // does, so it takes a while before the timer starts.
 //
-//	go test ./cmd/casectl/console -run '^$' -bench LoadInbox -benchtime 3x
+//	go test ./desk/console -run '^$' -bench LoadInbox -benchtime 3x
 func BenchmarkLoadInbox(b *testing.B) {
 	e := newEnv(b)
 	id := e.handler("omar", "reprisals-team")

@@ -4,11 +4,11 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/internal/rekey"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk/rekey"
 )
 
-// The console's Rekey runs casectl's rekey (cmd/casectl/internal/rekey):
+// The console's Rekey runs casectl's rekey (desk/rekey):
 // the same checks, to the same verified rosters. The team page offers it;
 // a first POST checks (dry run) and shows the roster, or the change still
 // to accept, with what would be re-encrypted; a second POST, with the

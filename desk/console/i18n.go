@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ohchr-reprisals/intake/cmd/casectl/internal/rekey"
+	"github.com/ohchr-reprisals/intake/desk/rekey"
 )
 
 // The console speaks OHCHR's two working languages. English is the source
