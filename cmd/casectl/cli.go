@@ -117,6 +117,9 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.IntVar(&c.threshold, "require", 0, "how many of the team's pinned roster keys must sign a roster (default: keep, 1 at first)")
 	case "roster show":
 		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
+	case "roster fetch":
+		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
+		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to (such as current.json)")
 	case "export":
 		c.fs.StringVar(&c.outDir, "out", "", "folder to write the decrypted case into")
 	case "rekey":
@@ -131,6 +134,12 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	}
 	if name == "show" {
 		c.fs.BoolVar(&c.asJSON, "json", false, "print the decrypted envelope as JSON")
+	}
+	c.fs.Usage = func() {
+		w := c.fs.Output()
+		fmt.Fprintf(w, "usage: casectl %s\n", commandLines[name])
+		fmt.Fprintln(w, "\nflags:")
+		c.fs.PrintDefaults()
 	}
 	return c
 }

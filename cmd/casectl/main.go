@@ -35,9 +35,11 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -48,17 +50,68 @@ func main() {
 	out := handlerapi.NewSafeWriter(os.Stdout)
 	err := run(os.Args[1:], os.Stdin, out)
 	out.Flush()
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the command's help was printed
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "casectl:", handlerapi.SafeText(err.Error()))
 		os.Exit(1)
 	}
 }
 
-const usage = "usage: casectl login|logout|console|cases|show|triage|note|reply|notes|export|rekey|roster [flags] (see -h of each)"
+const usage = `usage: casectl COMMAND [flags]   ('casectl COMMAND -h' for each)
+
+commands:
+  login    log in to the server with your age identity
+  logout   end the session
+  console  the handler's console: a local web app for the team's cases
+  cases    your team's cases, as a table
+  show     fetch, decrypt and print a case
+  triage   change a case's status, urgency, assignee or deadline
+  note     add a team note to a case
+  reply    reply to the reporter
+  notes    decrypt and print a case's notes, replies and follow-ups
+  export   write a decrypted case into a new folder
+  rekey    re-encrypt the cases you can read to the teams' current rosters
+  roster   team rosters (fetch, show, pin; for key custodians: keygen, sign, publish)`
+
+// commandLines are each command's synopsis, for its -h.
+var commandLines = map[string]string{
+	"login":          "login -server URL -handler NAME -i IDENTITY",
+	"logout":         "logout",
+	"console":        "console -i IDENTITY [-open] [-lang en|fr] [-idle 30m] [-templates FILE]",
+	"cases":          "cases [-status S] [-urgency U] [-assignee NAME|-] [-sort received|-received|urgency|deadline|status] [-page N]",
+	"show":           "show -i IDENTITY [-json] REF",
+	"triage":         "triage REF [-status S [-detail D]] [-urgency U1..U4] [-assignee NAME] [-deadline YYYY-MM-DD]",
+	"note":           "note -i IDENTITY REF [-m TEXT]   (text from standard input without -m)",
+	"reply":          "reply -i IDENTITY REF [-m TEXT] [-org-may-read] [-trust-server-reply-key]",
+	"notes":          "notes -i IDENTITY REF",
+	"export":         "export -i IDENTITY -out DIR REF",
+	"rekey":          "rekey -i IDENTITY [-dry-run]",
+	"roster fetch":   "roster fetch [-team TEAM] -out current.json",
+	"roster show":    "roster show [-team TEAM]",
+	"roster pin":     "roster pin -team TEAM -key KEY [-require N]",
+	"roster keygen":  "roster keygen -out FILE",
+	"roster sign":    "roster sign -key FILE (-team TEAM | -from SIGNED.json) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json",
+	"roster publish": "roster publish SIGNED.json",
+}
+
+// isHelp reports whether arg asks for help rather than naming a command.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
 
 func run(args []string, stdin io.Reader, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(usage)
+	}
+	if isHelp(args[0]) {
+		fmt.Fprintln(out, usage)
+		return nil
 	}
 	cmds := map[string]func(*cli) error{
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
@@ -70,12 +123,19 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		if len(args) < 2 {
 			return errors.New(rosterUsage)
 		}
+		if isHelp(args[1]) {
+			fmt.Fprintln(out, rosterUsage)
+			return nil
+		}
+		if !slices.Contains(rosterCommands, args[1]) {
+			return fmt.Errorf("no roster command %q\n%s", args[1], rosterUsage)
+		}
 		name, args = "roster "+args[1], args[1:]
 		cmds[name] = (*cli).rosterCmd
 	}
 	cmd, ok := cmds[name]
 	if !ok {
-		return errors.New(usage)
+		return fmt.Errorf("no command %q\n%s", name, usage)
 	}
 	c := newCLI(name, stdin, out)
 	if err := c.parse(args[1:]); err != nil {

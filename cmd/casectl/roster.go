@@ -94,11 +94,24 @@ func (c *cli) rosterCmd() error {
 		return c.rosterPin()
 	case "roster show":
 		return c.rosterShow()
+	case "roster fetch":
+		return c.rosterFetch()
 	}
 	return errors.New(rosterUsage)
 }
 
-const rosterUsage = "usage: casectl roster keygen|sign|publish|pin|show [flags] (see -h of each)"
+// rosterCommands are the subcommands of 'casectl roster'.
+var rosterCommands = []string{"fetch", "show", "pin", "keygen", "sign", "publish"}
+
+const rosterUsage = `usage: casectl roster COMMAND [flags]   ('casectl roster COMMAND -h' for each)
+
+  casectl roster fetch -team TEAM -out current.json   save the team's current signed roster (checked against your pins)
+  casectl roster show [-team TEAM]                    verify and show a team's roster
+  casectl roster pin -team TEAM -key KEY              pin a team's roster key (confirm its fingerprint out of band)
+  casectl roster keygen -out FILE                     (key custodians, offline) make a roster key
+  casectl roster sign -key FILE (-team TEAM | -from current.json) [-add age1... -label NAME]... [-remove age1...]... -out next.json
+                                                      (key custodians) sign the next version, or co-sign one
+  casectl roster publish next.json                    send a signed roster to the server`
 
 // rosterKeygen creates a roster key for a key custodian.
 func (c *cli) rosterKeygen() error {
@@ -312,5 +325,57 @@ func (c *cli) rosterShow() error {
 	for _, e := range r.Entries {
 		fmt.Fprintf(c.out, "  %s\n", e)
 	}
+	return nil
+}
+
+// rosterFetch saves a team's current signed roster, for a custodian to
+// sign the next version from. It is checked against the handler's pins
+// first (signatures, and no older than the version accepted), so a server
+// cannot hand a custodian an old roster to re-sign with a removed key
+// back on it. Fetching accepts nothing.
+func (c *cli) rosterFetch() error {
+	team := c.team
+	if team == "" {
+		team = c.sess.Team
+	}
+	if c.outFile == "" || len(c.args) > 0 {
+		return errors.New("usage: casectl roster fetch [-team TEAM] -out current.json")
+	}
+	pins, err := roster.LoadPins(c.pinsPath())
+	if err != nil {
+		return err
+	}
+	if pins.Teams[team] == nil {
+		return fmt.Errorf("team %s: %w", handlerapi.Safe(team), roster.ErrNotPinned)
+	}
+	api, err := c.client()
+	if err != nil {
+		return err
+	}
+	sr, err := api.Roster(c.ctx, team)
+	var ae *handlerapi.APIError
+	if errors.As(err, &ae) && ae.Status == 404 {
+		return fmt.Errorf("team %s: %w", handlerapi.Safe(team), handlerapi.ErrNoRoster)
+	}
+	if err != nil {
+		return err
+	}
+	checked, err := pins.Check(team, sr)
+	if err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(sr, "", "  ")
+	if err := os.WriteFile(c.outFile, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	r := checked.Roster
+	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified against your pinned roster keys: %d recipient(s).\n", r.Team, r.Version, len(r.Entries))
+	for _, e := range r.Entries {
+		fmt.Fprintf(c.out, "  %s\n", e)
+	}
+	if checked.Changed {
+		fmt.Fprintln(c.out, "It differs from the version you accepted; casectl asks you before it encrypts to it.")
+	}
+	fmt.Fprintf(c.out, "Wrote %s. Sign the next version from it: casectl roster sign -key KEYFILE -from %s ... -out next.json\n", c.outFile, c.outFile)
 	return nil
 }

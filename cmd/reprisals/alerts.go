@@ -18,13 +18,23 @@ import (
 //	reprisals alerts list [-state pending|failed]
 //	reprisals alerts retry (-all | ID...)
 func cmdAlerts(args []string) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "retry") {
-		return errors.New("usage: reprisals alerts list [-state pending|failed] | reprisals alerts retry (-all | ID...)")
+	const usage = "usage:\n  reprisals alerts list [-state pending|failed]\n  reprisals alerts retry (-all | ID...)"
+	if done, err := groupHelp(args, usage); done {
+		return err
 	}
 	sub := args[0]
 	fs := flag.NewFlagSet("alerts "+sub, flag.ExitOnError)
-	state := fs.String("state", "", "list only alerts in this state: pending or failed")
-	all := fs.Bool("all", false, "retry every failed alert")
+	state, all := new(string), new(bool)
+	switch sub {
+	case "list":
+		fs.StringVar(state, "state", "", "list only alerts in this state: pending or failed")
+		fs.Usage = flagUsage(fs, "reprisals alerts list [-state pending|failed]", "Lists undelivered alerts: reference, team, attempts, next attempt, last error.")
+	case "retry":
+		fs.BoolVar(all, "all", false, "retry every failed alert")
+		fs.Usage = flagUsage(fs, "reprisals alerts retry (-all | ID...)", "Queues failed alerts again, after the relay or an address was fixed.")
+	default:
+		return fmt.Errorf("no subcommand %q\n%s", sub, usage)
+	}
 	cfg, err := loadForDatabase(fs, args[1:])
 	if err != nil {
 		return err
@@ -57,6 +67,9 @@ func cmdAlerts(args []string) error {
 		return nil
 	}
 
+	if fs.NArg() > 0 {
+		return errors.New(usage)
+	}
 	if *state != "" && *state != "pending" && *state != "failed" {
 		return errors.New("-state must be pending or failed")
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +37,9 @@ func cmdDev(args []string) error {
 	fset := flag.NewFlagSet("dev", flag.ExitOnError)
 	dir := fset.String("dir", ".dev", "folder for dev identities and keys (kept between runs)")
 	listen := fset.String("listen", "127.0.0.1:8080", "listen address")
+	mailListen := fset.String("mail-listen", "127.0.0.1:0", "listen address of the dev mail sink (port 0: any free port)")
+	fset.Usage = flagUsage(fset, "reprisals dev [-listen ADDR] [-mail-listen ADDR] [-dir .dev] [-config FILE]",
+		"Runs everything locally on throwaway state, and writes DIR/config.toml so that every operator command works against it.")
 	cfg, err := loadConfig(fset, args)
 	if err != nil {
 		return err
@@ -89,7 +93,7 @@ func cmdDev(args []string) error {
 	// A local mail sink stands in for the relay: alerts land as .eml files.
 	mailDir := filepath.Join(*dir, "mail")
 	sink := &notify.Sink{Dir: mailDir}
-	sinkAddr, err := sink.Start("127.0.0.1:0")
+	sinkAddr, err := sink.Start(*mailListen)
 	if err != nil {
 		return fmt.Errorf("starting the dev mail sink: %w", err)
 	}
@@ -117,6 +121,10 @@ func cmdDev(args []string) error {
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
+	}
+	configFile, err := writeDevConfig(*dir, cfg)
+	if err != nil {
+		return err
 	}
 	applied, err := migrate(ctx, cfg.Database.URL.Reveal())
 	if err != nil {
@@ -171,12 +179,16 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
   or straight from the database with the stock age CLI (apt-get install age):
     psql '%[4]s' -Atc "SELECT encode(ciphertext, 'base64') FROM reports WHERE reference = 'REFERENCE'" | base64 -d | age -d -i %[6]s
 
+  Operator commands (handler, audit, alerts, staff, retention, verify-receipt ...) against this server:
+    export REPRISALS_CONFIG=%[16]s
+  (or give each one -config %[16]s)
+
   Press Ctrl-C to stop%[7]s.
 
 `, cfg.PublicURL, dbNote, len(applied), url, strings.Join(identities, "\n                   "), idFile,
 			map[bool]string{true: "; the throwaway database is deleted", false: ""}[strings.HasPrefix(dbNote, "a throwaway")],
 			mailDir, sinkAddr, strings.Join(handlerLines(handlers), "\n                   "), h.name, h.key,
-			staff.Password, staff.TOTPSecret, strings.Join(pins, "\n                   "))
+			staff.Password, staff.TOTPSecret, strings.Join(pins, "\n                   "), configFile)
 	}
 	err = serve(ctx, cfg, logger, ready)
 	fmt.Println("Stopped.")
@@ -357,4 +369,48 @@ func ensureDevStaff(ctx context.Context, cfg config.Config) (intermediary.Creden
 		}
 	}
 	return c, err
+}
+
+// writeDevConfig writes the configuration dev runs with to dir/config.toml,
+// its database URL to dir/database.url (0600), and returns the
+// configuration file's absolute path: with it (-config, or
+// REPRISALS_CONFIG) every operator command works against this dev server.
+// Both are rewritten on each run (the throwaway database moves).
+func writeDevConfig(dir string, cfg config.Config) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	urlFile := filepath.Join(abs, "database.url")
+	os.Remove(urlFile)
+	if err := writeNewSecret(urlFile, cfg.Database.URL.Reveal()+"\n"); err != nil {
+		return "", err
+	}
+	c := cfg
+	c.Database.URL, c.Database.URLFile = "", urlFile
+	if c.Receipts.KeyFile != "" {
+		if c.Receipts.KeyFile, err = filepath.Abs(c.Receipts.KeyFile); err != nil {
+			return "", err
+		}
+	}
+	c.Teams = slices.Clone(cfg.Teams)
+	for i := range c.Teams {
+		if f := c.Teams[i].RecipientsFile; f != "" {
+			if c.Teams[i].RecipientsFile, err = filepath.Abs(f); err != nil {
+				return "", err
+			}
+		}
+	}
+	dump := c.Dump()
+	if strings.HasPrefix(dump, "# cannot encode") {
+		return "", errors.New("dev: " + strings.TrimPrefix(dump, "# "))
+	}
+	path := filepath.Join(abs, "config.toml")
+	text := "# Written by 'reprisals dev' on each start: the configuration it runs with, for\n" +
+		"# the operator commands (export REPRISALS_CONFIG=" + path + ").\n" +
+		"# DEVELOPMENT only. Secrets are in files beside it: database.url, receipt.key.\n\n" + dump
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
 }

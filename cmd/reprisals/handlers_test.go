@@ -50,21 +50,21 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 		}
 	}
 
-	ok("Added amal to reprisals-team", "handler", "add", "-name", "amal", "-team", "reprisals-team", "-recipient", id.Recipient().String())
+	ok("Registered amal (reprisals-team) for login", "handler", "add", "-name", "amal", "-team", "reprisals-team", "-recipient", id.Recipient().String())
 	bad("already exists", "handler", "add", "-name", "amal", "-team", "reprisals-team", "-recipient", next.Recipient().String())
 	bad("private key", "handler", "add", "-name", "bad", "-team", "reprisals-team", "-recipient", id.String())
 	bad("not a configured team", "handler", "add", "-name", "x", "-team", "nobody", "-recipient", next.Recipient().String())
 	bad("cannot be mixed", "handler", "add", "-name", "x", "-team", "reprisals-team", "-recipient", pq.Recipient().String())
 	bad("-name", "handler", "add", "-name", "Bad Name", "-team", "reprisals-team", "-recipient", next.Recipient().String())
 	ok("amal", "handler", "list")
-	ok("Done: set-recipient amal", "handler", "set-recipient", "amal", next.Recipient().String())
-	ok("Done: disable amal", "handler", "disable", "amal")
+	ok("amal now logs in with "+next.Recipient().String(), "handler", "set-recipient", "amal", next.Recipient().String())
+	ok("Disabled amal: they can no longer log in", "handler", "disable", "amal")
 	out, _, _ := runBin(t, env, "handler", "list")
 	if !strings.Contains(out, "false") || !strings.Contains(out, next.Recipient().String()) {
 		t.Errorf("handler list after changes:\n%s", out)
 	}
-	ok("Done: enable amal", "handler", "enable", "amal")
-	ok("Done: revoke-sessions amal", "handler", "revoke-sessions", "amal")
+	ok("Enabled amal", "handler", "enable", "amal")
+	ok("Ended amal's sessions", "handler", "revoke-sessions", "amal")
 	bad("no handler called ghost", "handler", "disable", "ghost")
 
 	// A team with roster keys: registration is for login; the roster
@@ -72,7 +72,7 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 	rk, _ := roster.GenerateKey()
 	rosterEnv := append(env, "REPRISALS_TEAM_UPR_SECRETARIAT_ROSTER_KEYS="+rk.Public().String())
 	rout, rerr, rosterErr := runBin(t, rosterEnv, "handler", "add", "-name", "ines", "-team", "upr-secretariat", "-recipient", id.Recipient().String())
-	if rosterErr != nil || !strings.Contains(rout, "Added ines to upr-secretariat, for login") || !strings.Contains(rout, "casectl roster sign -add "+id.Recipient().String()) {
+	if rosterErr != nil || !strings.Contains(rout, "Registered ines (upr-secretariat) for login") || !strings.Contains(rout, "casectl roster sign -key custodian.key -team upr-secretariat -add "+id.Recipient().String()) {
 		t.Fatalf("handler add on a roster team: %v\n%s%s", rosterErr, rout, rerr)
 	}
 

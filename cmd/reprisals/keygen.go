@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
@@ -13,37 +15,65 @@ func cmdKeygen(args []string) error {
 	fs := flag.NewFlagSet("keygen", flag.ExitOnError)
 	pq := fs.Bool("pq", false, "generate a post-quantum (ML-KEM-768 + X25519) identity")
 	receiptKey := fs.Bool("receipt-key", false, "generate the server's receipt key instead of an age identity")
-	out := fs.String("o", "", "write to this file (created with mode 0600; must not exist) instead of standard output")
+	out := fs.String("o", "", "write to this file (created with mode 0600, its folder with 0700 if missing; must not exist) instead of standard output")
+	fs.Usage = flagUsage(fs, "reprisals keygen [-pq] [-o FILE] | reprisals keygen -receipt-key [-o FILE]",
+		"Makes an age identity (as age-keygen does; for a handler's machine, not the server) and prints its public key once it is saved, or makes the server's receipt key.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var content string
-	if *receiptKey {
-		content = crypto.NewReceiptKey()
-	} else {
-		file, recipient, err := crypto.NewIdentityFile(*pq, time.Now())
+	if fs.NArg() > 0 {
+		return errors.New("usage: reprisals keygen [-pq | -receipt-key] [-o FILE]")
+	}
+	content, recipient := crypto.NewReceiptKey(), ""
+	if !*receiptKey {
+		file, r, err := crypto.NewIdentityFile(*pq, time.Now())
 		if err != nil {
 			return err
 		}
-		content = file
-		fmt.Fprintf(os.Stderr, "Public key (give this to the operator): %s\n", recipient)
+		content, recipient = file, r
 	}
 	if *out == "" {
-		_, err := os.Stdout.WriteString(content)
-		return err
+		if _, err := os.Stdout.WriteString(content); err != nil {
+			return err
+		}
+	} else {
+		// The identity is saved before its public key is shown: a key
+		// that was printed but never saved would be published for an
+		// identity that exists nowhere.
+		if err := os.MkdirAll(filepath.Dir(*out), 0o700); err != nil {
+			return fmt.Errorf("nothing was saved: %w", err)
+		}
+		if err := writeNewSecret(*out, content); err != nil {
+			return fmt.Errorf("nothing was saved: %w", err)
+		}
+		if *receiptKey {
+			fmt.Fprintf(os.Stderr, "Receipt key saved in %s (0600).\n", *out)
+		} else {
+			fmt.Fprintf(os.Stderr, "Identity saved in %s (0600); keep it on this machine.\n", *out)
+		}
 	}
-	return writeNewSecret(*out, content)
+	if recipient != "" {
+		fmt.Fprintf(os.Stderr, "Public key (give this to the operator): %s\n", recipient)
+	}
+	return nil
 }
 
-// writeNewSecret creates path with mode 0600, refusing to overwrite.
+// writeNewSecret creates path with mode 0600, refusing to overwrite. A
+// file it could not write completely is removed.
 func writeNewSecret(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		return err
+	_, err = f.WriteString(content)
+	if err == nil {
+		err = f.Sync()
 	}
-	return f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }

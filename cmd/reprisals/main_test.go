@@ -203,6 +203,42 @@ func TestKeygen(t *testing.T) {
 	}
 }
 
+// TestKeygenSavesBeforePrinting: keygen -o creates the identity's folder
+// (0700) and saves the identity before it prints the public key, and
+// never prints a public key it could not save.
+func TestKeygenSavesBeforePrinting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config", "reprisals", "identity.key")
+	_, stderr, err := runBin(t, cleanEnv(), "keygen", "-o", path)
+	if err != nil {
+		t.Fatalf("keygen -o into a new folder: %v\n%s", err, stderr)
+	}
+	for p, want := range map[string]os.FileMode{filepath.Dir(path): 0o700, path: 0o600} {
+		info, err := os.Stat(p)
+		if err != nil || info.Mode().Perm() != want {
+			t.Errorf("%s: %v, mode %v, want %v", p, err, info.Mode().Perm(), want)
+		}
+	}
+	f, _ := os.Open(path)
+	ids, err := age.ParseIdentities(f)
+	f.Close()
+	pub := regexp.MustCompile(`age1[0-9a-z]+`).FindString(stderr)
+	if err != nil || len(ids) != 1 || pub == "" || ids[0].(*age.X25519Identity).Recipient().String() != pub {
+		t.Fatalf("the printed public key %q is not the saved identity's (%v)", pub, err)
+	}
+	if strings.Index(stderr, "saved") > strings.Index(stderr, pub) {
+		t.Errorf("the public key came before the identity was saved:\n%s", stderr)
+	}
+	// A folder that cannot be made: nothing printed but the error.
+	blocker := filepath.Join(dir, "file")
+	os.WriteFile(blocker, nil, 0o600)
+	_, stderr, err = runBin(t, cleanEnv(), "keygen", "-o", filepath.Join(blocker, "identity.key"))
+	if err == nil || strings.Contains(stderr, "age1") || !strings.Contains(stderr, "nothing was saved") {
+		t.Errorf("keygen into an impossible folder: err %v, printed:\n%s", err, stderr)
+	}
+}
+
 func freePort(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -27,6 +27,8 @@ func verifyReceipt(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("verify-receipt", flag.ContinueOnError)
 	key := fs.String("key", "", "the service's proof-of-receipt key (ed25519:…), as its /proof page shows")
 	printKey := fs.Bool("print-key", false, "print the service's proof-of-receipt key and stop")
+	fs.Usage = flagUsage(fs, "reprisals verify-receipt [-key ed25519:… | -config FILE] FILE | reprisals verify-receipt [-config FILE] -print-key",
+		"Checks a reporter's proof of receipt (FILE - reads standard input), or prints the service's proof key.")
 	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err

@@ -59,7 +59,9 @@ func loadForDatabase(fs *flag.FlagSet, args []string) (config.Config, error) {
 }
 
 func cmdServe(args []string) error {
-	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ExitOnError), args)
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	fs.Usage = flagUsage(fs, "reprisals serve [-config FILE]", "Runs the service. The configuration file may also be named by REPRISALS_CONFIG.")
+	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err
 	}
@@ -241,7 +243,9 @@ func checkSchema(ctx context.Context, db *store.DB) error {
 }
 
 func cmdMigrate(args []string) error {
-	cfg, err := loadForDatabase(flag.NewFlagSet("migrate", flag.ExitOnError), args)
+	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
+	fs.Usage = flagUsage(fs, "reprisals migrate [-config FILE]", "Applies the embedded SQL migrations; re-running is a no-op.")
+	cfg, err := loadForDatabase(fs, args)
 	if err != nil {
 		return err
 	}
@@ -268,7 +272,9 @@ func migrate(ctx context.Context, url string) ([]string, error) {
 }
 
 func cmdConfig(args []string) error {
-	cfg, err := loadConfig(flag.NewFlagSet("config", flag.ExitOnError), args)
+	fs := flag.NewFlagSet("config", flag.ExitOnError)
+	fs.Usage = flagUsage(fs, "reprisals config [-config FILE]", "Validates the configuration and prints it with secrets redacted.")
+	cfg, err := loadConfig(fs, args)
 	if err != nil {
 		return err
 	}
