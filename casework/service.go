@@ -46,6 +46,7 @@ type Service struct {
 	auditKey []byte
 	names    map[string]string
 	origin   string // this server's origin, which login challenges name
+	tokenKey []byte // seals login challenge ids (logintoken.go)
 	now      func() time.Time
 }
 
@@ -73,8 +74,13 @@ func NewService(db *store.DB, cfg config.Config) (*Service, error) {
 		return nil, errors.New("casework: public_url must be the server's address: login challenges name it")
 	}
 	origin := strings.ToLower(u.Scheme + "://" + u.Host)
-	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, origin: origin, now: time.Now}, nil
+	return &Service{db: db, cfg: cfg, auditKey: audit.Key(cfg.ReceiptKey()), names: names, origin: origin,
+		tokenKey: crypto.DeriveKey(cfg.ReceiptKey(), "reprisals/login-challenge-token/v1"), now: time.Now}, nil
 }
+
+// SetClock replaces the service's clock (tests: an expired challenge).
+// Call it only while no request is being served.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // StatusNames returns the display name of every status.
 func (s *Service) StatusNames() map[string]string { return s.names }
@@ -90,7 +96,8 @@ func (s *Service) OperatorAudit(operator, action, detail string) store.Audit {
 
 // Challenge is a login challenge: a handlerapi.LoginChallenge naming this
 // server's origin, the handler, the expiry and a random nonce,
-// age-encrypted (armoured) to the handler's recipient.
+// age-encrypted (armoured) to the handler's recipient. Its ID is a sealed
+// token (logintoken.go): nothing about it is stored.
 type Challenge struct {
 	ID        string
 	Encrypted string
@@ -101,33 +108,37 @@ type Challenge struct {
 // is unknown or disabled it returns a challenge that looks the same, to a
 // throwaway key of a type chosen as real handlers' keys are (see
 // decoyRecipient), so neither the stanza type nor the size tells anyone
-// which names exist.
+// which names exist. It stores nothing.
 func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, error) {
-	var handlerID *int64
+	if name == "" || len(name) > tokenNameBytes {
+		return Challenge{}, &InvalidError{Field: "handler", Message: "give your handler name"}
+	}
 	var recipient crypto.Recipient
+	var tag [8]byte
 	h, err := s.db.HandlerByName(ctx, name)
 	switch {
 	case err == nil && h.Active:
-		handlerID = &h.ID
 		if recipient, err = crypto.ParseRecipient(h.Recipient); err != nil {
 			return Challenge{}, fmt.Errorf("casework: handler %s has an unusable recipient: %w", h.Name, err)
 		}
+		tag = recipientTag(h.Recipient)
 	case err == nil: // disabled: a throwaway key of the same type as theirs
 		if recipient, err = crypto.ThrowawayRecipient(crypto.RecipientKind(h.Recipient)); err != nil {
 			return Challenge{}, err
 		}
+		rand.Read(tag[:])
 	case errors.Is(err, store.ErrNotFound):
 		if recipient, err = s.decoyRecipient(ctx, name); err != nil {
 			return Challenge{}, err
 		}
+		rand.Read(tag[:])
 	default:
 		return Challenge{}, err
 	}
-	nonce, err := handlerapi.NewNonce(rand.Reader)
-	if err != nil {
-		return Challenge{}, err
-	}
-	c := Challenge{Expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration).Truncate(time.Second)}
+	t := loginToken{expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration).Truncate(time.Second), recipientTag: tag, name: name}
+	rand.Read(t.nonce[:])
+	nonce := base64.RawURLEncoding.EncodeToString(t.nonce[:])
+	c := Challenge{Expires: t.expires}
 	plain := handlerapi.LoginChallenge{Origin: s.origin, Handler: name, Expires: c.Expires, Nonce: nonce}.Marshal()
 	sealed, err := crypto.Seal(plain, []crypto.Recipient{recipient})
 	if err != nil {
@@ -137,9 +148,8 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 	aw := armor.NewWriter(&armored)
 	aw.Write(sealed.Ciphertext)
 	aw.Close()
-	hash := sha256.Sum256([]byte(nonce))
 	c.Encrypted = armored.String()
-	if c.ID, err = s.db.CreateChallenge(ctx, handlerID, hash[:], c.Expires); err != nil {
+	if c.ID, _, err = sealToken(s.tokenKey, s.origin, t); err != nil {
 		return Challenge{}, err
 	}
 	return c, nil
@@ -178,26 +188,36 @@ type Session struct {
 }
 
 // Login checks the answer to a challenge and opens a session. A challenge
-// can be answered once: a replayed answer fails.
+// can be answered once, right or wrong: a replayed answer fails. Nothing
+// is counted against the handler: a challenge id that does not open (a
+// guess, a forgery) costs no database work at all, and no number of wrong
+// answers stops the handler's own.
 func (s *Service) Login(ctx context.Context, challengeID, answer string) (Session, error) {
-	handlerID, hash, expires, err := s.db.ConsumeChallenge(ctx, challengeID)
+	t, err := openToken(s.tokenKey, s.origin, challengeID)
+	if err != nil || !s.now().Before(t.expires) {
+		return Session{}, ErrLoginFailed
+	}
+	// Spend the challenge first, in one statement, so that two answers
+	// sent at once cannot both be checked.
+	switch err := s.db.SpendChallenge(ctx, t.id[:], t.expires); {
+	case errors.Is(err, store.ErrDuplicate):
+		return Session{}, ErrLoginFailed
+	case err != nil:
+		return Session{}, err
+	}
+	want := base64.RawURLEncoding.EncodeToString(t.nonce[:])
+	if subtle.ConstantTimeCompare([]byte(answer), []byte(want)) != 1 {
+		return Session{}, ErrLoginFailed
+	}
+	h, err := s.db.HandlerByName(ctx, t.name)
 	if errors.Is(err, store.ErrNotFound) {
 		return Session{}, ErrLoginFailed
 	}
 	if err != nil {
 		return Session{}, err
 	}
-	got := sha256.Sum256([]byte(answer))
-	ok := subtle.ConstantTimeCompare(got[:], hash) == 1
-	if handlerID == nil || !ok || s.now().After(expires) {
+	if tag := recipientTag(h.Recipient); !h.Active || subtle.ConstantTimeCompare(tag[:], t.recipientTag[:]) != 1 {
 		return Session{}, ErrLoginFailed
-	}
-	h, err := s.db.HandlerByID(ctx, *handlerID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !h.Active) {
-		return Session{}, ErrLoginFailed
-	}
-	if err != nil {
-		return Session{}, err
 	}
 	tok := make([]byte, 32)
 	rand.Read(tok)

@@ -6,7 +6,9 @@
 // once) and a mandatory TOTP code. Passwords are made by the server (about
 // 100 bits), so guessing one is hopeless and a wrong password is never
 // counted against the account: knowing a username is not enough to lock
-// anyone out. Once the password is right, second-factor attempts are
+// anyone out. A wrong password is refused by a keyed 32-bit quick check
+// before any Argon2id work, so no flood of wrong passwords (from one
+// address or many) can fill the hash queue in front of the right one. Once the password is right, second-factor attempts are
 // admitted and counted in one SQL statement, so concurrent attempts cannot
 // exceed the limit; after MaxFailures the account is locked for LockFor,
 // which keeps a six-digit code out of reach of someone who has the
@@ -67,6 +69,7 @@ var ErrSignInFailed = errors.New("sign-in failed")
 type Service struct {
 	db       *store.DB
 	sealKey  []byte
+	checkKey []byte // keys the passwords' quick checks (passwordCheck)
 	auditKey []byte
 	issuer   string
 	now      func() time.Time
@@ -79,6 +82,7 @@ type Service struct {
 func New(db *store.DB, cfg config.Config) *Service {
 	return &Service{
 		db: db, sealKey: crypto.DeriveKey(cfg.ReceiptKey(), "reprisals/totp-seal/v1"),
+		checkKey: crypto.DeriveKey(cfg.ReceiptKey(), "reprisals/password-check/v1"),
 		auditKey: audit.Key(cfg.ReceiptKey()), issuer: "Reprisals reporting", now: time.Now,
 		pause: failurePause,
 	}
@@ -131,7 +135,7 @@ func (s *Service) AddStaff(ctx context.Context, org, username, operator string) 
 	if err != nil {
 		return c, err
 	}
-	err = s.db.AddStaff(ctx, org, username, salt, hash, sealSecret(s.sealKey, secret),
+	err = s.db.AddStaff(ctx, org, username, salt, hash, passwordCheck(s.checkKey, c.Password, salt), sealSecret(s.sealKey, secret),
 		s.operatorAudit(operator, "staff.add", username+" org="+org))
 	return c, err
 }
@@ -144,51 +148,61 @@ func (s *Service) ResetPassword(ctx context.Context, username, operator string) 
 	if err != nil {
 		return c, err
 	}
-	return c, s.db.UpdateStaff(ctx, username, salt, hash, nil, true, nil,
+	return c, s.db.UpdateStaff(ctx, username, salt, hash, passwordCheck(s.checkKey, c.Password, salt), nil, true, nil,
 		s.operatorAudit(operator, "staff.reset-password", username))
 }
 
 // ResetTOTP gives a staff account a new TOTP secret.
 func (s *Service) ResetTOTP(ctx context.Context, username, operator string) (Credentials, error) {
 	secret, c := s.newTOTP(username)
-	return c, s.db.UpdateStaff(ctx, username, nil, nil, sealSecret(s.sealKey, secret), true, nil,
+	return c, s.db.UpdateStaff(ctx, username, nil, nil, nil, sealSecret(s.sealKey, secret), true, nil,
 		s.operatorAudit(operator, "staff.reset-totp", username))
 }
 
 // Unlock clears an account's failed sign-ins.
 func (s *Service) Unlock(ctx context.Context, username, operator string) error {
-	return s.db.UpdateStaff(ctx, username, nil, nil, nil, true, nil, s.operatorAudit(operator, "staff.unlock", username))
+	return s.db.UpdateStaff(ctx, username, nil, nil, nil, nil, true, nil, s.operatorAudit(operator, "staff.unlock", username))
 }
 
 // SetActive enables or disables an account (and ends its sessions).
 func (s *Service) SetActive(ctx context.Context, username string, active bool, operator string) error {
 	action := map[bool]string{true: "staff.enable", false: "staff.disable"}[active]
-	return s.db.UpdateStaff(ctx, username, nil, nil, nil, false, &active, s.operatorAudit(operator, action, username))
+	return s.db.UpdateStaff(ctx, username, nil, nil, nil, nil, false, &active, s.operatorAudit(operator, action, username))
 }
 
-// dummySalt makes a sign-in for an unknown name cost as much as any other.
-var dummySalt = newSalt()
+// dummySalt and dummyCheck make a sign-in for an unknown name cost as much
+// as any other.
+var dummySalt, dummyCheck = newSalt(), newSalt()[:checkBytes]
 
 // SignIn checks a password and a TOTP code and opens a session, returning
-// its token. Every failure is ErrSignInFailed after one Argon2id hash and
-// the same pause, so the answer tells nobody whether the name exists or
-// the account is locked. Only attempts with the right password are
-// counted towards the lock. If ctx ends (the client has gone) while
-// waiting for a hash slot, it returns ctx's error without hashing.
+// its token. Every failure is ErrSignInFailed after the same pause, so the
+// answer tells nobody whether the name exists or the account is locked.
+//
+// A wrong password is refused by its quick check (passwordCheck), before
+// any Argon2id work: a flood of wrong passwords, for any names, never
+// takes a hash slot, so it cannot keep the account's owner waiting; an
+// unknown name is checked against a random check, with the same work. A
+// password that passes its quick check (the right one, or one wrong
+// password in 2^32) is checked with Argon2id. Only attempts with the right
+// password are counted towards the lock. If ctx ends (the client has gone)
+// while waiting for a hash slot, it returns ctx's error without hashing.
 func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
-	var salt, hash []byte
+	var salt, hash, check []byte
 	var err error
 	if ValidUsername(username) {
-		salt, hash, err = s.db.StaffPassword(ctx, username)
+		salt, hash, check, err = s.db.StaffPassword(ctx, username)
 	} else {
 		// No account can have this name: never sent to the database.
 		err = store.ErrNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		// Unknown: the same work as a wrong password.
-		salt, hash = dummySalt, nil
+		salt, hash, check = dummySalt, nil, dummyCheck
 	} else if err != nil {
 		return "", store.Staff{}, err
+	}
+	if check != nil && subtle.ConstantTimeCompare(passwordCheck(s.checkKey, password, salt), check) != 1 {
+		return "", store.Staff{}, s.failed(ctx)
 	}
 	passOK, err := checkPassword(ctx, password, salt, hash)
 	if err != nil {
@@ -223,6 +237,10 @@ func (s *Service) SignIn(ctx context.Context, username, password, code string) (
 		store.Audit{Key: s.auditKey, Actor: "staff:" + st.Username, Action: "staff.signin", Detail: st.OrgSlug})
 	if errors.Is(err, store.ErrDuplicate) {
 		return "", st, s.failed(ctx) // the code was already used
+	}
+	if err == nil && check == nil {
+		// An account from before quick checks gets one now.
+		err = s.db.SetStaffPasswordCheck(ctx, st.ID, hash, passwordCheck(s.checkKey, password, salt))
 	}
 	return token, st, err
 }

@@ -69,7 +69,6 @@ func classify(err error) problem {
 	var mbe *http.MaxBytesError
 	var he *echo.HTTPError
 	var ie *casework.InvalidError
-	var tm *tooManyError
 	var again *intake.AlreadyReceivedError
 	switch {
 	case errors.As(err, &again):
@@ -77,9 +76,6 @@ func classify(err error) problem {
 		// web form answers with a page of its own).
 		return problem{status: http.StatusConflict, code: "already_received", heading: "Report already received",
 			message: fmt.Sprintf("This report was already received, under the reference %s (the same Idempotency-Key). The receipt is shown only once and cannot be shown again.", again.Reference)}
-	case errors.As(err, &tm):
-		return problem{status: http.StatusTooManyRequests, code: "too_many_requests", heading: "Too many requests",
-			message: fmt.Sprintf("Too many login attempts just now. Please wait %d minutes and try again.", minutes(tm.Wait))}
 	case errors.Is(err, context.Canceled):
 		// The client has gone; nobody reads this answer.
 		return problem{status: statusClientGone, code: "client_gone", heading: hUnserved, message: hUnserved}
@@ -168,10 +164,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if p.code == "unauthenticated" {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="reprisals"`)
-	}
-	var tm *tooManyError
-	if errors.As(err, &tm) {
-		setRetryAfter(c, tm.Wait)
 	}
 	if p.status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", "60")

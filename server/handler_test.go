@@ -131,14 +131,28 @@ func TestHandlerLogin(t *testing.T) {
 	// An expired challenge fails.
 	ch = e.challenge("amal")
 	right, _ = e.answer("amal", ch, id)
-	e.db.Pool().Exec(context.Background(), `UPDATE challenges SET expires_at = now() - interval '1 second' WHERE id = $1`, ch.ChallengeID)
+	e.cases.SetClock(func() time.Time { return ch.ExpiresAt.Add(time.Second) })
 	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 401 {
 		t.Errorf("expired challenge: %d, want 401", code)
+	}
+	e.cases.SetClock(time.Now)
+	// An altered challenge id fails, even with the right answer.
+	ch = e.challenge("amal")
+	right, _ = e.answer("amal", ch, id)
+	alt := []byte(ch.ChallengeID)
+	if alt[40] = 'A'; ch.ChallengeID[40] == 'A' {
+		alt[40] = 'B'
+	}
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": string(alt), "answer": right}, nil); code != 401 {
+		t.Errorf("altered challenge id: %d, want 401", code)
+	}
+	if code := e.api("", "POST", "/login", map[string]string{"challenge_id": ch.ChallengeID, "answer": right}, nil); code != 200 {
+		t.Errorf("the right answer with the unaltered id: %d, want 200", code)
 	}
 
 	// An unknown name gets a challenge of the same shape that cannot succeed.
 	ghost := e.challenge("nobody")
-	if len(ghost.ChallengeID) != 36 || !strings.HasPrefix(ghost.Challenge, "-----BEGIN AGE ENCRYPTED FILE-----") {
+	if len(ghost.ChallengeID) != len(ch.ChallengeID) || !strings.HasPrefix(ghost.Challenge, "-----BEGIN AGE ENCRYPTED FILE-----") {
 		t.Errorf("challenge for an unknown name looks different: %+v", ghost)
 	}
 
@@ -532,7 +546,6 @@ func TestChallengesLookAlike(t *testing.T) {
 	}
 	x25519 := challengeShape(t, e.challenge("amal"))
 	seen := map[string]int{}
-	// 22 names and 2 repeats keep within the per-client challenge limit.
 	for i := range 22 {
 		name := fmt.Sprintf("u%03d", i)
 		shape := challengeShape(t, e.challenge(name))

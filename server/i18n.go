@@ -100,7 +100,7 @@ var goStrings = []string{
 	"About you", "Who was harmed", "What happened", "Link to the UN", "Risk and consent", "Files, check and send",
 	"Change", "Step {0} of {1}", followUpsAdded,
 	// the pages of NHRI and NGO staff
-	"Sign in", "Cases", signInFailed, tooManySignIns, signInBusy,
+	"Sign in", "Cases", signInFailed, signInBusy,
 	// proofs of receipt
 	"Check a proof of receipt",
 	// the form's banner when a report could not be stored

@@ -92,9 +92,6 @@ func (s *Server) orgLoginPage(c echo.Context) error {
 const signInFailed = "Sign-in failed. The username, password or code is wrong, or the code was already used (codes change every 30 seconds). " +
 	"After 5 failed sign-ins an account is locked for 15 minutes; an operator can unlock it sooner."
 
-// tooManySignIns is the answer when a connection has tried too many.
-const tooManySignIns = "Too many sign-ins were tried from your connection. Please wait {0} minutes and try again."
-
 // signInBusy is the answer when the password could not be checked in time
 // (every hash slot taken for 30 seconds).
 const signInBusy = "Many sign-ins are being checked just now, so yours was not. Please try again in a minute."
@@ -110,11 +107,6 @@ func (s *Server) orgLogin(c echo.Context) error {
 		// SignIn answers as for an unknown name, with the same work;
 		// the page does not show back text that cannot be a name.
 		page.Username = ""
-	}
-	if ok, wait := s.signIns.allow(clientAddr(c.Request(), s.opts.TrustedProxies)); !ok {
-		setRetryAfter(c, wait)
-		page.Error = page.T(tooManySignIns, minutes(wait))
-		return s.r.render(c, http.StatusTooManyRequests, "org-login", page)
 	}
 	token, _, err := s.orgs.SignIn(c.Request().Context(), username, f.Get("password"), f.Get("code"))
 	switch {

@@ -11,7 +11,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io/fs"
@@ -62,12 +61,8 @@ type Options struct {
 	// grace period is over, before the database pool closes.
 	EndUploads <-chan struct{}
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
-	// when limiting sign-ins and login challenges per client.
+	// (clientAddr). No limit is keyed on a client's address.
 	TrustedProxies []netip.Prefix
-	// SignInsPerClient, ChallengesPerClient and ChallengesGlobal override
-	// the rate limits of staff sign-ins and handler login challenges per
-	// 15 minutes (0: the defaults in ratelimit.go).
-	SignInsPerClient, ChallengesPerClient, ChallengesGlobal int
 	// Ready reports readiness for /readyz (nil: always ready).
 	Ready func(context.Context) error
 	// Metrics, if set, receives the HTTP request metrics.
@@ -91,9 +86,9 @@ type Server struct {
 	// lookups bounds concurrent receipt lookups (openReturn).
 	lookups chan struct{}
 	metrics *httpMetrics
-	// signIns, challenges and allChallenges limit /org/login and
-	// /api/v1/handler/login/challenge per client and globally.
-	signIns, challenges, allChallenges *attemptLimiter
+	// challengeSlots bounds login challenges being made at once
+	// (challengeSlots in ratelimit.go); the rest wait their turn.
+	challengeSlots chan struct{}
 
 	uploadLimits UploadLimits
 	uploadSlots  chan struct{} // one per upload under way
@@ -130,9 +125,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	}
 	s.reportTxSlots = make(chan struct{}, txSlots)
 	s.lookups = make(chan struct{}, receiptLookups)
-	s.signIns = newAttemptLimiter(cmp.Or(opts.SignInsPerClient, signInsPerClient), limitWindow)
-	s.challenges = newAttemptLimiter(cmp.Or(opts.ChallengesPerClient, challengesPerClient), limitWindow)
-	s.allChallenges = newAttemptLimiter(cmp.Or(opts.ChallengesGlobal, challengesGlobal), limitWindow)
+	s.challengeSlots = make(chan struct{}, challengeSlots)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

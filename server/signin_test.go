@@ -186,17 +186,19 @@ func TestUnknownAndLockedAnswerAlike(t *testing.T) {
 	}
 }
 
-// TestSignInsLimitedPerClient: one client gets 429 after its budget, with
-// Retry-After; another client (told apart through a trusted proxy) is not
-// affected.
-func TestSignInsLimitedPerClient(t *testing.T) {
+// TestSignInsLimitedPerAccountNotPerClient: no limit is keyed on the
+// client's address. Wrong codes with the right password are counted
+// against the account, whichever address they come from (none gets 429 or
+// Retry-After), and lock it at MaxFailures; another account's owner at the
+// same address signs in all the same.
+func TestSignInsLimitedPerAccountNotPerClient(t *testing.T) {
 	t.Parallel()
-	w := newOrgWorldWith(t, server.Options{SignInsPerClient: 3, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	w := newOrgWorldWith(t, server.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	cr := w.creds["staff-nhri-a"]
 	wrong := wrongCode(t, cr.TOTPSecret)
-	from := func(addr string) *http.Response {
+	from := func(addr, user, password, code string) *http.Response {
 		req, _ := http.NewRequest("POST", w.srv.URL+"/org/login",
-			strings.NewReader(url.Values{"username": {"staff-nhri-a"}, "password": {cr.Password}, "code": {wrong}}.Encode()))
+			strings.NewReader(url.Values{"username": {user}, "password": {password}, "code": {code}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", addr)
 		resp, err := client().Do(req)
@@ -207,83 +209,73 @@ func TestSignInsLimitedPerClient(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	for i := range 3 {
-		if r := from("198.51.100.1"); r.StatusCode != 401 {
-			t.Fatalf("attempt %d: %d", i+1, r.StatusCode)
+	for i := range intermediary.MaxFailures - 1 {
+		if r := from("198.51.100.1", "staff-nhri-a", cr.Password, wrong); r.StatusCode != 401 || r.Header.Get("Retry-After") != "" {
+			t.Fatalf("attempt %d: %d, Retry-After %q; want 401 without", i+1, r.StatusCode, r.Header.Get("Retry-After"))
 		}
 	}
-	r := from("198.51.100.1")
-	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" {
-		t.Errorf("over the per-client limit: %d, Retry-After %q; want 429 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
+	if failed, locked := w.staffLock(t, "staff-nhri-a"); failed != intermediary.MaxFailures-1 || locked {
+		t.Errorf("failed_attempts = %d, locked = %v; want %d, false", failed, locked, intermediary.MaxFailures-1)
 	}
-	if r := from("198.51.100.2"); r.StatusCode != 401 {
+	// From another address: the same account's count, which now locks it.
+	if r := from("198.51.100.2", "staff-nhri-a", cr.Password, wrong); r.StatusCode != 401 {
 		t.Errorf("another client: %d, want 401", r.StatusCode)
 	}
-	// The refused attempt was not counted against the account.
-	if failed, _ := w.staffLock(t, "staff-nhri-a"); failed != 4 {
-		t.Errorf("failed_attempts = %d, want 4", failed)
+	if failed, locked := w.staffLock(t, "staff-nhri-a"); failed != intermediary.MaxFailures || !locked {
+		t.Errorf("failed_attempts = %d, locked = %v; want %d, true", failed, locked, intermediary.MaxFailures)
+	}
+	// Another account's owner, from the address that locked the first.
+	b := w.creds["staff-ngo-b"]
+	if r := from("198.51.100.1", "staff-ngo-b", b.Password, code(t, b.TOTPSecret, time.Now())); r.StatusCode != 303 {
+		t.Errorf("another account from the same address: %d, want 303", r.StatusCode)
 	}
 }
 
-// TestChallengeFloodsAreLimited: login challenges get a clear 429 (JSON,
-// with Retry-After) beyond the per-client limit, and beyond the global
-// limit whatever the client.
-func TestChallengeFloodsAreLimited(t *testing.T) {
+// TestChallengesAreNotStored: login challenges, however many one client
+// asks for, are all answered (no 429, no Retry-After) and none is stored;
+// only an answered one is recorded, until it expires, and expired records
+// are deleted when the next challenge is answered.
+func TestChallengesAreNotStored(t *testing.T) {
 	t.Parallel()
-	e := newEnvWith(t, storetest.NewDB(t), server.Options{ChallengesPerClient: 4, ChallengesGlobal: 10,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	e := newEnvWith(t, storetest.NewDB(t), server.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	id := e.addHandler("amal", "reprisals-team")
 	ask := func(addr string) (*http.Response, []byte) {
 		return e.do("POST", "/api/v1/handler/login/challenge", "application/json", strings.NewReader(`{"handler":"nobody"}`), "X-Forwarded-For", addr)
 	}
-	for i := range 4 {
-		if r, _ := ask("198.51.100.1"); r.StatusCode != 200 {
-			t.Fatalf("challenge %d: %d", i+1, r.StatusCode)
+	for i := range 40 {
+		r, body := ask("198.51.100.1")
+		var ch struct {
+			ChallengeID string `json:"challenge_id"`
 		}
-	}
-	r, body := ask("198.51.100.1")
-	var apiErr struct {
-		Error struct{ Code, Message string }
-	}
-	json.Unmarshal(body, &apiErr)
-	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" || apiErr.Error.Code != "too_many_requests" || !strings.Contains(apiErr.Error.Message, "wait") {
-		t.Errorf("over the per-client limit: %d %s (Retry-After %q)", r.StatusCode, body, r.Header.Get("Retry-After"))
-	}
-	// Other clients share the global budget: 6 more, then 429 for all.
-	for i := range 6 {
-		if r, _ := ask("198.51.100." + string(rune('2'+i))); r.StatusCode != 200 {
-			t.Fatalf("client %d within the global limit: %d", i+2, r.StatusCode)
-		}
-	}
-	if r, _ := ask("203.0.113.9"); r.StatusCode != 429 {
-		t.Errorf("over the global limit: %d, want 429", r.StatusCode)
-	}
-	var stored int
-	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM challenges`).Scan(&stored)
-	if stored != 10 {
-		t.Errorf("%d challenges stored, want 10 (the global limit)", stored)
-	}
-}
-
-// TestUnusedChallengesArePruned: expired and answered challenges are
-// deleted when the next one is made.
-func TestUnusedChallengesArePruned(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	for range 5 {
-		if r, _ := e.do("POST", "/api/v1/handler/login/challenge", "application/json", strings.NewReader(`{"handler":"nobody"}`)); r.StatusCode != 200 {
-			t.Fatalf("challenge: %d", r.StatusCode)
+		json.Unmarshal(body, &ch)
+		if r.StatusCode != 200 || r.Header.Get("Retry-After") != "" || ch.ChallengeID == "" {
+			t.Fatalf("challenge %d: %d %s", i+1, r.StatusCode, body)
 		}
 	}
 	pool := e.db.Pool()
 	ctx := context.Background()
-	pool.Exec(ctx, `UPDATE challenges SET expires_at = now() - interval '1 second' WHERE id IN (SELECT id FROM challenges LIMIT 3)`)
-	pool.Exec(ctx, `UPDATE challenges SET used = true WHERE expires_at > now()`)
-	if r, _ := e.do("POST", "/api/v1/handler/login/challenge", "application/json", strings.NewReader(`{"handler":"nobody"}`)); r.StatusCode != 200 {
-		t.Fatalf("challenge: %d", r.StatusCode)
+	count := func() (n int) {
+		t.Helper()
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM spent_challenges`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
 	}
-	var left int
-	pool.QueryRow(ctx, `SELECT count(*) FROM challenges`).Scan(&left)
-	if left != 1 {
-		t.Errorf("%d challenges left, want 1 (expired and used ones pruned)", left)
+	if n := count(); n != 0 {
+		t.Errorf("%d challenges recorded before any answer, want 0", n)
+	}
+	var tables int
+	pool.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'challenges'`).Scan(&tables)
+	if tables != 0 {
+		t.Error("the challenges table still exists")
+	}
+	e.login("amal", id)
+	if n := count(); n != 1 {
+		t.Errorf("%d challenges recorded after one login, want 1", n)
+	}
+	pool.Exec(ctx, `UPDATE spent_challenges SET expires_at = now() - interval '1 hour'`)
+	e.login("amal", id)
+	if n := count(); n != 1 {
+		t.Errorf("%d challenges recorded after an expired one and a new login, want 1 (expired ones pruned)", n)
 	}
 }

@@ -100,37 +100,24 @@ func (db *DB) ActiveRecipients(ctx context.Context) (map[string][]string, error)
 	return out, nil
 }
 
-// CreateChallenge stores a login challenge and returns its random id.
-// handlerID is nil for a name that matches no active handler: the
-// challenge then can never succeed.
-func (db *DB) CreateChallenge(ctx context.Context, handlerID *int64, answerHash []byte, expires time.Time) (string, error) {
-	id := newUUID()
-	_, err := db.pool.Exec(ctx, `
-		INSERT INTO challenges (id, handler_id, answer_hash, expires_at) VALUES ($1, $2, $3, $4)`,
-		id, handlerID, answerHash, expires)
+// SpendChallenge records that the login challenge id (a random id from
+// its sealed token) has been answered, until it expires, in one
+// statement: of any number of answers to one challenge, sent at once or
+// one after another, exactly one gets nil and every other ErrDuplicate.
+// Challenges are never stored when issued; only answered ones are, and
+// only until they expire (spent ones are then deleted here).
+func (db *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) error {
+	tag, err := db.pool.Exec(ctx, `
+		INSERT INTO spent_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, expires)
 	if err != nil {
-		return "", fmt.Errorf("store.CreateChallenge: %w", classify(err))
+		return fmt.Errorf("store.SpendChallenge: %w", classify(err))
 	}
-	// Expired and answered challenges are of no use to anyone: prune them,
-	// so the table holds only live ones (bounded by the server's rate limits).
-	db.pool.Exec(ctx, `DELETE FROM challenges WHERE expires_at < now() OR used`)
-	return id, nil
-}
-
-// ConsumeChallenge marks a challenge used and returns it. A challenge can
-// be consumed once: a second call (a replayed answer) is ErrNotFound, as is
-// an unknown one. The caller checks expiry and the answer.
-func (db *DB) ConsumeChallenge(ctx context.Context, id string) (handlerID *int64, answerHash []byte, expires time.Time, err error) {
-	err = db.pool.QueryRow(ctx, `
-		UPDATE challenges SET used = true WHERE id = $1 AND NOT used
-		RETURNING handler_id, answer_hash, expires_at`, id).Scan(&handlerID, &answerHash, &expires)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, expires, fmt.Errorf("store.ConsumeChallenge: %w", ErrNotFound)
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("store.SpendChallenge: %w", ErrDuplicate)
 	}
-	if err != nil {
-		return nil, nil, expires, fmt.Errorf("store.ConsumeChallenge: %w", classify(err))
-	}
-	return handlerID, answerHash, expires, nil
+	// An expired challenge cannot be answered whether or not it was spent.
+	db.pool.Exec(ctx, `DELETE FROM spent_challenges WHERE expires_at < now() - interval '1 minute'`)
+	return nil
 }
 
 // CreateSession stores a session by the hash of its token.

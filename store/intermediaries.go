@@ -34,11 +34,11 @@ func (db *DB) AddOrganisation(ctx context.Context, slug, name string, a Audit) e
 }
 
 // AddStaff creates a staff account in the organisation slug.
-func (db *DB) AddStaff(ctx context.Context, orgSlug, username string, salt, hash, totp []byte, a Audit) error {
+func (db *DB) AddStaff(ctx context.Context, orgSlug, username string, salt, hash, check, totp []byte, a Audit) error {
 	return db.Audited(ctx, a, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO staff (org_id, username, password_salt, password_hash, totp_sealed)
-			SELECT id, $2, $3, $4, $5 FROM organisations WHERE slug = $1`, orgSlug, username, salt, hash, totp)
+			INSERT INTO staff (org_id, username, password_salt, password_hash, password_check, totp_sealed)
+			SELECT id, $2, $3, $4, $5, $6 FROM organisations WHERE slug = $1`, orgSlug, username, salt, hash, check, totp)
 		if err == nil && tag.RowsAffected() == 0 {
 			return ErrNotFound
 		}
@@ -56,18 +56,31 @@ func scanStaff(row pgx.Row) (Staff, error) {
 	return s, err
 }
 
-// StaffPassword returns the password salt and hash of an account, whatever
-// its state, so that a sign-in can check the password before it counts
-// anything. An unknown username is ErrNotFound.
-func (db *DB) StaffPassword(ctx context.Context, username string) (salt, hash []byte, err error) {
-	err = db.pool.QueryRow(ctx, `SELECT password_salt, password_hash FROM staff WHERE username = $1`, username).Scan(&salt, &hash)
+// StaffPassword returns the password salt, hash and quick check of an
+// account, whatever its state, so that a sign-in can check the password
+// before it counts anything. check is nil for an account whose password
+// was set before quick checks existed (until its next sign-in). An unknown
+// username is ErrNotFound.
+func (db *DB) StaffPassword(ctx context.Context, username string) (salt, hash, check []byte, err error) {
+	err = db.pool.QueryRow(ctx, `SELECT password_salt, password_hash, password_check FROM staff WHERE username = $1`, username).Scan(&salt, &hash, &check)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, fmt.Errorf("store.StaffPassword: %w", ErrNotFound)
+		return nil, nil, nil, fmt.Errorf("store.StaffPassword: %w", ErrNotFound)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("store.StaffPassword: %w", classify(err))
+		return nil, nil, nil, fmt.Errorf("store.StaffPassword: %w", classify(err))
 	}
-	return salt, hash, nil
+	return salt, hash, check, nil
+}
+
+// SetStaffPasswordCheck stores the quick check of an account's password
+// once its owner has signed in with it, if the account has none yet and
+// its password is still the one hashed as hash.
+func (db *DB) SetStaffPasswordCheck(ctx context.Context, id int64, hash, check []byte) error {
+	_, err := db.pool.Exec(ctx, `UPDATE staff SET password_check = $3 WHERE id = $1 AND password_hash = $2 AND password_check IS NULL`, id, hash, check)
+	if err != nil {
+		return fmt.Errorf("store.SetStaffPasswordCheck: %w", classify(err))
+	}
+	return nil
 }
 
 // StaffSignInAttempt admits one second-factor attempt for username (whose
@@ -154,18 +167,20 @@ func (db *DB) EndStaffSession(ctx context.Context, tokenHash []byte) error {
 
 // UpdateStaff applies an operator's change (a new password, a new TOTP
 // secret, unlocking, disabling) and ends the account's sessions.
-func (db *DB) UpdateStaff(ctx context.Context, username string, salt, hash, totp []byte, unlock bool, active *bool, a Audit) error {
+// A new password (salt and hash) comes with its quick check.
+func (db *DB) UpdateStaff(ctx context.Context, username string, salt, hash, check, totp []byte, unlock bool, active *bool, a Audit) error {
 	return db.Audited(ctx, a, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
 			UPDATE staff SET
 				password_salt = coalesce($2, password_salt), password_hash = coalesce($3, password_hash),
+				password_check = CASE WHEN $3::bytea IS NULL THEN password_check ELSE $7 END,
 				totp_sealed = coalesce($4, totp_sealed),
 				totp_last_step = CASE WHEN $4::bytea IS NULL THEN totp_last_step ELSE 0 END,
 				failed_attempts = CASE WHEN $5 THEN 0 ELSE failed_attempts END,
 				locked_until = CASE WHEN $5 THEN NULL ELSE locked_until END,
 				active = coalesce($6, active)
-			WHERE username = $1 RETURNING id`, username, salt, hash, totp, unlock, active).Scan(&id)
+			WHERE username = $1 RETURNING id`, username, salt, hash, totp, unlock, active, check).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
