@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,11 +60,22 @@ func (c *cli) runConsole() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "The console is open for %s (%s) at this address, which works once:\n\n    %s\n\n"+
-		"Keep it to yourself. Quit in the console or press Ctrl-C when you are done; it also closes after %s unused.\n",
-		handlerapi.Safe(src.Handler()), handlerapi.Safe(src.Team()), con.URL(), c.console.idle)
 	if c.console.open {
-		openBrowser(con.URL())
+		// The browser gets a file only the handler can read, never the
+		// address: a command line is readable by every local user.
+		path, err := con.WriteOpenFile(openFileDir())
+		if err != nil {
+			con.Close()
+			return fmt.Errorf("writing the file that opens the console: %w", err)
+		}
+		fmt.Fprintf(c.out, "The console is open for %s (%s). Opening it in your browser; if it does not open, open this file in your browser (it works once):\n\n    %s\n\n"+
+			"Quit in the console or press Ctrl-C when you are done; it also closes after %s unused.\n",
+			handlerapi.Safe(src.Handler()), handlerapi.Safe(src.Team()), handlerapi.Safe(path), c.console.idle)
+		openBrowser(path)
+	} else {
+		fmt.Fprintf(c.out, "The console is open for %s (%s) at this address, which works once:\n\n    %s\n\n"+
+			"Keep it to yourself. Quit in the console or press Ctrl-C when you are done; it also closes after %s unused.\n",
+			handlerapi.Safe(src.Handler()), handlerapi.Safe(src.Team()), con.URL(), c.console.idle)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -77,14 +89,30 @@ func (c *cli) runConsole() error {
 	return nil
 }
 
-// openBrowser asks the desktop to open url; failing that, the printed
-// address is enough.
-func openBrowser(url string) {
-	name := "xdg-open"
-	if runtime.GOOS == "darwin" {
-		name = "open"
+// openFileDir is where the -open file goes: the user's runtime
+// directory (private, in memory) when there is one, else the temporary
+// directory (the file gets its own 0700 directory either way).
+func openFileDir() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			return d
+		}
 	}
-	cmd := exec.Command(name, url)
+	return os.TempDir()
+}
+
+// openBrowser asks the desktop (or $BROWSER, the first command of its
+// colon-separated list) to open the file at path; failing that, the
+// printed path is enough.
+func openBrowser(path string) {
+	argv := []string{"xdg-open"}
+	if runtime.GOOS == "darwin" {
+		argv = []string{"open"}
+	}
+	if b := strings.Fields(strings.Split(os.Getenv("BROWSER"), ":")[0]); len(b) > 0 {
+		argv = b
+	}
+	cmd := exec.Command(argv[0], append(argv[1:], path)...)
 	if cmd.Start() == nil {
 		go cmd.Wait()
 	}

@@ -5,14 +5,18 @@
 // The rules it keeps:
 //
 //   - It listens on 127.0.0.1 only, on a port the system picks.
-//   - The first request must carry the one-time secret printed by casectl;
+//   - The first request must carry the one-time secret printed by casectl
+//     (or, with -open, written to a file only the handler can read, which
+//     the browser opens: never in a command line or environment);
 //     it is exchanged for a random session cookie (HttpOnly,
 //     SameSite=Strict, Path=/) and is then void. Every other request must
 //     carry that cookie, a Host header naming this very port (no DNS
 //     rebinding), and no sign of coming from another origin (Origin,
 //     Sec-Fetch-Site); forms also carry a per-session token.
 //   - Pages have a strict Content-Security-Policy (no script at all, no
-//     external resource) and Cache-Control: no-store.
+//     external resource) and Cache-Control: no-store. "Quit and wipe"
+//     answers with Clear-Site-Data (cache, cookies, storage) and ends the
+//     session, so Back shows nothing decrypted once the console is gone.
 //   - Plaintext exists only in this process's memory. Nothing decrypted is
 //     written to a file, a temporary file or a log: attachments are
 //     streamed from the server through age to the browser as downloads.
@@ -60,6 +64,7 @@ type Console struct {
 
 	mu      sync.Mutex
 	session string // the session cookie's value, once the secret is used
+	openDir string // WriteOpenFile's directory, until the secret is used
 	csrf    string // the forms' token
 	lang    string
 	idle    *time.Timer
@@ -131,6 +136,7 @@ func (c *Console) Close() error {
 		}
 		c.mu.Lock()
 		c.session, c.secret, c.csrf = "", "", ""
+		c.removeOpenFile()
 		c.mu.Unlock()
 		if c.cfg.Source != nil {
 			c.cfg.Source.Wipe()

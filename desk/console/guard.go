@@ -21,7 +21,8 @@ func (c *Console) cookieName() string { return "casectl_console_" + c.port }
 // guard checks every request before any handler runs: the Host header
 // must name this console (127.0.0.1:PORT or localhost:PORT), the request
 // must not come from another origin, and it must carry the session
-// cookie, except /open, which carries the one-time secret instead.
+// cookie, except /open, which carries the one-time secret instead (from
+// whatever origin: the secret is the proof).
 func (c *Console) guard(next http.Handler) http.Handler {
 	hosts := map[string]bool{"127.0.0.1:" + c.port: true, "localhost:" + c.port: true}
 	origins := map[string]bool{"http://127.0.0.1:" + c.port: true, "http://localhost:" + c.port: true}
@@ -31,12 +32,15 @@ func (c *Console) guard(next http.Handler) http.Handler {
 			refuse(w, http.StatusMisdirectedRequest, refusedHost)
 			return
 		}
-		if !sameOrigin(r, origins) {
-			refuse(w, http.StatusForbidden, refusedOrigin)
+		if r.URL.Path == "/open" {
+			// Before the origin check: the secret is the proof here, and
+			// the file that casectl console -open writes is another
+			// origin (file:) that navigates to this address.
+			c.open(w, r)
 			return
 		}
-		if r.URL.Path == "/open" {
-			c.open(w, r)
+		if !sameOrigin(r, origins) {
+			refuse(w, http.StatusForbidden, refusedOrigin)
 			return
 		}
 		if !c.validSession(r) {
@@ -70,6 +74,7 @@ func (c *Console) open(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		c.secret = "" // one time only
 		c.session = randomToken()
+		c.removeOpenFile()
 	}
 	session := c.session
 	c.mu.Unlock()
@@ -79,8 +84,24 @@ func (c *Console) open(w http.ResponseWriter, r *http.Request) {
 	}
 	c.touch()
 	http.SetCookie(w, &http.Cookie{Name: c.cookieName(), Value: session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	if s := r.Header.Get("Sec-Fetch-Site"); s == "" || s == "none" || s == "same-origin" {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	// Sent here by another origin (the -open file): a redirect would
+	// carry that cross-site start, and the SameSite=Strict cookie would
+	// not be sent with it. A page of this origin that moves on to the
+	// inbox makes the next request a same-origin one.
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(openedPage))
 }
+
+// openedPage moves the browser from /open to the inbox, so the secret
+// leaves the address bar.
+const openedPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Case console</title></head>
+<body><p><a href="/">Open the inbox</a> · <a href="/" lang="fr">Ouvrir la boîte de réception</a></p></body></html>
+`
 
 func (c *Console) validSession(r *http.Request) bool {
 	ck, err := r.Cookie(c.cookieName())
