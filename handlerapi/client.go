@@ -276,11 +276,19 @@ func (c *Client) Triage(ctx context.Context, ref string, ch Change) (CaseMeta, e
 	return out, nil
 }
 
-// Notes lists a case's notes, replies and follow-ups.
+// Notes lists a case's notes, replies and follow-ups; a note whose
+// fixed-format fields are malformed fails the list (ErrBadResponse).
 func (c *Client) Notes(ctx context.Context, ref string) ([]Note, error) {
 	var out NoteList
-	err := c.do(ctx, "GET", casePath(ref)+"/notes", nil, nil, &out)
-	return out.Notes, err
+	if err := c.do(ctx, "GET", casePath(ref)+"/notes", nil, nil, &out); err != nil {
+		return nil, err
+	}
+	for _, n := range out.Notes {
+		if err := n.Check(); err != nil {
+			return nil, err
+		}
+	}
+	return out.Notes, nil
 }
 
 // AddNote stores an encrypted note or reply and returns its id.

@@ -39,3 +39,16 @@ func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil && len(s) == len(time.DateOnly)
 }
+
+// Check verifies the clear fields with fixed formats that the server sends
+// for a note, reply or follow-up: a known kind and a day. The author and
+// team are free text, shown only through Safe. It wraps ErrBadResponse.
+func (n Note) Check() error {
+	switch {
+	case n.Kind != "note" && n.Kind != "reply" && n.Kind != "followup":
+		return fmt.Errorf("%w (a note's kind)", ErrBadResponse)
+	case !isDate(n.CreatedOn):
+		return fmt.Errorf("%w (a note's created_on)", ErrBadResponse)
+	}
+	return nil
+}

@@ -185,7 +185,7 @@ type inboxPage struct {
 	Total, Shown, Page, Pages                  int
 	Prev, Next                                 string
 	Loaded                                     string
-	Ready, Of                                  int
+	Ready, Of, Malformed                       int
 	Decrypting, FetchFailed                    bool
 	States, Urgencies, Statuses, Sorts, People []option
 }
@@ -215,6 +215,7 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Loaded = s.Loaded().Local().Format(time.TimeOnly)
 	p.Ready, p.Of, p.FetchFailed = s.Progress()
+	p.Malformed = s.Malformed()
 	p.Decrypting = p.Ready < p.Of && !p.FetchFailed
 	p.menus(s)
 	return c.render(w, http.StatusOK, "inbox", p)

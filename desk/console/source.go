@@ -47,6 +47,7 @@ type Source struct {
 	cancel      context.CancelFunc
 	done        chan struct{}
 	fetchFailed bool
+	malformed   int // cases left out: the server sent a malformed reference
 }
 
 // NewSource returns a source reading through api (logged in), decrypting
@@ -96,6 +97,7 @@ const (
 	problemTampered  = "The server sent content that does not belong to this case. Do not trust it; tell your security focal point."
 	problemBroken    = "The case could not be decrypted or read."
 	problemPending   = "Still decrypting…"
+	problemMalformed = "The server sent this case's fields malformed, so it is not opened. Do not trust the server's list; tell your security focal point."
 )
 
 // Handler and Team name the signed-in handler.
@@ -122,7 +124,10 @@ func (s *Source) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	sealed := toSealed(first.Cases)
+	s.mu.Lock()
+	s.malformed = 0
+	s.mu.Unlock()
+	sealed := s.toSealed(first.Cases)
 	n := min(len(sealed), firstScreen)
 	cases := OpenCases(sealed[:n], s.ids)
 	for _, sc := range sealed[n:] {
@@ -191,7 +196,7 @@ func (s *Source) background(ctx context.Context, done chan struct{}, rest []Seal
 		return
 	}
 	for p := range pages {
-		sealed := toSealed(p.Cases)
+		sealed := s.toSealed(p.Cases)
 		pending := make([]*Case, len(sealed))
 		for i, sc := range sealed {
 			pending[i] = pendingCase(sc)
@@ -286,14 +291,38 @@ func (s *Source) Progress() (ready, total int, failed bool) {
 // Total is how many cases the team has, as the server said at Load.
 func (s *Source) Total() int { s.mu.RLock(); defer s.mu.RUnlock(); return s.total }
 
-func toSealed(list []handlerapi.InboxCase) []Sealed {
-	out := make([]Sealed, len(list))
-	for i, c := range list {
-		out[i] = Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
-			FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp}
+// toSealed takes a page of the inbox as the server sent it, with the
+// checks casectl cases makes (handlerapi.CaseMeta.Check): a case whose
+// fixed-format fields are malformed keeps only its reference and is
+// marked, never decrypted; one whose reference itself is malformed is
+// left out and counted (it could not be named or linked), so one bad
+// case never stops the inbox.
+func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
+	out := make([]Sealed, 0, len(list))
+	bad := 0
+	for _, c := range list {
+		if err := c.CaseMeta.Check(); err != nil {
+			if !intake.ValidReference(c.Reference) {
+				bad++
+				continue
+			}
+			out = append(out, Sealed{Meta: handlerapi.CaseMeta{Reference: c.Reference}, malformed: true})
+			continue
+		}
+		out = append(out, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
+			FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
+	}
+	if bad > 0 {
+		s.mu.Lock()
+		s.malformed += bad
+		s.mu.Unlock()
 	}
 	return out
 }
+
+// Malformed is how many cases of the last load the server sent with a
+// malformed reference (left out of the inbox).
+func (s *Source) Malformed() int { s.mu.RLock(); defer s.mu.RUnlock(); return s.malformed }
 
 // pendingCase is a fetched case not decrypted yet: its clear fields only.
 func pendingCase(sc Sealed) *Case {
@@ -510,6 +539,8 @@ type Sealed struct {
 	ReplyTo      string
 	FollowUps    int
 	LastFollowUp int64
+
+	malformed bool // the server's fields for it failed the checks
 }
 
 // OpenCases decrypts many cases at once, on every core, keeping their
@@ -532,6 +563,10 @@ func OpenCases(list []Sealed, ids []age.Identity) []*Case {
 					return
 				}
 				sc := &list[j]
+				if sc.malformed {
+					out[j] = &Case{Meta: sc.Meta, Problem: problemMalformed}
+					continue
+				}
 				c := OpenCase(sc.Meta, sc.Ciphertext, ids)
 				c.replyTo, c.FollowUps, c.LastFollowUp = sc.ReplyTo, sc.FollowUps, sc.LastFollowUp
 				out[j] = c
