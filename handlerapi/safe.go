@@ -56,6 +56,12 @@ func needsEscape(s string, multiline bool) bool {
 	return false
 }
 
+// Unsafe reports whether r is one of the runes Safe escapes: C0 controls
+// (newline and tab included), DEL, C1, bidirectional controls, line and
+// paragraph separators, BOM and interlinear annotations. Exports that
+// keep newlines and tabs use it to escape the rest.
+func Unsafe(r rune) bool { return unsafeRune(r) }
+
 // unsafeRune reports whether r can change how a terminal or text layout
 // shows what follows it.
 func unsafeRune(r rune) bool {

@@ -512,6 +512,7 @@ func (c *cli) export() error {
 		return err
 	}
 	envJSON, _ := json.MarshalIndent(env, "", "  ")
+	envJSON = handlerapi.SafeJSON(envJSON) // C1, DEL, bidi controls escaped
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
 	writeAttachmentList(&readable, files)

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 
 // TestExportWritesSafeFileNames: an anonymous reporter names a file with
@@ -142,5 +144,42 @@ func TestRepliesGoToTheSealedTeams(t *testing.T) {
 	}
 	if _, err := crypto.Open(ct, w.teams.Reprisals); err != nil {
 		t.Errorf("the reply is not encrypted to the case's team: %v", err)
+	}
+}
+
+// TestExportFolderEscapesControls exports a case whose narrative holds an
+// ANSI escape, a C1 CSI, DEL and a bidi override: no file of the folder
+// holds them raw, and report.json decodes back to the reporter's text.
+func TestExportFolderEscapesControls(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	omarKey := w.addHandler("omar", "reprisals-team")
+	const narrative = "red \x1b[31m csi \u009b2J del \x7f rlo \u202egnp.exe lri \u2066x\u2069 end"
+	r := intaketest.Report("hrc_session")
+	r.Incidents[0].Narrative = narrative
+	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), r, intake.ChannelPublic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.must("omar", "", "login", "-server", w.url, "-handler", "omar", "-i", omarKey)
+	w.publishRoster("reprisals-team", "omar")
+	w.publishRoster("upr-secretariat")
+	w.pin("omar")
+	out := t.TempDir()
+	w.must("omar", "", "export", "-i", omarKey, "-out", out, acc.Reference)
+	for _, name := range []string{"report.json", "report.txt", "notes.txt"} {
+		b, err := os.ReadFile(filepath.Join(out, acc.Reference, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.IndexFunc(b, func(r rune) bool { return r != '\n' && r != '\t' && handlerapi.Unsafe(r) }); i >= 0 {
+			t.Errorf("%s holds a raw control %q", name, []rune(string(b[i:]))[0])
+		}
+		if name == "report.json" {
+			var env intake.Envelope
+			if err := json.Unmarshal(b, &env); err != nil || env.Report.Incidents[0].Narrative != narrative {
+				t.Errorf("report.json does not read back: %v", err)
+			}
+		}
 	}
 }

@@ -307,6 +307,11 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// encoding/json leaves C1, DEL and bidi controls raw: escaped, so the
+	// file reads the same and cannot reorder or hide text when opened.
+	raw := b
+	defer clear(raw)
+	b = handlerapi.SafeJSON(b)
 	defer clear(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")

@@ -14,9 +14,9 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk/console"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 
@@ -136,5 +136,42 @@ func TestInboxChecksTheServersFields(t *testing.T) {
 	}
 	if code == http.StatusOK {
 		t.Errorf("a thread with a malformed note date was shown:\n%s", body)
+	}
+}
+
+// TestExportEscapesControls exports a case whose narrative holds an ANSI
+// escape, a C1 CSI, DEL and a bidi override: the JSON file holds none of
+// them raw (encoding/json left C1, DEL and bidi controls as they were),
+// and it decodes back to the reporter's text.
+func TestExportEscapesControls(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.handler("omar", "reprisals-team")
+	const narrative = "red \x1b[31m csi \u009b2J del \x7f rlo \u202egnp.exe lri \u2066x\u2069 nl\nend"
+	r := intaketest.Report("hrc_session")
+	r.Incidents[0].Narrative = narrative
+	ref := e.submit(r).Reference
+	con, _, hc := e.console("omar", id)
+	code, body := post(t, hc, con, "/cases/"+ref+"/export", nil)
+	if code != http.StatusOK {
+		t.Fatalf("export: %d\n%s", code, body)
+	}
+	if i := strings.IndexFunc(body, func(r rune) bool { return r != '\n' && handlerapi.Unsafe(r) }); i >= 0 {
+		t.Errorf("the export holds a raw control %q at %d", []rune(body[i:])[0], i)
+	}
+	var doc struct {
+		Envelope struct {
+			Report struct {
+				Incidents []struct {
+					Narrative string `json:"narrative"`
+				} `json:"incidents"`
+			} `json:"report"`
+		} `json:"envelope"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil || len(doc.Envelope.Report.Incidents) == 0 {
+		t.Fatalf("the export is not valid JSON: %v", err)
+	}
+	if got := doc.Envelope.Report.Incidents[0].Narrative; got != narrative {
+		t.Errorf("the narrative reads back as %q, want %q", got, narrative)
 	}
 }

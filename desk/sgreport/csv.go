@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -156,9 +157,13 @@ const MaxCell = 32000
 // characters, and if it begins, or begins after white space, with a
 // character that starts a formula (= + - @, their full-width forms, tab,
 // carriage return, line feed), it gets a leading apostrophe, which
-// spreadsheets show as text. Invalid UTF-8 is replaced.
+// spreadsheets show as text. Invalid UTF-8 is replaced; C0 controls other
+// than tab, line feed and carriage return, DEL, C1 and bidirectional
+// controls are written as a visible \uXXXX, so they can neither reorder
+// what a reader sees nor reach a terminal.
 func SafeCell(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = escapeControls(s)
 	if utf8.RuneCountInString(s) > MaxCell {
 		s = string([]rune(s)[:MaxCell-1]) + "…"
 	}
@@ -167,6 +172,27 @@ func SafeCell(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// escapeControls writes every rune handlerapi.Unsafe names, except tab,
+// line feed and carriage return (a CSV cell may hold them), as \uXXXX.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, cellUnsafe) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if cellUnsafe(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func cellUnsafe(r rune) bool {
+	return r != '\t' && r != '\n' && r != '\r' && handlerapi.Unsafe(r)
 }
 
 func join(vals []string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ohchr-reprisals/intake/desk/sgreport"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -270,6 +271,9 @@ func TestSafeCell(t *testing.T) {
 		{"\t=1", "'\t=1"}, {"\r=1", "'\r=1"}, {"\n=1", "'\n=1"}, {"  =1", "'  =1"}, {"\u00a0=1", "'\u00a0=1"},
 		{"＝1", "'＝1"}, {"＋1", "'＋1"}, {"－1", "'－1"}, {"＠1", "'＠1"},
 		{"bad\xffutf8", "bad\uFFFDutf8"},
+		// C0 (but tab, LF, CR), DEL, C1 and bidi controls become visible.
+		{"a\x1b[31mred", `a\u001b[31mred`}, {"x\x00y\x7f", `x\u0000y\u007f`}, {"c1\u009b2J", `c1\u009b2J`},
+		{"evil\u202egnp.exe", `evil\u202egnp.exe`}, {"\u2066=1\u2069", `\u2066=1\u2069`}, {"line\nnext\ttab", "line\nnext\ttab"},
 		{strings.Repeat("é", sgreport.MaxCell+5), strings.Repeat("é", sgreport.MaxCell-1) + "…"},
 	}
 	for _, tt := range tests {
@@ -287,6 +291,9 @@ func FuzzSafeCell(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		cell := sgreport.SafeCell(s)
+		if strings.ContainsFunc(cell, func(r rune) bool { return r != '\t' && r != '\n' && r != '\r' && handlerapi.Unsafe(r) }) {
+			t.Errorf("cell %q keeps a control character", cell)
+		}
 		var buf bytes.Buffer
 		w := csv.NewWriter(&buf)
 		w.Write([]string{cell, "x"})
