@@ -105,14 +105,14 @@ func formState(doc *html.Node) url.Values {
 	return nonEmpty(v)
 }
 
-// nonEmpty drops empty values, the action button, the step and the
-// one-time submission token, and sorts the values
+// nonEmpty drops empty values, the action button, the step, the page's
+// language (ui) and the one-time submission token, and sorts the values
 // of each name (check boxes come back in form order), for comparison.
 func nonEmpty(v url.Values) url.Values {
 	out := url.Values{}
 	for k, vals := range v {
 		for _, s := range vals {
-			if s != "" && k != "action" && k != "submission" && k != "step" {
+			if s != "" && k != "action" && k != "submission" && k != "step" && k != "ui" {
 				out.Add(k, s)
 			}
 		}

@@ -104,6 +104,12 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		fc.rec.ConsentHow, fc.rec.Relationship = form.Get("intermediary.consent_how"), form.Get("intermediary.relationship")
 	}
 	step := stepIndex(form.Get("step"))
+	if ui, lang := form.Get("ui"), negotiate(req); ui != "" && ui != lang {
+		// The reporter switched the pages' language: the report is
+		// marked with the language they went on in (the last step can
+		// still change it), so the team replies in it.
+		rep.Language = lang
+	}
 
 	switch action := form.Get("action"); {
 	case action == "submit" || action == "":
@@ -116,7 +122,7 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		}
 		var ve *intake.ValidationError
 		if errors.As(s.svc.Validate(rep, fc.rec), &ve) {
-			if ve = stepErrors(ve, step); ve != nil {
+			if ve = stepErrors(rep, ve, step); ve != nil {
 				return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, ve, nil, fc)
 			}
 		}
@@ -170,8 +176,8 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		return s.renderForm(c, http.StatusOK, rep, reviewStep, nil, &banner{Title: expiredFormHeading, Text: expiredFormText}, fc)
 	case errors.As(err, &ve):
 		files.drain()
-		step := firstErrorStep(ve)
-		return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, stepErrors(ve, step), nil, fc)
+		step := firstErrorStep(rep, ve)
+		return s.renderForm(c, http.StatusUnprocessableEntity, rep, step, stepErrors(rep, ve, step), nil, fc)
 	case err != nil && isFileFailure(err):
 		// Nothing stored, the report neither: say why, keep every
 		// answer and the token, so the form can be sent again.
@@ -282,15 +288,17 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step
 	}
 	if ve != nil {
 		// Messages in the page's language.
+		// The summary names each question, in the order of the page;
+		// the message next to a field needs no name.
 		page.Errors = map[string]string{}
-		for _, f := range ve.Fields {
+		for _, f := range inPageOrder(s.questions, ve.Fields, step == consentStep && contactHere(rep)) {
 			msg := f.Message
 			if f.Key != "" {
 				msg = page.T(f.Key, anys(f.Args)...)
 			}
-			page.ErrorList = append(page.ErrorList, intake.FieldError{Path: f.Path, Message: msg})
 			if _, ok := page.Errors[f.Path]; !ok {
 				page.Errors[f.Path] = msg
+				page.ErrorList = append(page.ErrorList, intake.FieldError{Path: f.Path, Message: summaryText(s.questions, page.T, f.Path, msg)})
 			}
 		}
 		page.Title = page.T("Error:") + " " + page.Title

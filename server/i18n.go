@@ -99,6 +99,8 @@ var goStrings = []string{
 	// the steps of the report form
 	"About you", "Who was harmed", "What happened", "Link to the UN", "Risk and consent", "Files, check and send",
 	"Change", "Step {0} of {1}", followUpsAdded,
+	// the error summary: "question: message", "person 1 – question"
+	"{0}: {1}", "{0} – {1}",
 	// the pages of NHRI and NGO staff
 	"Sign in", "Cases", signInFailed, signInBusy,
 	// proofs of receipt

@@ -119,6 +119,10 @@ type formPage struct {
 	followUps    []string                   // follow-up questions that apply
 }
 
+// ContactHere reports whether the consent step asks for the contact
+// method (see contactHere).
+func (p formPage) ContactHere() bool { return contactHere(p.Report) }
+
 // Shows reports whether the follow-up question named path is on the page:
 // when it applies, or already holds an answer.
 func (p formPage) Shows(path, value string) bool {

@@ -83,6 +83,8 @@ type Server struct {
 	r     *renderer
 	cat   catalog
 	opts  Options
+	// questions are the report form's questions, in page order.
+	questions []formQuestion
 	// lookups bounds concurrent receipt lookups (openReturn).
 	lookups chan struct{}
 	metrics *httpMetrics
@@ -107,6 +109,10 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if err != nil {
 		return nil, err
 	}
+	questions, err := formQuestions()
+	if err != nil {
+		return nil, err
+	}
 	if opts.QuickExitURL == "" {
 		opts.QuickExitURL = "https://www.wikipedia.org/"
 	}
@@ -116,7 +122,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
 	}
-	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts,
+	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, questions: questions,
 		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
 	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
 	txSlots := 1 // a server without a service (route listings) stores nothing

@@ -46,6 +46,26 @@ func stepOf(path string) int {
 	return reviewStep
 }
 
+// consentStep is the index of the step that asks for consent.
+const consentStep = 4
+
+// contactHere reports whether the consent step asks for the contact
+// method too: after "May OHCHR contact you?" was answered "Yes", the
+// method (first asked under "About you") is a question of that step,
+// checked there, so a "Yes" without a way to reach the reporter is caught
+// on the step that raised it, not at Send.
+func contactHere(r *intake.Report) bool { return r.Consent.ContactPermission == "yes" }
+
+// answerStep is the step that checks the answer named path for r: the one
+// that asks it (stepOf), except the contact method once contact is
+// allowed, which the consent step checks.
+func answerStep(r *intake.Report, path string) int {
+	if path == "submitter.contact_method" && contactHere(r) {
+		return consentStep
+	}
+	return stepOf(path)
+}
+
 // stepIndex reads a step index from the form, clamped to the steps.
 func stepIndex(s string) int {
 	n, err := strconv.Atoi(s)
@@ -57,13 +77,13 @@ func stepIndex(s string) int {
 
 // stepErrors keeps the field errors of one step, or of all steps when
 // step is negative.
-func stepErrors(ve *intake.ValidationError, step int) *intake.ValidationError {
+func stepErrors(r *intake.Report, ve *intake.ValidationError, step int) *intake.ValidationError {
 	if ve == nil {
 		return nil
 	}
 	out := &intake.ValidationError{}
 	for _, f := range ve.Fields {
-		if step < 0 || stepOf(f.Path) == step {
+		if step < 0 || answerStep(r, f.Path) == step {
 			out.Fields = append(out.Fields, f)
 		}
 	}
@@ -74,10 +94,10 @@ func stepErrors(ve *intake.ValidationError, step int) *intake.ValidationError {
 }
 
 // firstErrorStep is the earliest step with an error.
-func firstErrorStep(ve *intake.ValidationError) int {
+func firstErrorStep(r *intake.Report, ve *intake.ValidationError) int {
 	first := reviewStep
 	for _, f := range ve.Fields {
-		first = min(first, stepOf(f.Path))
+		first = min(first, answerStep(r, f.Path))
 	}
 	return first
 }
@@ -146,7 +166,7 @@ func carried(r *intake.Report, rec *intake.IntermediaryRecord, step int) []hidde
 	}
 	var out []hiddenField
 	for _, name := range slices.Sorted(maps.Keys(v)) {
-		if stepOf(name) == step {
+		if stepOf(name) == step || answerStep(r, name) == step {
 			continue
 		}
 		for _, val := range v[name] {
