@@ -126,6 +126,11 @@ type Attachments struct {
 	UploadRateWindow Duration `toml:"upload_rate_window"`
 	// MaxUploadTime is the longest one upload request may take.
 	MaxUploadTime Duration `toml:"max_upload_time"`
+	// SpoolBytes bounds the bytes of uploads still arriving (files sent
+	// with a report and follow-up files, encrypted, staged in the
+	// database until their request ends), per server process. An upload
+	// that would pass it is refused with 503 and Retry-After.
+	SpoolBytes int64 `toml:"spool_bytes"`
 }
 
 // Handlers configures case handlers' sessions and the case workflow.
@@ -242,6 +247,17 @@ type Database struct {
 	URLFile string `toml:"url_file"`
 	// MaxConns bounds the connection pool.
 	MaxConns int32 `toml:"max_conns"`
+	// LockTimeout is the longest any statement waits for a lock
+	// (PostgreSQL's lock_timeout, set on every connection): no request can
+	// make another wait longer than this on a row it holds.
+	LockTimeout Duration `toml:"lock_timeout"`
+	// StatementTimeout is the longest any statement may run
+	// (statement_timeout).
+	StatementTimeout Duration `toml:"statement_timeout"`
+	// IdleInTransactionTimeout ends a session whose transaction has been
+	// idle this long (idle_in_transaction_session_timeout), so that a
+	// stuck request cannot keep its locks.
+	IdleInTransactionTimeout Duration `toml:"idle_in_transaction_timeout"`
 }
 
 // Receipts configures reporters' receipt codes.
@@ -311,6 +327,13 @@ type Reporters struct {
 	// AcknowledgeDays is how many working days the teams usually take to
 	// acknowledge a report, as the form and the confirmation say.
 	AcknowledgeDays int `toml:"acknowledge_days"`
+	// AnswerDeadline bounds the work of storing a report, from the moment
+	// its last byte has arrived: a report that could not be committed by
+	// then is rolled back and the reporter told to send again, so that no
+	// report is stored whose answer (the receipt) could no longer reach
+	// its reporter. It must be well under the connection's write timeout
+	// (2 minutes).
+	AnswerDeadline Duration `toml:"answer_deadline"`
 }
 
 // RosterPublicKeys returns the team's parsed roster keys.
@@ -327,7 +350,8 @@ func Default() Config {
 		Listen:       "127.0.0.1:8080",
 		PublicURL:    "http://127.0.0.1:8080",
 		QuickExitURL: "https://www.wikipedia.org/",
-		Database:     Database{MaxConns: 10},
+		Database: Database{MaxConns: 10, LockTimeout: Duration{2 * time.Second},
+			StatementTimeout: Duration{5 * time.Second}, IdleInTransactionTimeout: Duration{10 * time.Second}},
 		SMTP: SMTP{
 			TLS:               "starttls",
 			From:              "Reprisals reporting service <noreply@localhost>",
@@ -338,7 +362,7 @@ func Default() Config {
 		},
 		ShutdownGrace: Duration{30 * time.Second},
 		Attachments: Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30, MaxConcurrentUploads: 32, MinUploadRate: 1 << 10,
-			UploadRateWindow: Duration{2 * time.Minute}, MaxUploadTime: Duration{6 * time.Hour}},
+			UploadRateWindow: Duration{2 * time.Minute}, MaxUploadTime: Duration{6 * time.Hour}, SpoolBytes: 16 << 30},
 		Retention: Retention{AbandonedUploadHours: 12, Interval: Duration{24 * time.Hour}},
 		Handlers: Handlers{
 			SessionTTL:   Duration{8 * time.Hour},
@@ -352,7 +376,7 @@ func Default() Config {
 			FloodBudget: 10,
 			FloodWindow: Duration{15 * time.Minute},
 		},
-		Reporters: Reporters{AcknowledgeDays: 5},
+		Reporters: Reporters{AcknowledgeDays: 5, AnswerDeadline: Duration{20 * time.Second}},
 		Teams: []Team{
 			{Name: "upr-secretariat", Address: "uprreprisals@ohchr.org", Receives: ReceivesUPR, DisplayNames: map[string]string{
 				"ar": "أمانة الاستعراض الدوري الشامل", "en": "UPR Secretariat", "es": "Secretaría del Examen Periódico Universal",
@@ -542,6 +566,21 @@ func (c *Config) Validate() error {
 	if c.Database.MaxConns < 1 || c.Database.MaxConns > 1000 {
 		bad("database.max_conns", "must be between 1 and 1000")
 	}
+	for _, d := range []struct {
+		key      string
+		d        time.Duration
+		min, max time.Duration
+	}{{"database.lock_timeout", c.Database.LockTimeout.Duration, 100 * time.Millisecond, time.Minute},
+		{"database.statement_timeout", c.Database.StatementTimeout.Duration, time.Second, 10 * time.Minute},
+		{"database.idle_in_transaction_timeout", c.Database.IdleInTransactionTimeout.Duration, time.Second, 10 * time.Minute},
+		{"reporters.answer_deadline", c.Reporters.AnswerDeadline.Duration, time.Second, time.Minute}} {
+		if d.d < d.min || d.d > d.max {
+			bad(d.key, "must be between %v and %v", d.min, d.max)
+		}
+	}
+	if c.Database.LockTimeout.Duration > c.Database.StatementTimeout.Duration {
+		bad("database.lock_timeout", "must not be longer than database.statement_timeout")
+	}
 
 	keySource := "REPRISALS_RECEIPT_KEY"
 	if c.Receipts.KeyFile != "" {
@@ -606,6 +645,9 @@ func (c *Config) Validate() error {
 	}
 	if m := c.Attachments.MaxUploadTime.Duration; m < time.Minute || m > 48*time.Hour {
 		bad("attachments.max_upload_time", "must be between 1m and 48h")
+	}
+	if c.Attachments.SpoolBytes < 1<<20 || c.Attachments.SpoolBytes > 1<<40 {
+		bad("attachments.spool_bytes", "must be between 1 MiB and 1 TiB")
 	}
 	if g := c.ShutdownGrace.Duration; g < 0 || g > time.Hour {
 		bad("shutdown_grace", "must be between 0s and 1h")

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"mime"
 	"net/http"
@@ -40,14 +41,16 @@ func (s *Server) submitJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := s.answerContext(c)
+	defer cancel()
 	var acc intake.Accepted
 	if key := c.Request().Header.Get("Idempotency-Key"); key != "" {
 		if !idempotencyKey.MatchString(key) {
 			return &intake.DecodeError{Message: "The Idempotency-Key header must be 16 to 128 letters, digits, '-' or '_', such as a random UUID."}
 		}
-		acc, err = s.svc.SubmitIdempotent(c.Request().Context(), rep, intake.ChannelPublic, key)
+		acc, err = s.svc.SubmitIdempotent(ctx, rep, intake.ChannelPublic, key)
 	} else {
-		acc, err = s.svc.Submit(c.Request().Context(), rep, intake.ChannelPublic)
+		acc, err = s.svc.Submit(ctx, rep, intake.ChannelPublic)
 	}
 	if err != nil {
 		return err
@@ -156,7 +159,13 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		p := classify(err)
 		return s.renderForm(c, p.status, rep, reviewStep, nil, &banner{Title: p.heading, Text: filesNotSentText}, fc)
 	}
-	acc, err := s.svc.SubmitWithFiles(req.Context(), rep, fc.channel, fc.rec, token, withFiles)
+	ctx := req.Context()
+	if withFiles == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.answerContext(c)
+		defer cancel()
+	}
+	acc, err := s.svc.SubmitWithFiles(ctx, rep, fc.channel, fc.rec, token, withFiles)
 	done()
 	var ve *intake.ValidationError
 	var again *intake.AlreadyReceivedError

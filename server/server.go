@@ -63,6 +63,13 @@ type Options struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (clientAddr). No limit is keyed on a client's address.
 	TrustedProxies []netip.Prefix
+	// AnswerDeadline bounds the work of storing a report, a follow-up or
+	// a file from the moment the request's last byte has arrived (default
+	// 20 seconds); what is not committed by then is rolled back and the
+	// sender asked to send again. The connection's write deadline is moved
+	// to AnswerDeadline plus answerWrite from that moment, so an answer
+	// committed in time can always be delivered.
+	AnswerDeadline time.Duration
 	// Ready reports readiness for /readyz (nil: always ready).
 	Ready func(context.Context) error
 	// Metrics, if set, receives the HTTP request metrics.
@@ -118,6 +125,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	}
 	if opts.AcknowledgeDays <= 0 {
 		opts.AcknowledgeDays = 5
+	}
+	if opts.AnswerDeadline <= 0 {
+		opts.AnswerDeadline = 20 * time.Second
 	}
 	if opts.Attach.MaxFileBytes == 0 {
 		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
@@ -185,6 +195,20 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	static, _ := fs.Sub(web.Static, "static")
 	e.StaticFS("/static", static)
 	return e, nil
+}
+
+// answerWrite is how long, after AnswerDeadline, the connection may take
+// to deliver the answer.
+const answerWrite = 30 * time.Second
+
+// answerContext is called once a request's body has been read in full. It
+// bounds the work still to do (storing what was sent) by AnswerDeadline,
+// and gives the connection until AnswerDeadline plus answerWrite to
+// deliver the answer, so that whatever is committed within the deadline
+// reaches its sender, and whatever could not be is rolled back.
+func (s *Server) answerContext(c echo.Context) (context.Context, context.CancelFunc) {
+	http.NewResponseController(c.Response().Writer).SetWriteDeadline(time.Now().Add(s.opts.AnswerDeadline + answerWrite))
+	return context.WithTimeout(c.Request().Context(), s.opts.AnswerDeadline)
 }
 
 type discard struct{}

@@ -148,7 +148,8 @@ func (s *Server) addFollowUp(c echo.Context) error {
 		b := s.base(c, "Come back to your report")
 		return s.r.render(c, http.StatusForbidden, "return", returnPage{basePage: b, Error: b.T(pageExpired)})
 	}
-	ctx := c.Request().Context()
+	ctx, cancel := s.answerContext(c)
+	defer cancel()
 	rc, err := s.svc.CaseByID(ctx, id)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -82,18 +83,50 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 // MaxConns is the most connections the pool opens.
 func (db *DB) MaxConns() int { return int(db.pool.Config().MaxConns) }
 
-// Open creates a connection pool. Connections are made lazily: an
+// Open creates a connection pool of at most maxConns connections, with
+// PostgreSQL's own timeouts (none): for admin commands. The server opens
+// its pool with OpenPool and the configured timeouts.
+func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
+	return OpenPool(ctx, url, Pool{MaxConns: maxConns})
+}
+
+// Pool says how the connection pool is made. Each timeout is set on every
+// connection as a runtime parameter, so that it holds for every statement
+// of every route, whoever forgets it; zero leaves PostgreSQL's default
+// (no limit).
+type Pool struct {
+	MaxConns int32
+	// LockTimeout bounds how long a statement waits for a lock
+	// (lock_timeout): no client can make another request wait on a row
+	// it holds for longer than this.
+	LockTimeout time.Duration
+	// StatementTimeout bounds each statement (statement_timeout).
+	StatementTimeout time.Duration
+	// IdleInTxTimeout ends a session whose transaction stays idle this
+	// long (idle_in_transaction_session_timeout), releasing its locks.
+	IdleInTxTimeout time.Duration
+}
+
+// OpenPool creates a connection pool. Connections are made lazily: an
 // unreachable database is reported by the first query (as ErrUnavailable),
 // so the service starts and answers "try again" rather than not at all.
-func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
+func OpenPool(ctx context.Context, url string, p Pool) (*DB, error) {
 	pc, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message can quote the URL, password included.
 		return nil, errors.New("store.Open: the database URL is not valid")
 	}
-	pc.MaxConns = maxConns
+	pc.MaxConns = p.MaxConns
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
 	pc.ConnConfig.RuntimeParams["application_name"] = "reprisals"
+	for name, d := range map[string]time.Duration{
+		"lock_timeout": p.LockTimeout, "statement_timeout": p.StatementTimeout,
+		"idle_in_transaction_session_timeout": p.IdleInTxTimeout,
+	} {
+		if d > 0 {
+			pc.ConnConfig.RuntimeParams[name] = strconv.FormatInt(max(1, d.Milliseconds()), 10)
+		}
+	}
 	pc.MaxConnIdleTime = 5 * time.Minute
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -132,9 +165,14 @@ func classify(err error) error {
 		switch pe.Code {
 		case "23505":
 			return fmt.Errorf("%w (%s)", ErrDuplicate, pe.ConstraintName)
-		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "3D000":
+		case "57P01", "57P02", "57P03", "53300", "08000", "08003", "08006", "08001", "08004", "3D000",
+			"55P03", "57014", "25P03", "40001", "40P01":
 			// admin shutdown, crash shutdown, cannot connect now, too many
-			// connections, connection failures, database does not exist
+			// connections, connection failures, database does not exist;
+			// a lock or statement timeout (lock_timeout, statement_timeout,
+			// a cancelled query), an idle transaction ended, a
+			// serialisation failure or deadlock: the database could not
+			// do it in time, nothing was stored, try again
 			return fmt.Errorf("%w: %s", ErrUnavailable, pe.Code)
 		case "22021", "22P05", "22P02", "22001", "22026":
 			// character not in repertoire (NUL, bytes that are not

@@ -98,7 +98,9 @@ func requireRuntimeSecrets(cfg config.Config) error {
 // serve runs the HTTP server until ctx is done, then shuts down gracefully.
 // ready, if not nil, is called once the listener is up.
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready func()) error {
-	db, err := store.Open(ctx, cfg.Database.URL.Reveal(), cfg.Database.MaxConns)
+	d := cfg.Database
+	db, err := store.OpenPool(ctx, d.URL.Reveal(), store.Pool{MaxConns: d.MaxConns, LockTimeout: d.LockTimeout.Duration,
+		StatementTimeout: d.StatementTimeout.Duration, IdleInTxTimeout: d.IdleInTransactionTimeout.Duration})
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 			Window: a.UploadRateWindow.Duration, MaxDuration: a.MaxUploadTime.Duration},
 		EndUploads:     endUploads,
 		TrustedProxies: proxies, Ready: db.Ready, Metrics: reg, Intermediaries: intermediary.New(db, cfg),
-		AcknowledgeDays: cfg.Reporters.AcknowledgeDays,
+		AcknowledgeDays: cfg.Reporters.AcknowledgeDays, AnswerDeadline: cfg.Reporters.AnswerDeadline.Duration,
 	})
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/migrations"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/pgtemp"
@@ -129,7 +130,7 @@ func newDB(t testing.TB, from string) *DB {
 		t.Fatal(err)
 	}
 	url := urlFor(name)
-	db, err := store.Open(ctx, url, 8)
+	db, err := store.OpenPool(ctx, url, Pool(8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +141,15 @@ func newDB(t testing.TB, from string) *DB {
 		}
 	})
 	return &DB{DB: db, Name: name, URL: url}
+}
+
+// Pool is the server's pool settings (the configuration's default
+// timeouts) with maxConns connections: tests run every statement under
+// the timeouts the service runs with.
+func Pool(maxConns int32) store.Pool {
+	d := config.Default().Database
+	return store.Pool{MaxConns: maxConns, LockTimeout: d.LockTimeout.Duration,
+		StatementTimeout: d.StatementTimeout.Duration, IdleInTxTimeout: d.IdleInTransactionTimeout.Duration}
 }
 
 // SetReachable makes the database refuse (false) or accept (true) new
@@ -203,7 +213,7 @@ func NewDurableDB(tb testing.TB) *DB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db, err := store.Open(ctx, c.URL("postgres"), 10)
+	db, err := store.OpenPool(ctx, c.URL("postgres"), Pool(10))
 	if err != nil {
 		tb.Fatal(err)
 	}
