@@ -79,76 +79,84 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 	return m, nil
 }
 
-// attachWithReport stores a file sent with a report, in the report's
-// transaction db: sealed to the report's recipients, with no alert of its
-// own (the report's alerts cover it). A failure aborts the transaction,
-// so nothing of it is left to delete.
-func (s *Service) attachWithReport(ctx context.Context, db *store.DB, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient) (Manifest, error) {
-	id, err := db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(defaultAbandonAfter))
-	if errors.Is(err, store.ErrNoSlot) {
-		return Manifest{}, ErrTooManyFiles
-	}
-	if err != nil {
-		return Manifest{}, err
-	}
-	return s.attach(ctx, db, c, id, name, contentType, r, lim, recipients, []store.NewAlert{})
-}
-
-// attach streams the content of attachment id into db and seals its
-// manifest to recipients, alerting with alerts; with recipients nil, to
-// the case's recipients with a "new information" alert for each team.
+// attach streams the content of attachment id into storage and seals its
+// manifest to the case's recipients, with a "new information" alert for
+// each of its teams.
 func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient, alerts []store.NewAlert) (Manifest, error) {
-	key, err := age.GenerateX25519Identity()
+	hold := s.spool.Hold()
+	defer hold.Release()
+	m, bucket, err := s.storeContent(ctx, id, name, contentType, r, lim, hold)
 	if err != nil {
 		return Manifest{}, err
 	}
-	cw := db.NewChunkWriter(ctx, id)
-	aw, err := age.Encrypt(cw, key.Recipient())
-	if err != nil {
-		return Manifest{}, err
-	}
-	h := sha256.New()
-	size, err := io.Copy(io.MultiWriter(aw, h), io.LimitReader(r, lim.MaxFileBytes+1))
-	if err != nil {
-		return Manifest{}, err
-	}
-	if size > lim.MaxFileBytes {
-		return Manifest{}, ErrFileTooLarge
-	}
-	bucket := crypto.PadmeSize(size)
-	if err := writeZeros(aw, bucket-size); err != nil {
-		return Manifest{}, err
-	}
-	if err := aw.Close(); err != nil {
-		return Manifest{}, err
-	}
-	if err := cw.Close(); err != nil {
-		return Manifest{}, err
-	}
-
-	m := Manifest{
-		Version: EnvelopeVersion, Kind: "attachment", Reference: c.Reference, ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
-		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
-	}
+	m.Reference = c.Reference
 	if recipients == nil {
 		if recipients, alerts, err = s.caseRecipients(ctx, c); err != nil {
 			return Manifest{}, err
 		}
 	}
-	plain, err := marshalJSON(m)
+	sealed, err := sealManifest(m, recipients)
 	if err != nil {
 		return Manifest{}, err
 	}
-	sealed, err := crypto.Seal(plain, recipients)
-	clear(plain)
-	if err != nil {
-		return Manifest{}, err
-	}
-	if err := db.FinishAttachment(ctx, id, bucket, sealed.Ciphertext, alerts); err != nil {
+	if err := db.FinishAttachment(ctx, id, bucket, sealed, alerts); err != nil {
 		return Manifest{}, err
 	}
 	m.Key = ""
 	return m, nil
+}
+
+// storeContent streams a file from r into the chunks of attachment id,
+// encrypted with age to a fresh key as it arrives and padded to a Padmé
+// bucket, within the spool's quota, and returns its manifest (key
+// included, reference not yet) and padded size. Memory use does not depend
+// on the file's size.
+func (s *Service) storeContent(ctx context.Context, id, name, contentType string, r io.Reader, lim AttachLimits, hold *SpoolHold) (Manifest, int64, error) {
+	key, err := age.GenerateX25519Identity()
+	if err != nil {
+		return Manifest{}, 0, err
+	}
+	cw := s.db.NewChunkWriter(ctx, id)
+	aw, err := age.Encrypt(hold.writer(cw), key.Recipient())
+	if err != nil {
+		return Manifest{}, 0, err
+	}
+	h := sha256.New()
+	size, err := io.Copy(io.MultiWriter(aw, h), io.LimitReader(r, lim.MaxFileBytes+1))
+	if err != nil {
+		return Manifest{}, 0, err
+	}
+	if size > lim.MaxFileBytes {
+		return Manifest{}, 0, ErrFileTooLarge
+	}
+	bucket := crypto.PadmeSize(size)
+	if err := writeZeros(aw, bucket-size); err != nil {
+		return Manifest{}, 0, err
+	}
+	if err := aw.Close(); err != nil {
+		return Manifest{}, 0, err
+	}
+	if err := cw.Close(); err != nil {
+		return Manifest{}, 0, err
+	}
+	return Manifest{
+		Version: EnvelopeVersion, Kind: "attachment", ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
+		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
+	}, bucket, nil
+}
+
+// sealManifest seals a manifest to recipients.
+func sealManifest(m Manifest, recipients []crypto.Recipient) ([]byte, error) {
+	plain, err := marshalJSON(m)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := crypto.Seal(plain, recipients)
+	clear(plain)
+	if err != nil {
+		return nil, err
+	}
+	return sealed.Ciphertext, nil
 }
 
 // caseRecipients returns the effective recipients of a case's teams and a

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/config"
@@ -103,6 +100,7 @@ type Service struct {
 	receiptKey []byte
 	validator  *Validator
 	now        func() time.Time
+	spool      *Spool
 }
 
 // NewService returns a Service storing into db. cfg must have been
@@ -111,7 +109,8 @@ func NewService(db *store.DB, cfg config.Config, now func() time.Time) *Service 
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{db: db, teams: cfg.Teams, receiptKey: cfg.ReceiptKey(), validator: NewValidator(now), now: now}
+	return &Service{db: db, teams: cfg.Teams, receiptKey: cfg.ReceiptKey(), validator: NewValidator(now), now: now,
+		spool: NewSpool(cfg.Attachments.SpoolBytes)}
 }
 
 // VerifyProof checks a proof of receipt against this service's key.
@@ -138,20 +137,6 @@ func (s *Service) TeamName(name, lang string) string {
 // Validator returns the service's validator.
 func (s *Service) Validator() *Validator { return s.validator }
 
-// Submit validates, seals and stores a report. It returns a
-// *ValidationError for invalid input, an error wrapping
-// store.ErrUnavailable when the database cannot be reached (nothing is
-// stored), or the reference and receipt once the report is committed.
-func (s *Service) Submit(ctx context.Context, r *Report, channel string) (Accepted, error) {
-	return s.SubmitVia(ctx, r, channel, nil)
-}
-
-// SubmitVia is Submit for a report logged by an intermediary, whose record
-// is validated with the report and sealed with it.
-func (s *Service) SubmitVia(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord) (Accepted, error) {
-	return s.SubmitOnce(ctx, r, channel, rec, "")
-}
-
 // Validate checks a report and, if not nil, an intermediary's record, and
 // returns one *ValidationError listing every problem of both, or nil.
 func (s *Service) Validate(r *Report, rec *IntermediaryRecord) error {
@@ -171,162 +156,6 @@ func (s *Service) Validate(r *Report, rec *IntermediaryRecord) error {
 		}
 	}
 	return err
-}
-
-// SubmitOnce is SubmitVia for a form that carries a one-time submission
-// token (from SubmissionToken; "" for none). Whatever happens to the first
-// answer, the same token never stores a second report: a second send
-// returns an *AlreadyReceivedError with the first report's reference. A
-// token that is forged or expired is ErrSubmissionExpired (nothing is
-// stored; the form gets a new token); the report is validated first.
-func (s *Service) SubmitOnce(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string) (Accepted, error) {
-	return s.SubmitWithFiles(ctx, r, channel, rec, token, nil)
-}
-
-// FileSink stores one file sent with a report as an attachment of it, in
-// the report's transaction, and returns its manifest (without its key).
-type FileSink func(name, contentType string, r io.Reader) (Manifest, error)
-
-// WithFiles is what SubmitWithFiles does with the files sent with a
-// report: Send stores each with the sink it is given, within Limits.
-type WithFiles struct {
-	Limits AttachLimits
-	Send   func(FileSink) error
-}
-
-// SubmitWithFiles is SubmitOnce for a form that also carries files (files
-// nil for none). Once the report is inserted, files.Send streams them into
-// storage in the same transaction: the report, its alerts, its token's use
-// and its files commit together when Send returns nil. When Send fails
-// (a broken, slow or refused upload, a file over the limit, shutdown),
-// nothing at all is stored, Send's error is returned, and the same token
-// can be sent again. The transaction holds a database connection for the
-// whole upload: callers bound how many run at once (MaxConns).
-func (s *Service) SubmitWithFiles(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, token string, files *WithFiles) (Accepted, error) {
-	if err := s.Validate(r, rec); err != nil {
-		return Accepted{}, err
-	}
-	var once []byte
-	if token != "" {
-		nonce, err := crypto.OpenToken(s.submissionKey(), token, s.now())
-		if err != nil || len(nonce) != submissionNonceSize {
-			return Accepted{}, ErrSubmissionExpired
-		}
-		h := sha256.Sum256(nonce)
-		once = h[:]
-	}
-	return s.submit(ctx, r, channel, rec, once, files)
-}
-
-// MaxConns is how many connections the database pool opens.
-func (s *Service) MaxConns() int { return s.db.MaxConns() }
-
-// SubmitIdempotent is Submit for an API client that names its request
-// with an idempotency key (a random value it chose, such as a UUID): the
-// same key never stores a second report, and a repeat returns an
-// *AlreadyReceivedError. The database keeps only an HMAC of the key.
-func (s *Service) SubmitIdempotent(ctx context.Context, r *Report, channel, key string) (Accepted, error) {
-	if err := s.Validate(r, nil); err != nil {
-		return Accepted{}, err
-	}
-	m := hmac.New(sha256.New, crypto.DeriveKey(s.receiptKey, "reprisals/api-idempotency-key/v1"))
-	m.Write([]byte(key))
-	return s.submit(ctx, r, channel, nil, m.Sum(nil), nil)
-}
-
-// submit seals and stores a validated report; once, if not nil, is its
-// unique submission key; files, if not nil, are stored with it (see
-// SubmitWithFiles).
-func (s *Service) submit(ctx context.Context, r *Report, channel string, rec *IntermediaryRecord, once []byte, files *WithFiles) (Accepted, error) {
-	routed := Route(r, s.teams)
-	if len(routed) == 0 {
-		return Accepted{}, errors.New("intake.Submit: no team receives this report (configuration error)")
-	}
-	teamKeys, err := EffectiveRecipients(ctx, s.db, routed)
-	if err != nil {
-		return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
-	}
-	var recipients []crypto.Recipient
-	var names []string
-	var alerts []store.NewAlert
-	seen := map[string]bool{}
-	for _, t := range routed {
-		for _, k := range teamKeys[t.Name] {
-			if !seen[k.String()] { // a key shared by two teams is used once
-				seen[k.String()] = true
-				recipients = append(recipients, k)
-			}
-		}
-		names = append(names, t.Name)
-	}
-	urgent := r.Risk.ImmediateDanger == "yes"
-	urgency := ""
-	if urgent {
-		urgency = "U1"
-	}
-	receivedAt := s.now().UTC().Truncate(time.Millisecond)
-	for _, t := range routed {
-		alerts = append(alerts, store.NewAlert{Team: t.Name, Urgent: urgent, DueAt: t.AlertDue(urgent, receivedAt)})
-	}
-
-	// A reference clash is possible (about 40 bits); try again with a new one.
-	for attempt := 0; ; attempt++ {
-		ref := NewReference()
-		receipt := crypto.NewReceipt()
-		replyTo := receipt.ReplyIdentity().Recipient().String()
-		plain, err := Envelope{
-			Version: EnvelopeVersion, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
-			Channel: channel, Teams: names, Report: *r, Intermediary: rec, ReplyRecipient: replyTo,
-		}.Marshal()
-		if err != nil {
-			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
-		}
-		sealed, err := crypto.Seal(plain, recipients)
-		clear(plain)
-		if err != nil {
-			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
-		}
-		var id string
-		insert := func(db *store.DB) error {
-			var err error
-			id, err = db.InsertReport(ctx, store.NewReport{
-				Reference:      ref,
-				ReceiptHash:    receipt.LookupHash(s.receiptKey),
-				ReplyRecipient: replyTo,
-				Teams:          names,
-				Urgency:        urgency,
-				ReceivedOn:     receivedAt,
-				SizeBucket:     sealed.Bucket,
-				Channel:        channel,
-				Ciphertext:     sealed.Ciphertext,
-				SubmissionKey:  once,
-			}, alerts)
-			if err != nil || files == nil {
-				return err
-			}
-			c := store.ReturnCase{ID: id, Reference: ref, Teams: names, ReceivedOn: receivedAt}
-			return files.Send(func(name, contentType string, r io.Reader) (Manifest, error) {
-				return s.attachWithReport(ctx, db, c, name, contentType, r, files.Limits, recipients)
-			})
-		}
-		if files == nil {
-			err = insert(s.db)
-		} else {
-			err = s.db.InTx(ctx, insert)
-		}
-		if errors.Is(err, store.ErrDuplicate) && attempt < 3 {
-			continue
-		}
-		var dup *store.AlreadyStoredError
-		if errors.As(err, &dup) {
-			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference}
-		}
-		if err != nil {
-			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
-		}
-		proof := crypto.SignProof(crypto.ProofKey(s.receiptKey), crypto.Proof{Reference: ref, Received: receivedAt, SHA256: sha256.Sum256(sealed.Ciphertext)})
-		return Accepted{ID: id, Reference: ref, Receipt: receipt, Teams: names, Proof: proof}, nil
-	}
 }
 
 // referenceAlphabet has no 0/O, 1/I/L: references are read over the phone.

@@ -107,7 +107,7 @@ func TestSubmitRoutesAndSeals(t *testing.T) {
 			svc := intake.NewService(db.DB, teams.Config, func() time.Time { return fixedNow })
 			in := intaketest.Report(tt.body)
 			in.Risk.ImmediateDanger = tt.danger
-			acc, err := svc.Submit(context.Background(), in, intake.ChannelPublic)
+			acc, err := svc.Submit(context.Background(), intake.Submission{Report: in, Channel: intake.ChannelPublic})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +194,7 @@ func TestSubmitInvalidStoresNothing(t *testing.T) {
 	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
 	r := intaketest.Report("upr")
 	r.Victims = nil
-	_, err := svc.Submit(context.Background(), r, intake.ChannelPublic)
+	_, err := svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	var ve *intake.ValidationError
 	if !errors.As(err, &ve) {
 		t.Fatalf("err = %v, want ValidationError", err)
@@ -209,7 +209,7 @@ func TestSubmitDatabaseDown(t *testing.T) {
 	db := storetest.NewDB(t)
 	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
 	db.SetReachable(t, false)
-	_, err := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic)
+	_, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("upr"), Channel: intake.ChannelPublic})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
@@ -220,7 +220,7 @@ func TestSubmitDatabaseDown(t *testing.T) {
 	if alerts, err := db.ListAlerts(context.Background(), ""); err != nil || len(alerts) != 0 {
 		t.Fatalf("%d alerts stored (%v), want 0", len(alerts), err)
 	}
-	if _, err := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic); err != nil {
+	if _, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("upr"), Channel: intake.ChannelPublic}); err != nil {
 		t.Fatalf("after the database came back: %v", err)
 	}
 }
@@ -251,7 +251,7 @@ func TestReportAndAlertsCommitTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := intake.NewService(db.DB, intaketest.NewTeams(t).Config, nil)
-	if _, err := svc.Submit(ctx, intaketest.Report("upr"), intake.ChannelPublic); err == nil {
+	if _, err := svc.Submit(ctx, intake.Submission{Report: intaketest.Report("upr"), Channel: intake.ChannelPublic}); err == nil {
 		t.Fatal("Submit succeeded although its alerts could not be stored")
 	}
 	if n, err := db.CountReports(ctx); err != nil || n != 0 {

@@ -35,7 +35,7 @@ func TestFloodOfReportsIsCoalesced(t *testing.T) {
 				if i%50 == 0 {
 					rep.Risk.ImmediateDanger = "yes"
 				}
-				acc, err := s.svc.Submit(context.Background(), rep, intake.ChannelPublic)
+				acc, err := s.svc.Submit(context.Background(), intake.Submission{Report: rep, Channel: intake.ChannelPublic})
 				if err != nil {
 					t.Error(err)
 					return

@@ -157,7 +157,7 @@ func (s *setup) worker(metrics *notify.Metrics) *notify.Worker {
 
 func (s *setup) submit(r *intake.Report) intake.Accepted {
 	s.t.Helper()
-	acc, err := s.svc.Submit(context.Background(), r, intake.ChannelPublic)
+	acc, err := s.svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -211,7 +211,7 @@ func TestAbandonedUploadsAreCleanedUp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(ctx, intaketestReport("hrc_session"), intake.ChannelPublic)
+	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(ctx, intake.Submission{Report: intaketestReport("hrc_session"), Channel: intake.ChannelPublic})
 	// An upload that never finished (its process died), long ago, and one
 	// still under way.
 	old, _ := e.db.BeginAttachment(ctx, acc.ID, 20, mustTime(t, "2026-01-01T00:00:00Z"))

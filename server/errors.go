@@ -94,8 +94,10 @@ func classify(err error) problem {
 		return problem{status: http.StatusRequestTimeout, code: "upload_too_slow", heading: hTooSlow, message: mTooSlow}
 	case errors.Is(err, errUploadStopped):
 		return problem{status: http.StatusServiceUnavailable, code: "upload_stopped", heading: hTryLater, message: mStopped}
-	case errors.Is(err, errUploadsBusy):
+	case errors.Is(err, errUploadsBusy), errors.Is(err, intake.ErrSpoolFull):
 		return problem{status: http.StatusServiceUnavailable, code: "busy", heading: hTryLater, message: mBusy}
+	case errors.Is(err, intake.ErrStillArriving):
+		return problem{status: http.StatusConflict, code: "still_arriving", heading: stillArrivingHeading, message: stillArrivingText}
 	case errors.Is(err, errVisitExpired):
 		return problem{status: http.StatusForbidden, code: "visit_expired", heading: hExpired,
 			message: mExpired}
@@ -159,7 +161,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	switch {
 	case hasStored(c):
 		s.metrics.failedAfterStore(c.Path(), p.code)
-	case p.status >= 500 && !errors.Is(err, errUploadStopped) && !errors.Is(err, errUploadsBusy):
+	case p.status >= 500 && !errors.Is(err, errUploadStopped) && !errors.Is(err, errUploadsBusy) && !errors.Is(err, intake.ErrSpoolFull):
 		s.log.Error("request failed", "route", c.Path(), "status", p.status, "err", err)
 	}
 	if p.code == "unauthenticated" {

@@ -198,8 +198,8 @@ func TestHandlerSeesOnlyTheirTeamsCases(t *testing.T) {
 	uprID := e.addHandler("ines", "upr-secretariat")
 	repID := e.addHandler("omar", "reprisals-team")
 	svc := intake.NewService(e.db.DB, e.teams.Config, nil)
-	uprCase, _ := svc.Submit(context.Background(), intaketest.Report("upr"), intake.ChannelPublic)
-	otherCase, _ := svc.Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
+	uprCase, _ := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("upr"), Channel: intake.ChannelPublic})
+	otherCase, _ := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	uprTok, repTok := e.login("ines", uprID), e.login("omar", repID)
 
 	var list struct {
@@ -280,8 +280,8 @@ func TestTriageTransitions(t *testing.T) {
 	e.addHandler("lea", "reprisals-team")
 	e.addHandler("ines", "upr-secretariat")
 	svc := intake.NewService(e.db.DB, e.teams.Config, nil)
-	c1, _ := svc.Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
-	c2, _ := svc.Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
+	c1, _ := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
+	c2, _ := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	tok := e.login("omar", id)
 	patch := func(ref string, ch map[string]string) (int, map[string]any) {
 		var out map[string]any
@@ -343,7 +343,7 @@ func TestNotesAndRepliesStayEncrypted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
-	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
+	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func TestAuditChain(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
-	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic)
+	acc, _ := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	tok := e.login("omar", id)
 	e.api(tok, "GET", "/cases", nil, nil)
 	e.api(tok, "GET", "/cases/"+acc.Reference, nil, nil)

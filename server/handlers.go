@@ -43,15 +43,11 @@ func (s *Server) submitJSON(c echo.Context) error {
 	}
 	ctx, cancel := s.answerContext(c)
 	defer cancel()
-	var acc intake.Accepted
-	if key := c.Request().Header.Get("Idempotency-Key"); key != "" {
-		if !idempotencyKey.MatchString(key) {
-			return &intake.DecodeError{Message: "The Idempotency-Key header must be 16 to 128 letters, digits, '-' or '_', such as a random UUID."}
-		}
-		acc, err = s.svc.SubmitIdempotent(ctx, rep, intake.ChannelPublic, key)
-	} else {
-		acc, err = s.svc.Submit(ctx, rep, intake.ChannelPublic)
+	key := c.Request().Header.Get("Idempotency-Key")
+	if key != "" && !idempotencyKey.MatchString(key) {
+		return &intake.DecodeError{Message: "The Idempotency-Key header must be 16 to 128 letters, digits, '-' or '_', such as a random UUID."}
 	}
+	acc, err := s.svc.Submit(ctx, intake.Submission{Report: rep, Channel: intake.ChannelPublic, IdempotencyKey: key})
 	if err != nil {
 		return err
 	}
@@ -153,7 +149,7 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		token = "missing"
 	}
 	var got []string
-	withFiles, done, err := s.filesWithReport(files, &got)
+	withFiles, done, err := s.filesWithReport(c, files, &got)
 	if err != nil {
 		c.Response().Header().Set("Retry-After", "60")
 		p := classify(err)
@@ -165,7 +161,7 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 		ctx, cancel = s.answerContext(c)
 		defer cancel()
 	}
-	acc, err := s.svc.SubmitWithFiles(ctx, rep, fc.channel, fc.rec, token, withFiles)
+	acc, err := s.svc.Submit(ctx, intake.Submission{Report: rep, Channel: fc.channel, Intermediary: fc.rec, Token: token, Files: withFiles})
 	done()
 	var ve *intake.ValidationError
 	var again *intake.AlreadyReceivedError
@@ -179,6 +175,13 @@ func (s *Server) sendReport(c echo.Context, rep *intake.Report, fc formContext, 
 			Reference: again.Reference,
 			Already:   true,
 		})
+	case errors.Is(err, intake.ErrStillArriving):
+		// The same form, sent while its first send (with files) is still
+		// arriving: answered at once, never by waiting for the first.
+		// The form stays as it is, with its token, to send again later.
+		files.drainSome(1 << 20)
+		c.Response().Header().Set("Retry-After", "30")
+		return s.renderForm(c, http.StatusConflict, rep, reviewStep, nil, &banner{Title: stillArrivingHeading, Text: stillArrivingText}, fc)
 	case errors.Is(err, intake.ErrSubmissionExpired):
 		// Nothing stored; show everything again with a fresh token.
 		files.drain()
@@ -235,15 +238,17 @@ func isFileFailure(err error) bool {
 	return errors.As(err, &mbe) || errors.Is(err, errBadFileName) ||
 		errors.Is(err, intake.ErrFileTooLarge) || errors.Is(err, intake.ErrTooManyFiles) ||
 		errors.Is(err, errUploadInterrupted) || errors.Is(err, errUploadTooSlow) ||
-		errors.Is(err, errUploadStopped) || errors.Is(err, errUploadsBusy)
+		errors.Is(err, errUploadStopped) || errors.Is(err, errUploadsBusy) || errors.Is(err, intake.ErrSpoolFull)
 }
 
 // Messages of the form when its submission token has expired, and when
 // Next found questions that apply after the answers given.
 const (
-	expiredFormHeading = "Please check your answers and send again"
-	expiredFormText    = "This form was open for a long time, so it was not sent yet. Everything you typed is still here."
-	followUpsAdded     = "Your answers raised one or more questions on this page, shown below. Please answer them if you can, then press Next."
+	stillArrivingHeading = "This report is still being received"
+	stillArrivingText    = "This form is already being sent, with its files, from another page or tab, and has not finished arriving. Keep that page open until it shows your receipt. Nothing was sent from this page. If the other page stops or shows an error, press “Send the report” here again in a minute."
+	expiredFormHeading   = "Please check your answers and send again"
+	expiredFormText      = "This form was open for a long time, so it was not sent yet. Everything you typed is still here."
+	followUpsAdded       = "Your answers raised one or more questions on this page, shown below. Please answer them if you can, then press Next."
 )
 
 // editLists applies an add or remove button to the report's lists.

@@ -94,6 +94,8 @@ var goStrings = []string{
 	"Report a reprisal", "Report received", "Come back to your report", "Your report", "Report already received",
 	// a form sent again, or after its token expired
 	expiredFormHeading, expiredFormText,
+	// a form sent again while its first send is still arriving
+	stillArrivingHeading, stillArrivingText,
 	// a report refused because of the files sent with it
 	filesNotSentText,
 	// the steps of the report form

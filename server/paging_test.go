@@ -17,7 +17,7 @@ func TestPageParameters(t *testing.T) {
 	e := newEnv(t)
 	id := e.addHandler("omar", "reprisals-team")
 	svc := intake.NewService(e.db.DB, e.teams.Config, nil)
-	if _, err := svc.Submit(context.Background(), intaketest.Report("hrc_session"), intake.ChannelPublic); err != nil {
+	if _, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic}); err != nil {
 		t.Fatal(err)
 	}
 	tok := e.login("omar", id)

@@ -31,7 +31,7 @@ func TestRetention(t *testing.T) {
 	}
 	refs := make([]string, len(cases))
 	for i, cs := range cases {
-		acc, err := svc.Submit(ctx, intaketestReport("hrc_session"), intake.ChannelPublic)
+		acc, err := svc.Submit(ctx, intake.Submission{Report: intaketestReport("hrc_session"), Channel: intake.ChannelPublic})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -61,7 +61,7 @@ func TestRosters(t *testing.T) {
 	}
 	// Before a roster: registered handlers get new reports (today's way).
 	svc := intake.NewService(e.db.DB, e.teams.Config, nil)
-	before, err := svc.Submit(ctx, intaketest.Report("hrc_session"), intake.ChannelPublic)
+	before, err := svc.Submit(ctx, intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestRosters(t *testing.T) {
 	if code := e.api(ines, "GET", "/rosters/reprisals-team", nil, &got); code != 200 || got.Roster != v1.Roster {
 		t.Errorf("GET roster: %d %q", code, got.Roster)
 	}
-	after, err := svc.Submit(ctx, intaketest.Report("hrc_session"), intake.ChannelPublic)
+	after, err := svc.Submit(ctx, intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestRosters(t *testing.T) {
 	// than encrypt to it.
 	rogue, _ := age.GenerateX25519Identity()
 	e.db.Pool().Exec(ctx, `UPDATE rosters SET body = body || $1 WHERE team = 'reprisals-team'`, "recipient: "+rogue.Recipient().String()+" operator\n")
-	if _, err := svc.Submit(ctx, intaketest.Report("hrc_session"), intake.ChannelPublic); err == nil {
+	if _, err := svc.Submit(ctx, intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic}); err == nil {
 		t.Error("a report was accepted while the stored roster does not verify")
 	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -31,14 +32,14 @@ type fileStream struct {
 // reportRequest reads the report form into the request's PostForm. A
 // urlencoded form is read whole (within the route's body limit); a
 // multipart one is read up to its first file, and the files are returned
-// unread, to be streamed into storage only once the report is stored.
+// unread, to be staged as they arrive once the report has been checked.
 func (s *Server) reportRequest(c echo.Context) (*fileStream, error) {
 	req := c.Request()
 	mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		return nil, formRequest(c)
 	}
-	// Until the report is stored, the server's normal read timeout
+	// Until the report has been checked, the server's normal read timeout
 	// applies; the guard only starts timing the files after that.
 	g := &uploadGuard{body: req.Body, rc: http.NewResponseController(c.Response().Writer), lim: s.uploadLimits}
 	req.Body = g
@@ -92,13 +93,14 @@ func (s *Server) limitReportBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// filesWithReport returns how the files of a report form are stored in
-// the report's transaction (nil if the form carries none), and a function
-// to call once the report is stored or refused. It refuses with
-// errUploadsBusy when every upload slot, or every slot for a transaction
-// of this kind, is taken: each holds a database connection for the whole
-// upload, so at most half the pool's connections (database.max_conns) do.
-func (s *Server) filesWithReport(files *fileStream, got *[]string) (*intake.WithFiles, func(), error) {
+// filesWithReport returns how the files of a report form are received
+// (nil if the form carries none), and a function to call once the report
+// is stored or refused. It refuses with errUploadsBusy when every upload
+// slot is taken. The files are staged as they arrive, without holding a
+// database connection between chunks; the report and its files are
+// committed together once the last byte has arrived, within the answer
+// deadline.
+func (s *Server) filesWithReport(c echo.Context, files *fileStream, got *[]string) (*intake.WithFiles, func(), error) {
 	if files == nil || files.first == nil {
 		return nil, func() {}, nil
 	}
@@ -107,14 +109,8 @@ func (s *Server) filesWithReport(files *fileStream, got *[]string) (*intake.With
 	default:
 		return nil, nil, errUploadsBusy
 	}
-	select {
-	case s.reportTxSlots <- struct{}{}:
-	default:
-		<-s.uploadSlots
-		return nil, nil, errUploadsBusy
-	}
-	done := func() { <-s.reportTxSlots; <-s.uploadSlots }
-	return &intake.WithFiles{Limits: s.opts.Attach, Send: func(sink intake.FileSink) error {
+	done := func() { <-s.uploadSlots }
+	return &intake.WithFiles{Limits: s.opts.Attach, Lease: s.opts.UploadLease, Send: func(sink intake.FileSink) error {
 		end := files.g.start(s.opts.EndUploads)
 		defer end()
 		added, err := s.receiveFiles(files.g, files.mr, files.first, sink)
@@ -125,7 +121,7 @@ func (s *Server) filesWithReport(files *fileStream, got *[]string) (*intake.With
 			*got = append(*got, m.Name)
 		}
 		return nil
-	}}, done, nil
+	}, Arrived: func() (context.Context, context.CancelFunc) { return s.answerContext(c) }}, done, nil
 }
 
 // drain reads the rest of a refused report form's body (within the
@@ -141,5 +137,20 @@ func (f *fileStream) drain() {
 	f.g.mu.Unlock()
 	if !failed {
 		io.Copy(io.Discard, f.g)
+	}
+}
+
+// drainSome reads at most limit more bytes of a refused report form's
+// body: enough for a browser that sent a small form to read the answer,
+// without keeping a request alive for a large upload it will not use.
+func (f *fileStream) drainSome(limit int64) {
+	if f == nil {
+		return
+	}
+	f.g.mu.Lock()
+	failed := f.g.failure != nil
+	f.g.mu.Unlock()
+	if !failed {
+		io.Copy(io.Discard, io.LimitReader(f.g, limit))
 	}
 }

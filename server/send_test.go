@@ -181,24 +181,28 @@ func reportHead(v url.Values, name string, some int) (boundary string, head []by
 	return w.Boundary(), b.Bytes()
 }
 
-// waitTx waits until as many transactions of the test's database as want
-// are open and waiting (an upload in a report's transaction, paused for
-// the client's next bytes).
-func waitTx(t *testing.T, e *env, want int) {
+// waitStaged waits until as many files of reports still arriving are
+// staged as want (a file of a report under way, its client paused), and
+// checks that no transaction is open meanwhile: nothing holds a
+// connection or a lock while a client sends.
+func waitStaged(t *testing.T, e *env, want int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var n int
-		err := e.db.Pool().QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).Scan(&n)
+		var n, tx int
+		err := e.db.Pool().QueryRow(t.Context(), `SELECT (SELECT count(*) FROM attachments WHERE report_id IS NULL),
+			(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%')`).Scan(&n, &tx)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if tx != 0 {
+			t.Fatalf("%d transactions open while a client sends", tx)
 		}
 		if n == want {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d transactions waiting after 20s, want %d", n, want)
+			t.Fatalf("%d files staged after 20s, want %d", n, want)
 		}
 		time.Sleep(5 * time.Millisecond) // polling a condition, not a synchronisation guess
 	}
@@ -217,9 +221,9 @@ func TestReportCutMidFileStoresNothing(t *testing.T) {
 	v.Set("submission", u.submissionToken())
 	boundary, head := reportHead(v, "video.mp4", 100<<10)
 	conn := u.rawUpload("/report?lang=en", boundary, len(head)+(10<<20), head)
-	waitTx(t, u.env, 1) // the report is inserted, the file half sent
+	waitStaged(t, u.env, 1) // the file half sent, staged
 	conn.Close()
-	waitTx(t, u.env, 0) // the server saw the cut and rolled back
+	waitStaged(t, u.env, 0) // the server saw the cut and deleted it at once
 	assertNothingStored(t, u.env)
 
 	video := bytes.Repeat([]byte("frame "), 100000)
@@ -266,7 +270,7 @@ func TestReportWithFilesWhenBusy(t *testing.T) {
 	first.Set("submission", u.submissionToken())
 	boundary, head := reportHead(first, "video.mp4", 10<<10)
 	conn := u.rawUpload("/report?lang=en", boundary, len(head)+(10<<20), head)
-	waitTx(t, u.env, 1) // holds the only slot
+	waitStaged(t, u.env, 1) // holds the only slot
 
 	v := formValues(intaketest.Report("upr"))
 	v.Set("action", "submit")
@@ -287,7 +291,7 @@ func TestReportWithFilesWhenBusy(t *testing.T) {
 	}
 
 	conn.Close()
-	waitTx(t, u.env, 0)
+	waitStaged(t, u.env, 0)
 	assertNothingStored(t, u.env)
 	v.Set("submission", u.submissionToken())
 	resp, err = http.PostForm(u.up.URL+"/report?lang=en", v)

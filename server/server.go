@@ -63,6 +63,10 @@ type Options struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
 	// (clientAddr). No limit is keyed on a client's address.
 	TrustedProxies []netip.Prefix
+	// UploadLease is how long what an upload staged outlives its request
+	// if the process dies (default 2 minutes): the request renews it, and
+	// the sweep removes what is left once it is over.
+	UploadLease time.Duration
 	// AnswerDeadline bounds the work of storing a report, a follow-up or
 	// a file from the moment the request's last byte has arrived (default
 	// 20 seconds); what is not committed by then is rolled back and the
@@ -101,9 +105,6 @@ type Server struct {
 
 	uploadLimits UploadLimits
 	uploadSlots  chan struct{} // one per upload under way
-	// reportTxSlots: one per report sent with files, whose transaction
-	// holds a database connection while the files stream in.
-	reportTxSlots chan struct{}
 }
 
 // New returns the HTTP handler. It fails fast if a template does not parse.
@@ -135,11 +136,6 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, questions: questions,
 		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
 	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
-	txSlots := 1 // a server without a service (route listings) stores nothing
-	if svc != nil {
-		txSlots = max(1, svc.MaxConns()/2)
-	}
-	s.reportTxSlots = make(chan struct{}, txSlots)
 	s.lookups = make(chan struct{}, receiptLookups)
 	s.challengeSlots = make(chan struct{}, challengeSlots)
 

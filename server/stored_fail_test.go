@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/server"
 )
@@ -44,13 +45,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // first file of an upload was stored, the failure of the file that
 // follows is neither logged (a line's time would date what was stored to
 // the second) nor counted in a live metric: it is counted by day only.
-// Files sent with a report are stored in the report's transaction, so
+// Files sent with a report are staged and committed with the report, so
 // there the same failure stores nothing at all: the form comes back with
-// every answer, and the failure may be logged, as nothing is dated by it.
+// every answer, and the failure may be logged, as nothing is dated by it;
+// what was staged, which could not be deleted while the database was
+// away, is removed by the sweep once its lease is over.
 func TestNoLogLineAfterAStoredReport(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	u := newUploadEnv(t, server.Options{Metrics: reg}, 20*time.Second)
+	u := newUploadEnv(t, server.Options{Metrics: reg, UploadLease: time.Second}, 20*time.Second)
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 600<<10/16)
 
 	// 1. Files sent with the report: the database goes away during the
@@ -72,7 +75,7 @@ func TestNoLogLineAfterAStoredReport(t *testing.T) {
 	}
 	w.CreateFormFile("files", "statement.mp4")
 	conn := u.rawUpload("/report", w.Boundary(), 100<<20, append(head.Bytes(), chunk...))
-	waitTx(t, u.env, 1) // the report inserted and the file under way, uncommitted
+	waitStaged(t, u.env, 1) // the file under way, staged, nothing committed
 	u.db.SetReachable(t, false)
 	// The next chunk cannot be stored. More follows, as a browser sends
 	// the rest of the form, until the server answers and closes.
@@ -89,6 +92,12 @@ func TestNoLogLineAfterAStoredReport(t *testing.T) {
 		t.Fatalf("status %d, want 503 with the form and its banner, no receipt: %.500s", resp.StatusCode, page)
 	}
 	waitFor(t, "the database is back", func() bool { return u.db.Pool().Ping(t.Context()) == nil })
+	sweep := intake.NewService(u.db.DB, u.teams.Config, nil)
+	waitFor(t, "the sweep removes what was staged", func() bool {
+		sweep.CleanUp(t.Context())
+		rows, _ := u.attachmentRows()
+		return rows == 0
+	})
 	assertNothingStored(t, u.env)
 	if l := u.logs.String(); strings.Contains(l, "statement.mp4") {
 		t.Errorf("a file name was logged:\n%s", l)

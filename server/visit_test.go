@@ -29,7 +29,7 @@ import (
 // submitted stores a report and returns what the reporter was shown.
 func (e *env) submitted(body string) intake.Accepted {
 	e.t.Helper()
-	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intaketest.Report(body), intake.ChannelPublic)
+	acc, err := intake.NewService(e.db.DB, e.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: intaketest.Report(body), Channel: intake.ChannelPublic})
 	if err != nil {
 		e.t.Fatal(err)
 	}

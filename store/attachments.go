@@ -129,9 +129,12 @@ func (db *DB) DeleteAttachment(ctx context.Context, id string) error {
 }
 
 // DeleteAbandonedAttachments removes uploads that never completed before
-// their expiry, and returns how many.
+// their expiry (staged files of reports whose request is gone included),
+// and expired submission claims, and returns how many uploads.
 func (db *DB) DeleteAbandonedAttachments(ctx context.Context) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM attachments WHERE NOT complete AND expires_at < now()`)
+	tag, err := db.pool.Exec(ctx, `
+		WITH claims AS (DELETE FROM submission_claims WHERE expires_at < now())
+		DELETE FROM attachments WHERE NOT complete AND expires_at < now()`)
 	if err != nil {
 		return 0, fmt.Errorf("store.DeleteAbandonedAttachments: %w", classify(err))
 	}

@@ -62,9 +62,8 @@ func (db *DB) q() queryer {
 
 // InTx runs fn in one transaction, holding one connection until it
 // returns: committed if fn returns nil, rolled back otherwise (also when
-// ctx ends). Only InsertReport, BeginAttachment, the ChunkWriter and
-// FinishAttachment of the DB given to fn run in the transaction; it must
-// not call other methods. Callers bound how many run at once (MaxConns).
+// ctx ends, even after fn). Only the unexported helpers of this package
+// use the DB given to fn; fn must be short: never wait for a client in it.
 func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -73,6 +72,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if err := fn(&DB{pool: db.pool, tx: tx}); err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		// Too late: whoever waits for the answer may no longer get it.
+		return fmt.Errorf("store.InTx: %w", classify(err))
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("store.InTx: %w", classify(err))
@@ -253,8 +256,17 @@ const AlertChannel = "reprisals_alerts"
 // neither does. A clash on reference or receipt hash is ErrDuplicate; a
 // submission key already used is an *AlreadyStoredError (the unique
 // constraint decides, in the same statement, so concurrent sends of one
-// form store one report).
+// form store one report); a key whose report is still arriving
+// (ClaimSubmission) is ErrInFlight, answered at once.
 func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) (id string, err error) {
+	return db.insertReport(ctx, r, alerts, "")
+}
+
+// insertReport is InsertReport, for the holder of claim ("" for none) on
+// the report's submission key: while another live claim holds the key
+// (its report is still arriving), nothing is stored and ErrInFlight is
+// returned, at once.
+func (db *DB) insertReport(ctx context.Context, r NewReport, alerts []NewAlert, claim string) (id string, err error) {
 	var urgency *string
 	if r.Urgency != "" {
 		urgency = &r.Urgency
@@ -269,20 +281,26 @@ func (db *DB) InsertReport(ctx context.Context, r NewReport, alerts []NewAlert) 
 		WITH src AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
 			                     received_on, size_bucket, channel, ciphertext, submission_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14)
+			SELECT $1::text, $2::bytea, $3::text, $4::text[], $5::text, $6::date, $7::integer, $8::text, $9::bytea, $14::bytea
+			WHERE NOT EXISTS (SELECT 1 FROM submission_claims c WHERE c.submission_key = $14::bytea
+			                  AND c.expires_at > now() AND c.claim::text <> $15::text)
 			ON CONFLICT (submission_key) DO NOTHING
 			RETURNING id AS report_id
 		)`+enqueueAlerts("report", 10)+`
 		RETURNING report_id`,
 		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
 		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
-		AlertChannel, teams, urgent, due, r.SubmissionKey).Scan(&id)
+		AlertChannel, teams, urgent, due, r.SubmissionKey, claim).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) && r.SubmissionKey != nil {
-		// Nothing inserted: the key is taken, by a committed report.
+		// Nothing inserted: the key is taken, by a committed report, or
+		// claimed by a report still arriving.
 		dup := &AlreadyStoredError{}
 		err = db.q().QueryRow(ctx, `SELECT id, reference FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference)
 		if err == nil {
 			return "", dup
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			return "", ErrInFlight
 		}
 	}
 	if err != nil {

@@ -152,7 +152,7 @@ func TestMovedNotesAndRepliesAreRefused(t *testing.T) {
 	omarKey := w.addHandler("omar", "reprisals-team")
 	ctx := context.Background()
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
-	acc, err := svc.Submit(ctx, intaketest.Report("hrc_session"), intake.ChannelPublic)
+	acc, err := svc.Submit(ctx, intake.Submission{Report: intaketest.Report("hrc_session"), Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestConsoleInChromium(t *testing.T) {
 		r.StateConcerned, r.Consent.Publication, r.Risk.ImmediateDanger = state, publication, danger
 		r.Victims[0].Name = victim
 		r.Incidents[0].Narrative = canary + " narrative of " + victim
-		acc, err := svc.Submit(context.Background(), r, intake.ChannelPublic)
+		acc, err := svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func TestConsoleQuitThenBackShowsNothing(t *testing.T) {
 	r := intaketest.Report("hrc_session")
 	r.Victims[0].Name = victim
 	r.Incidents[0].Narrative = "Narrative-9e2a of the case."
-	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), r, intake.ChannelPublic)
+	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,7 +154,7 @@ func (w *world) addHandler(name, team string) string {
 
 func (w *world) submit(body string) string {
 	w.t.Helper()
-	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), intaketest.Report(body), intake.ChannelPublic)
+	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: intaketest.Report(body), Channel: intake.ChannelPublic})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -625,7 +625,7 @@ func TestEscapesPrintHarmlessly(t *testing.T) {
 	evil := "\x1b]0;pwned\x07\x1b[2J\x1b[8mhidden\x1b[0m \u202eevil\u202c \u009b31m"
 	r.Incidents[0].Narrative = "Arrested. " + evil
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
-	acc, err := svc.Submit(context.Background(), r, intake.ChannelPublic)
+	acc, err := svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatalf("submitting a narrative with escapes: %v", err)
 	}
@@ -665,9 +665,8 @@ func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
-	acc, err := svc.SubmitVia(context.Background(), intaketest.Report("hrc_session"), "org:nhri-x",
-		&intake.IntermediaryRecord{Organisation: "nhri-x", OrganisationName: "NHRI of X", Staff: "layla",
-			ConsentFrom: "the victim", ConsentOn: "2026-10", ConsentHow: "in person", Relationship: "caseworker"})
+	acc, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: "org:nhri-x", Intermediary: &intake.IntermediaryRecord{Organisation: "nhri-x", OrganisationName: "NHRI of X", Staff: "layla",
+		ConsentFrom: "the victim", ConsentOn: "2026-10", ConsentHow: "in person", Relationship: "caseworker"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -415,7 +415,7 @@ func TestDev(t *testing.T) {
 // and returns its reference.
 func submitDirect(t *testing.T, db *storetest.DB, cfg config.Config) string {
 	t.Helper()
-	acc, err := intake.NewService(db.DB, cfg, nil).Submit(t.Context(), intaketest.Report("upr"), intake.ChannelPublic)
+	acc, err := intake.NewService(db.DB, cfg, nil).Submit(t.Context(), intake.Submission{Report: intaketest.Report("upr"), Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -288,8 +288,9 @@ func cmdConfig(args []string) error {
 	return nil
 }
 
-// sweepUploads deletes abandoned attachment uploads now and every ten
-// minutes until ctx is done.
+// sweepUploads deletes abandoned attachment uploads (and what a request
+// that vanished left staged, once its lease of 2 minutes is over) now and
+// every minute until ctx is done.
 func sweepUploads(ctx context.Context, svc *intake.Service, logger *slog.Logger) {
 	for {
 		if n, err := svc.CleanUp(ctx); err != nil && ctx.Err() == nil {
@@ -300,7 +301,7 @@ func sweepUploads(ctx context.Context, svc *intake.Service, logger *slog.Logger)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(10 * time.Minute):
+		case <-time.After(time.Minute):
 		}
 	}
 }

@@ -88,7 +88,7 @@ func BenchmarkLoadInbox(b *testing.B) {
 			for i := range jobs {
 				r := intaketest.Report("hrc_session")
 				r.Victims[0].Name = fmt.Sprintf("Victim %d", i)
-				if _, err := e.svc.Submit(context.Background(), r, intake.ChannelPublic); err != nil {
+				if _, err := e.svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic}); err != nil {
 					b.Error(err)
 				}
 			}

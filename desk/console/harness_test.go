@@ -127,7 +127,7 @@ func (e *env) pins() string {
 // reporter is shown.
 func (e *env) submit(r *intake.Report) intake.Accepted {
 	e.t.Helper()
-	acc, err := e.svc.Submit(context.Background(), r, intake.ChannelPublic)
+	acc, err := e.svc.Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	if err != nil {
 		e.t.Fatal(err)
 	}
