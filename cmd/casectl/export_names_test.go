@@ -157,7 +157,7 @@ func TestExportFolderEscapesControls(t *testing.T) {
 	const narrative = "red \x1b[31m csi \u009b2J del \x7f rlo \u202egnp.exe lri \u2066x\u2069 end"
 	r := intaketest.Report("hrc_session")
 	r.Incidents[0].Narrative = narrative
-	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), r, intake.ChannelPublic)
+	acc, err := intake.NewService(w.db.DB, w.teams.Config, nil).Submit(context.Background(), intake.Submission{Report: r, Channel: intake.ChannelPublic})
 	if err != nil {
 		t.Fatal(err)
 	}
