@@ -85,6 +85,22 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 // StatusNames returns the display name of every status.
 func (s *Service) StatusNames() map[string]string { return s.names }
 
+// TeamHandlers returns the names of team's active handlers, sorted: whom
+// one of its cases may be assigned to.
+func (s *Service) TeamHandlers(ctx context.Context, team string) ([]string, error) {
+	all, err := s.db.ListHandlers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, h := range all {
+		if h.Team == team && h.Active {
+			out = append(out, h.Name)
+		}
+	}
+	return out, nil
+}
+
 func (s *Service) audit(h store.Handler, action, ref, detail string) store.Audit {
 	return store.Audit{Key: s.auditKey, Actor: "handler:" + h.Name, Action: action, Reference: ref, Detail: detail}
 }

@@ -36,8 +36,10 @@ type Rosters struct {
 const rosterMaxAge = time.Minute
 
 type verifiedRoster struct {
-	recs []crypto.Recipient
-	at   time.Time
+	recs    []crypto.Recipient
+	roster  roster.Roster
+	signers []roster.PublicKey // the pinned roster keys that signed it
+	at      time.Time
 }
 
 // ErrNoRoster is a team without a signed roster on the server.
@@ -83,11 +85,35 @@ func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, e
 	if err != nil {
 		return nil, err
 	}
+	var signers []roster.PublicKey
+	for _, k := range pins.Teams[team].Keys {
+		pk, err := roster.ParsePublicKey(k)
+		if err != nil {
+			continue
+		}
+		if _, err := roster.Verify(sr, []roster.PublicKey{pk}, 1); err == nil {
+			signers = append(signers, pk)
+		}
+	}
 	if rs.verified == nil {
 		rs.verified = map[string]verifiedRoster{}
 	}
-	rs.verified[team] = verifiedRoster{recs: recs, at: time.Now()}
+	rs.verified[team] = verifiedRoster{recs: recs, roster: checked.Roster, signers: signers, at: time.Now()}
 	return recs, nil
+}
+
+// TeamRoster returns team's roster itself, verified as Team verifies it
+// (a change goes through Confirm first), with the pinned roster keys
+// whose signatures on it are valid: what a handler reads to know whom
+// the team's material is encrypted to.
+func (rs *Rosters) TeamRoster(ctx context.Context, team string) (roster.Roster, []roster.PublicKey, error) {
+	if _, err := rs.Team(ctx, team); err != nil {
+		return roster.Roster{}, nil, err
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	v := rs.verified[team]
+	return v.roster, v.signers, nil
 }
 
 // Case returns the union of the verified rosters of every team a case is

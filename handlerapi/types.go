@@ -50,8 +50,11 @@ type StatusInfo struct {
 
 // Team is the handler's team and workflow (GET /team).
 type Team struct {
-	Handler        string       `json:"handler"`
-	Team           string       `json:"team"`
+	Handler string `json:"handler"`
+	Team    string `json:"team"`
+	// Handlers are the team's active handlers, by name: whom one of its
+	// cases may be assigned to (the server refuses anyone else).
+	Handlers       []string     `json:"handlers"`
 	Statuses       []StatusInfo `json:"statuses"`
 	Urgencies      []string     `json:"urgencies"`
 	ClosureReasons []string     `json:"closure_reasons"`

@@ -143,8 +143,12 @@ func (s *Server) team(c echo.Context) error {
 	for _, k := range casework.Statuses {
 		statuses = append(statuses, handlerapi.StatusInfo{Key: k, Name: s.cases.StatusNames()[k], Transitions: casework.Transitions(k)})
 	}
+	handlers, err := s.cases.TeamHandlers(c.Request().Context(), h.Team)
+	if err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, handlerapi.Team{
-		Handler: h.Name, Team: h.Team, Statuses: statuses,
+		Handler: h.Name, Team: h.Team, Handlers: handlers, Statuses: statuses,
 		Urgencies: casework.Urgencies, ClosureReasons: casework.ClosureReasons,
 	})
 }

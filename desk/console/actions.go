@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -29,8 +30,11 @@ var doneMessages = map[string]string{
 	"note": "The note was encrypted to your team and added.", "reply": "The reply was encrypted to the reporter and added. They can read it at /return with their receipt.",
 }
 
-func (c *Console) backToCase(w http.ResponseWriter, r *http.Request, ref, done string) error {
-	http.Redirect(w, r, "/cases/"+ref+"?done="+done, http.StatusSeeOther)
+// backToCase sends the browser back to the case page, to the action's
+// result: fragment is the id of what the action changed, so that the
+// focus lands there, not at the top of the page (JavaScript off).
+func (c *Console) backToCase(w http.ResponseWriter, r *http.Request, ref, done, fragment string) error {
+	http.Redirect(w, r, "/cases/"+ref+"?done="+done+"#"+fragment, http.StatusSeeOther)
 	return nil
 }
 
@@ -42,10 +46,11 @@ const (
 	hInvalid        = "Not done"
 	mNotAllowedMove = "A case in this status cannot move to the one chosen. Choose one of the statuses offered on the case page."
 	mNeedReason     = "Closing a case needs a reason."
-	mNeedOriginal   = "Marking a duplicate needs the reference of the original case, such as 7KQ4-M2XD."
+	mChooseStatus   = "Choose the status to move the case to."
+	mNeedOriginal   = "Marking a duplicate needs the reference of the original case: another of the team's cases, from the list."
 	mBadUrgency     = "Choose an urgency from the list."
 	mBadDeadline    = "Give the deadline as a date, or leave it empty."
-	mBadAssignee    = "A handler's name is at most 64 characters, without spaces."
+	mBadAssignee    = "Choose a handler of the team from the list."
 	mEmptyText      = "Write something first."
 )
 
@@ -68,6 +73,9 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request) error {
 		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 	}
 	to := r.PostFormValue("status")
+	if to == "" {
+		return invalid(mChooseStatus)
+	}
 	if !slices.Contains(s.allowed(cs.Meta.Status), to) {
 		return invalid(mNotAllowedMove)
 	}
@@ -80,9 +88,12 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request) error {
 		}
 	case "duplicate":
 		detail = strings.ToUpper(strings.TrimSpace(r.PostFormValue("original")))
-		if !refPattern.MatchString(detail) || detail == ref {
+		if _, ok := s.Lookup(detail); !ok || !refPattern.MatchString(detail) || detail == ref {
 			return invalid(mNeedOriginal)
 		}
+	}
+	if confirmMoves[to] && r.PostFormValue("confirm") != "yes" {
+		return c.confirmMove(w, r, cs, to, detail)
 	}
 	ch := handlerapi.Change{Status: &to}
 	if detail != "" {
@@ -91,7 +102,77 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.api.Triage(r.Context(), ref, ch); err != nil {
 		return err
 	}
-	return c.backToCase(w, r, ref, "status")
+	return c.backToCase(w, r, ref, "status", "done")
+}
+
+// confirmMoves are the moves that take a case out of the team's work and
+// are not simply undone: the console asks again before making them.
+var confirmMoves = map[string]bool{"closed": true, "duplicate": true}
+
+// confirmPage asks before a move in confirmMoves.
+type confirmPage struct {
+	base
+	Ref, To, ToName, Detail, Original string
+	Reason                            string // the closure reason's key
+	Then                              []string
+}
+
+// confirmMove shows what the move does and a form that makes it.
+func (c *Console) confirmMove(w http.ResponseWriter, r *http.Request, cs *Case, to, detail string) error {
+	p := confirmPage{base: c.base(r, "Confirm the move"), Ref: cs.Meta.Reference, To: to}
+	p.ToName = p.Status(to)
+	switch to {
+	case "closed":
+		p.Reason, p.Detail = detail, p.L("closure", detail)
+	case "duplicate":
+		p.Original = detail
+	}
+	for _, next := range c.cfg.Source.allowed(to) {
+		p.Then = append(p.Then, p.Status(next))
+	}
+	return c.render(w, http.StatusOK, "confirm", p)
+}
+
+// assignees are whom a case may be assigned to: the team's active
+// handlers as the server names them (it refuses anyone else), and
+// current, the case's assignee now. A server that names none (an older
+// one) leaves the signed-in handler and the names already assigned in the
+// team's loaded cases.
+func (s *Source) assignees(current string) []string {
+	names := map[string]bool{current: true}
+	if list := s.Workflow().Handlers; len(list) > 0 {
+		for _, n := range list[:min(len(list), maxHandlers)] {
+			names[n] = true
+		}
+	} else {
+		names[s.Handler()] = true
+		for _, c := range s.Snapshot() {
+			names[c.Meta.Assignee] = true
+		}
+	}
+	delete(names, "")
+	return sortedKeys(names)
+}
+
+// maxHandlers bounds the handlers a server may name for a team.
+const maxHandlers = 1000
+
+// maxOriginals bounds the references offered for "duplicate of": the
+// newest cases; an older one can still be typed.
+const maxOriginals = 1000
+
+// originals are the loaded cases other than ref, newest first, at most n.
+func (s *Source) originals(ref string, n int) []*Case {
+	var out []*Case
+	for _, c := range s.Snapshot() {
+		if len(out) == n {
+			break
+		}
+		if c.Meta.Reference != ref {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // allowed returns the statuses a case in status from may move to.
@@ -119,8 +200,12 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 	if urgency != "" && !slices.Contains(s.Workflow().Urgencies, urgency) {
 		return invalid(mBadUrgency)
 	}
-	assignee := strings.TrimSpace(r.PostFormValue("assignee"))
-	if len(assignee) > 64 || strings.ContainsFunc(assignee, func(r rune) bool { return r <= ' ' || handlerapi.SafeText(string(r)) != string(r) }) {
+	cs, ok := s.Lookup(ref)
+	if !ok {
+		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}
+	assignee := r.PostFormValue("assignee")
+	if assignee != "" && !slices.Contains(s.assignees(cs.Meta.Assignee), assignee) {
 		return invalid(mBadAssignee)
 	}
 	deadline := r.PostFormValue("deadline")
@@ -130,7 +215,7 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.api.Triage(r.Context(), ref, handlerapi.Change{Urgency: &urgency, Assignee: &assignee, NextDeadline: &deadline}); err != nil {
 		return err
 	}
-	return c.backToCase(w, r, ref, "triage")
+	return c.backToCase(w, r, ref, "triage", "done")
 }
 
 // addNote encrypts a team note (kind "note", to the team's verified roster) or
@@ -178,10 +263,11 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 		if err != nil {
 			return err
 		}
-		if _, err := s.api.AddNote(r.Context(), ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext}); err != nil {
+		id, err := s.api.AddNote(r.Context(), ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext})
+		if err != nil {
 			return err
 		}
-		return c.backToCase(w, r, ref, kind)
+		return c.backToCase(w, r, ref, kind, kind+"-"+strconv.FormatInt(id, 10))
 	}
 }
 

@@ -65,9 +65,14 @@ type casePage struct {
 	Urgencies []option
 	Reasons   []option
 	Templates []option
-	Restrict  bool // a consent limits what may be done
+	Handlers  []option // whom the case may be assigned to
+	Originals []option // the team's other cases, for "duplicate of"
+	Restrict  bool     // a consent limits what may be done
 	Done      string
 	ReplyText string // a template's text, to start a reply from
+	// FromTemplate: the reply box was just filled from a template, and
+	// takes the focus.
+	FromTemplate bool
 
 	UrgencyLabels map[string]string
 }
@@ -85,7 +90,7 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request) error {
 		p.Done = p.T(d)
 	}
 	if rt, ok := c.cfg.Templates.Get(r.URL.Query().Get("template")); ok {
-		p.ReplyText = rt.Text
+		p.ReplyText, p.FromTemplate = rt.Text, true
 		for i := range p.Templates {
 			p.Templates[i].Selected = p.Templates[i].Value == rt.ID
 		}
@@ -138,6 +143,16 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 	}
 	for _, t := range c.cfg.Templates.List() {
 		p.Templates = append(p.Templates, option{t.ID, handlerapi.SafeText(t.Title + " (" + t.Language + ")"), false})
+	}
+	for _, name := range s.assignees(cs.Meta.Assignee) {
+		p.Handlers = append(p.Handlers, option{name, handlerapi.SafeText(name), name == cs.Meta.Assignee})
+	}
+	for _, o := range s.originals(ref, maxOriginals) {
+		l := o.Meta.ReceivedOn
+		if o.Readable() {
+			l += " · " + p.StateName(o.Summary.State)
+		}
+		p.Originals = append(p.Originals, option{o.Meta.Reference, l, false})
 	}
 	return p, nil
 }

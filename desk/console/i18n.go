@@ -51,13 +51,13 @@ func (c catalog) translate(lang, s string, args ...any) string {
 // puts on pages. TestMessages checks every one is translated.
 var goStrings = []string{
 	// page titles
-	"Inbox", "Case {0}", "Reply templates", "The console is closed", "Annual report",
+	"Inbox", "Case {0}", "Reply templates", "The console is closed", "Annual report", "Confirm the move",
 	// the annual report
 	mBadPeriod, "1 May {0} to 30 April {1}", "By State concerned", "By type of incident", "By UN body",
 	"By role of the victims", "By consent to publication",
 	// errors
 	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
-	hNotReadable, mNotReadable, hInvalid, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
+	hNotReadable, mNotReadable, hInvalid, mChooseStatus, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
 	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
 	// rosters and replies
 	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster", mNotInRoster, mUnsealedReplyKey,
@@ -97,5 +97,6 @@ func translatable(templates map[string]string) map[string]bool {
 	return keys
 }
 
-// templateString matches {{.T "..."}}, {{$p.T "..."}} and {{$.T "..."}}.
-var templateString = regexp.MustCompile(`\.T "((?:[^"\\]|\\.)*)"`)
+// templateString matches {{.T "..."}}, {{$p.T "..."}}, {{$.T "..."}} and
+// the same with Tok.
+var templateString = regexp.MustCompile(`\.(?:T|Tok) "((?:[^"\\]|\\.)*)"`)

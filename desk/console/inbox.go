@@ -27,16 +27,20 @@ type Filter struct {
 	Status   string
 	Assignee string // a name, or "-" for unassigned
 	Unread   bool
-	Sort     string // received (newest first), -received, urgency, deadline, status, state
+	Sort     string // urgent (the default: U1 and U2 first, then newest), received (newest first), -received, urgency, deadline, status, state
 	Page     int
 }
 
 // sorts are the inbox's sort orders, in the menu's order.
-var sorts = []string{"received", "-received", "urgency", "deadline", "status", "state"}
+var sorts = []string{"urgent", "received", "-received", "urgency", "deadline", "status", "state"}
+
+// defaultSort is the inbox's order when none is asked: cases at imminent
+// risk (U1, then U2) are never below calmer ones.
+const defaultSort = "urgent"
 
 // sortLabels name the sort orders.
 var sortLabels = map[string]string{
-	"received": "Newest first", "-received": "Oldest first", "urgency": "Most urgent first",
+	"urgent": "U1 and U2 first, then newest", "received": "Newest first", "-received": "Oldest first", "urgency": "Most urgent first",
 	"deadline": "Next deadline first", "status": "Status", "state": "State concerned",
 }
 
@@ -58,7 +62,7 @@ func parseFilter(q url.Values) Filter {
 	f := Filter{Query: clip(q.Get("q")), State: clip(q.Get("state")), Urgency: clip(q.Get("urgency")),
 		Status: clip(q.Get("status")), Assignee: clip(q.Get("assignee")), Unread: q.Get("unread") == "1", Sort: q.Get("sort")}
 	if !slices.Contains(sorts, f.Sort) {
-		f.Sort = "received"
+		f.Sort = defaultSort
 	}
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	if f.Page < 1 || f.Page > MaxCases/perPage+1 {
@@ -78,7 +82,7 @@ func (f Filter) query(p int) string {
 	if f.Unread {
 		v.Set("unread", "1")
 	}
-	if f.Sort != "received" {
+	if f.Sort != defaultSort {
 		v.Set("sort", f.Sort)
 	}
 	if p > 1 {
@@ -144,12 +148,25 @@ func sortCases(list []*Case, by string, statusRank map[string]int) {
 		return s
 	}
 	cmpRecv := func(a, b *Case) int { return strings.Compare(b.Meta.ReceivedOn, a.Meta.ReceivedOn) }
+	// rank puts U1, then U2, before everything else.
+	rank := func(c *Case) int {
+		switch c.Meta.Urgency {
+		case "U1":
+			return 0
+		case "U2":
+			return 1
+		}
+		return 2
+	}
 	slices.SortStableFunc(list, func(a, b *Case) int {
 		var d int
 		switch by {
+		case "urgent":
+			d = rank(a) - rank(b)
 		case "-received":
 			d = -cmpRecv(a, b)
 		case "urgency":
+			// The classes in the workflow's order (U1 most urgent), none last.
 			d = strings.Compare(last(a.Meta.Urgency), last(b.Meta.Urgency))
 		case "deadline":
 			d = strings.Compare(last(a.Meta.NextDeadline), last(b.Meta.NextDeadline))

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ohchr-reprisals/intake/handlerapi"
@@ -65,7 +67,10 @@ type base struct {
 	Handler   string
 	Team      string
 	Languages []langLink
-	cat       catalog
+	// Bare leaves out the navigation, the language switch and Quit (the
+	// closed page, whose links would lead nowhere).
+	Bare bool
+	cat  catalog
 }
 
 type langLink struct {
@@ -75,6 +80,17 @@ type langLink struct {
 
 // T translates an English string into the page's language.
 func (b base) T(s string, args ...any) string { return b.cat.translate(b.Lang, s, args...) }
+
+// Tok is T for HTML: each argument is shown as one token that never
+// breaks across lines (a reference, a date, a name). Arguments from the
+// server or a report must be made safe by the caller.
+func (b base) Tok(s string, args ...any) template.HTML {
+	out := template.HTMLEscapeString(b.cat.translate(b.Lang, s))
+	for i, a := range args {
+		out = strings.ReplaceAll(out, "{"+strconv.Itoa(i)+"}", `<span class="token">`+template.HTMLEscapeString(fmt.Sprint(a))+`</span>`)
+	}
+	return template.HTML(out)
+}
 
 // base returns the common page data.
 func (c *Console) base(r *http.Request, title string) base {

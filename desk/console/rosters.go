@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // The console encrypts notes and replies only to recipients of team
@@ -49,6 +51,30 @@ func digest(description string) string {
 // roster change not yet accepted is returned as *rosterChange, unless
 // accepted is the digest of its description.
 func (b *rosterBook) recipients(ctx context.Context, teams []string, accepted string) ([]crypto.Recipient, error) {
+	var recs []crypto.Recipient
+	err := b.check(accepted, func(rs *handlerapi.Rosters) (err error) {
+		recs, err = rs.Case(ctx, teams)
+		return err
+	})
+	return recs, err
+}
+
+// teamRoster returns a team's verified roster and the pinned roster keys
+// that signed it, as recipients checks it.
+func (b *rosterBook) teamRoster(ctx context.Context, team, accepted string) (roster.Roster, []roster.PublicKey, error) {
+	var r roster.Roster
+	var signers []roster.PublicKey
+	err := b.check(accepted, func(rs *handlerapi.Rosters) (err error) {
+		r, signers, err = rs.TeamRoster(ctx, team)
+		return err
+	})
+	return r, signers, err
+}
+
+// check runs fn with rosters verified against the pins; a change not yet
+// accepted (accepted is not the digest of its description) is returned as
+// *rosterChange.
+func (b *rosterBook) check(accepted string, fn func(*handlerapi.Rosters) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var pending string
@@ -59,11 +85,11 @@ func (b *rosterBook) recipients(ctx context.Context, teams []string, accepted st
 		pending = d
 		return false
 	}}
-	recs, err := rs.Case(ctx, teams)
+	err := fn(rs)
 	if pending != "" {
-		return nil, &rosterChange{Description: pending}
+		return &rosterChange{Description: pending}
 	}
-	return recs, err
+	return err
 }
 
 // rosterPage asks the handler to accept a roster change before anything
@@ -96,12 +122,22 @@ func asRosterChange(err error) (*rosterChange, bool) {
 	return ch, errors.As(err, &ch)
 }
 
-// teamPage shows the handler's team roster as verified against the pins,
-// or the change to accept first.
+// teamPage shows the handler's team roster as verified against the pins
+// (version, each recipient with its label, the pinned roster keys that
+// signed it, by fingerprint), or the change to accept first.
 type teamPage struct {
 	base
+	Version    int64
+	Entries    []rosterEntry
 	Recipients []string
+	Signers    []string // fingerprints of the pinned roster keys that signed it
 	Change     *rosterPage
+}
+
+// rosterEntry is one recipient of the verified roster.
+type rosterEntry struct {
+	Label, Recipient string
+	Mine             bool // one of the signed-in handler's own keys
 }
 
 // showTeam verifies the team's roster now: a change is shown in plain
@@ -110,7 +146,7 @@ type teamPage struct {
 func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 	s := c.cfg.Source
 	p := teamPage{base: c.base(r, "Team roster")}
-	recs, err := s.rosters.recipients(r.Context(), []string{s.Team()}, r.PostFormValue("accept_roster"))
+	ros, signers, err := s.rosters.teamRoster(r.Context(), s.Team(), r.PostFormValue("accept_roster"))
 	if ch, ok := asRosterChange(err); ok {
 		p.Change = &rosterPage{Description: ch.Description, Digest: digest(ch.Description), Action: "/team"}
 		return c.render(w, http.StatusOK, "team", p)
@@ -118,8 +154,14 @@ func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	for _, rc := range recs {
-		p.Recipients = append(p.Recipients, rc.String())
+	mine := s.ownRecipients()
+	p.Version = ros.Version
+	for _, e := range ros.Entries {
+		p.Entries = append(p.Entries, rosterEntry{Label: e.Label, Recipient: e.Recipient, Mine: slices.Contains(mine, e.Recipient)})
+		p.Recipients = append(p.Recipients, e.Recipient)
+	}
+	for _, k := range signers {
+		p.Signers = append(p.Signers, k.Fingerprint())
 	}
 	return c.render(w, http.StatusOK, "team", p)
 }

@@ -67,6 +67,7 @@ func (c *Console) quit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := c.base(r, "The console is closed")
+	p.Bare = true
 	// The browser forgets what it kept of the console: its caches (the
 	// back/forward cache held whole decrypted pages after Quit), the
 	// session cookie and any storage; the cookie is also ended by name.
