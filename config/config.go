@@ -64,6 +64,13 @@ func (s Secret) Reveal() string { return string(s) }
 type Config struct {
 	// Listen is the HTTP listen address, host:port.
 	Listen string `toml:"listen"`
+	// OnionListen, if set, is a second plain-HTTP listen address, host:port,
+	// for Tor's onion service configured with
+	// "HiddenServiceExportCircuitID haproxy": every connection on it must
+	// start with a PROXY protocol v1 header (others are closed), whose Tor
+	// circuit id lets one noisy circuit be slowed without slowing anyone
+	// else. Never expose it to anything but the local tor.
+	OnionListen string `toml:"onion_listen"`
 	// PublicURL is the address reporters use, shown in start-up lines and,
 	// later, in alerts. No trailing slash.
 	PublicURL string `toml:"public_url"`
@@ -448,6 +455,7 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 	}
 	set(&cfg.Listen, "REPRISALS_LISTEN")
+	set(&cfg.OnionListen, "REPRISALS_ONION_LISTEN")
 	set(&cfg.PublicURL, "REPRISALS_PUBLIC_URL")
 	set(&cfg.OnionURL, "REPRISALS_ONION_URL")
 	set(&cfg.QuickExitURL, "REPRISALS_QUICK_EXIT_URL")
@@ -526,6 +534,13 @@ func (c *Config) Validate() error {
 
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not a host:port address", c.Listen)
+	}
+	if c.OnionListen != "" {
+		if _, _, err := net.SplitHostPort(c.OnionListen); err != nil {
+			bad("onion_listen", "%q is not a host:port address", c.OnionListen)
+		} else if c.OnionListen == c.Listen {
+			bad("onion_listen", "must differ from listen: only tor may connect to it")
+		}
 	}
 	if !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		bad("public_url", "must start with http:// or https://")

@@ -183,3 +183,51 @@ func TestSignInFloodsCannotLockOutStaff(t *testing.T) {
 		})
 	}
 }
+
+// TestParallelAnswersSpendAChallengeOnce races 20 right answers to one
+// challenge: exactly one logs in, and exactly one record is kept.
+func TestParallelAnswersSpendAChallengeOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.addHandler("amal", "reprisals-team")
+	ch := e.challenge("amal")
+	right, err := e.answer("amal", ch, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	body := `{"challenge_id":"` + ch.ChallengeID + `","answer":"` + right + `"}`
+	start := make(chan struct{})
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			<-start
+			resp, err := http.Post(e.srv.URL+"/api/v1/handler/login", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(codes)
+	got := map[int]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got[200] != 1 || got[401] != n-1 {
+		t.Errorf("%d parallel right answers to one challenge: %v, want 1 × 200 and %d × 401", n, got, n-1)
+	}
+	var spent, sessions int
+	pool := e.db.Pool()
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM spent_challenges`).Scan(&spent)
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM sessions`).Scan(&sessions)
+	if spent != 1 || sessions != 1 {
+		t.Errorf("spent_challenges = %d, sessions = %d; want 1, 1", spent, sessions)
+	}
+}

@@ -102,6 +102,8 @@ type Server struct {
 	// challengeSlots bounds login challenges being made at once
 	// (challengeSlots in ratelimit.go); the rest wait their turn.
 	challengeSlots chan struct{}
+	// circuits paces requests per Tor circuit (circuit.go).
+	circuits circuits
 
 	uploadLimits UploadLimits
 	uploadSlots  chan struct{} // one per upload under way
@@ -156,6 +158,7 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 		},
 	}))
 	e.Use(s.logRequests)
+	e.Use(s.paceCircuits)
 	e.Use(s.securityHeaders)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {

@@ -27,6 +27,7 @@ import (
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intermediary"
+	"github.com/ohchr-reprisals/intake/internal/proxyproto"
 	"github.com/ohchr-reprisals/intake/migrations"
 	"github.com/ohchr-reprisals/intake/notify"
 	"github.com/ohchr-reprisals/intake/server"
@@ -159,8 +160,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		MaxHeaderBytes:    32 << 10,
 		// net/http's own error log names client addresses: drop it.
 		ErrorLog: log.New(io.Discard, "", 0),
+		// Connections from the onion listener carry their Tor circuit.
+		ConnContext: proxyproto.WithConn,
 	}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if cfg.TLSCertFile != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		go func() { errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile) }()
@@ -168,6 +171,17 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 		go func() { errc <- srv.Serve(ln) }()
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "tls", cfg.TLSCertFile != "")
+	if cfg.OnionListen != "" {
+		oln, err := net.Listen("tcp", cfg.OnionListen)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("onion_listen: %w", err)
+		}
+		// Plain HTTP from the local tor, each connection after its PROXY
+		// header; srv.Shutdown closes this listener too.
+		go func() { errc <- srv.Serve(proxyproto.Listener{Listener: oln}) }()
+		logger.Info("onion listener (PROXY protocol, Tor circuit ids)", "addr", oln.Addr().String())
+	}
 
 	var metricsSrv *http.Server
 	if cfg.Metrics.Listen != "" {

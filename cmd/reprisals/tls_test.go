@@ -50,7 +50,8 @@ func selfSigned(t *testing.T) (string, string, *x509.CertPool) {
 }
 
 // TestServeTLSReadinessAndMetrics runs the real binary with TLS from
-// certificate files and a metrics listener.
+// certificate files, a metrics listener and an onion listener (plain
+// HTTP after tor's PROXY header).
 func TestServeTLSReadinessAndMetrics(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewDB(t)
@@ -59,9 +60,9 @@ func TestServeTLSReadinessAndMetrics(t *testing.T) {
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "receipt.key")
 	runBin(t, cleanEnv(), "keygen", "-receipt-key", "-o", keyPath)
-	metricsAddr := freePort(t)
+	metricsAddr, onionAddr := freePort(t), freePort(t)
 	configFile := filepath.Join(dir, "c.toml")
-	os.WriteFile(configFile, []byte(fmt.Sprintf("listen = \"127.0.0.1:0\"\npublic_url = \"https://127.0.0.1\"\n[metrics]\nlisten = %q\n[smtp]\nhost = \"127.0.0.1\"\nport = 9\n", metricsAddr)), 0o600)
+	os.WriteFile(configFile, []byte(fmt.Sprintf("listen = \"127.0.0.1:0\"\nonion_listen = %q\npublic_url = \"https://127.0.0.1\"\n[metrics]\nlisten = %q\n[smtp]\nhost = \"127.0.0.1\"\nport = 9\n", onionAddr, metricsAddr)), 0o600)
 	env := cleanEnv(
 		"DATABASE_URL="+db.URL, "REPRISALS_RECEIPT_KEY_FILE="+keyPath,
 		"REPRISALS_TLS_CERT_FILE="+certFile, "REPRISALS_TLS_KEY_FILE="+keyFile,
@@ -92,6 +93,25 @@ func TestServeTLSReadinessAndMetrics(t *testing.T) {
 	if !strings.Contains(string(body), `reprisals_http_request_duration_seconds_count{code="200",method="GET",route="/readyz"} 1`) ||
 		!strings.Contains(string(body), "go_goroutines") || !strings.Contains(string(body), "\nreprisals_database_bytes ") {
 		t.Errorf("metrics:\n%.2000s", body)
+	}
+	// The onion listener: plain HTTP after tor's PROXY header; a
+	// connection without one is closed unanswered.
+	onion := func(header string) string {
+		c, err := net.Dial("tcp", onionAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, header+"GET /healthz HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n")
+		b, _ := io.ReadAll(c)
+		return string(b)
+	}
+	if got := onion("PROXY TCP6 fc00:dead:beef:4dad::0:29a ::1 666 0\r\n"); !strings.HasPrefix(got, "HTTP/1.1 200") || !strings.HasSuffix(got, "ok\n") {
+		t.Errorf("onion listener with tor's header: %q", got)
+	}
+	if got := onion(""); got != "" {
+		t.Errorf("onion listener without a header answered %q", got)
 	}
 	// Graceful stop: the process ends on SIGTERM.
 	srv.cmd.Process.Signal(os.Interrupt)
