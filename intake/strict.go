@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"reflect"
 	"regexp"
 	"strings"
@@ -26,11 +27,16 @@ const (
 // object with the same key twice (encoding/json would keep the last one),
 // nesting deeper than MaxJSONDepth, unknown fields, and anything after the
 // value. r must be bounded by the caller (such as http.MaxBytesReader);
-// its errors are returned as they are.
+// a *http.MaxBytesError from it is returned as it is, and any other error
+// reading it (a body cut off before its declared end, a connection that
+// closed) is a *DecodeError: the client's, never the server's.
 func DecodeStrict(r io.Reader, v any) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return err
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return err
+		}
+		return &DecodeError{MsgCutOff}
 	}
 	if err := CheckJSON(b); err != nil {
 		return err
@@ -211,6 +217,10 @@ func stringEnd(b []byte, start int) (int, bool) {
 	}
 	return len(b) - 1, escaped
 }
+
+// MsgCutOff is the message for a request body that ended before its
+// declared length (the connection closed or was cut mid-way).
+const MsgCutOff = "The request body was cut off before its end, so nothing of it was used. Please send it again."
 
 // MsgBadText is the message (translated in web/messages) for a text answer that holds a NUL character
 // or bytes that are not UTF-8 text.

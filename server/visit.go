@@ -159,6 +159,12 @@ func (s *Server) addFollowUp(c echo.Context) error {
 	var ve *intake.ValidationError
 	page := s.visitPage(c, rc, nil)
 	s.keepReplies(&page, rc.ID, form.Get("replies"))
+	if err != nil {
+		// Only a follow-up that was stored renews the visit: a page that
+		// is sent back (empty text, a failure) carries the token it came
+		// with, which expires when it would have.
+		page.Token = form.Get("visit")
+	}
 	switch {
 	case errors.As(err, &ve):
 		page.Text, page.Error = text, page.T(ve.Fields[0].Key, anys(ve.Fields[0].Args)...)
