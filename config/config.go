@@ -149,7 +149,19 @@ type Handlers struct {
 	// StatusNames renames workflow statuses for display, by key (such as
 	// raised_with_state = "Raised with the Government").
 	StatusNames map[string]string `toml:"status_names"`
+	// InboxPageBytes bounds the ciphertext on one page of the handler
+	// API's inbox (GET /api/v1/handler/inbox); base64 in JSON makes the
+	// page about 4/3 as large, well under the client's 64 MiB limit.
+	InboxPageBytes int64 `toml:"inbox_page_bytes"`
 }
+
+// Bounds of handlers.inbox_page_bytes: at least a large report, and at
+// most what, base64-encoded with a full page of cases, stays well under
+// the client's 64 MiB response limit.
+const (
+	MinInboxPageBytes = 1 << 20
+	MaxInboxPageBytes = 32 << 20
+)
 
 // SMTP is the relay that alerts go through.
 type SMTP struct {
@@ -372,8 +384,9 @@ func Default() Config {
 			UploadRateWindow: Duration{2 * time.Minute}, MaxUploadTime: Duration{6 * time.Hour}, SpoolBytes: 16 << 30},
 		Retention: Retention{AbandonedUploadHours: 12, Interval: Duration{24 * time.Hour}},
 		Handlers: Handlers{
-			SessionTTL:   Duration{8 * time.Hour},
-			ChallengeTTL: Duration{2 * time.Minute},
+			SessionTTL:     Duration{8 * time.Hour},
+			ChallengeTTL:   Duration{2 * time.Minute},
+			InboxPageBytes: 8 << 20,
 		},
 		Alerts: Alerts{
 			RetryBase:   Duration{30 * time.Second},
@@ -642,6 +655,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Handlers.ChallengeTTL.Duration < 10*time.Second || c.Handlers.ChallengeTTL.Duration > time.Hour {
 		bad("handlers.challenge_ttl", "must be between 10s and 1h")
+	}
+	if c.Handlers.InboxPageBytes < MinInboxPageBytes || c.Handlers.InboxPageBytes > MaxInboxPageBytes {
+		bad("handlers.inbox_page_bytes", "must be between 1048576 (1 MiB) and 33554432 (32 MiB)")
 	}
 	if c.Attachments.MaxFiles < 0 || c.Attachments.MaxFiles > 1000 {
 		bad("attachments.max_files", "must be between 0 and 1000")

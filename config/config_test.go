@@ -154,6 +154,7 @@ func TestDefault(t *testing.T) {
 		},
 		Handlers: config.Handlers{
 			SessionTTL: config.Duration{Duration: 8 * time.Hour}, ChallengeTTL: config.Duration{Duration: 2 * time.Minute},
+			InboxPageBytes: 8 << 20,
 		},
 		ShutdownGrace: config.Duration{Duration: 30 * time.Second},
 		Attachments: config.Attachments{MaxFiles: 20, MaxFileBytes: 2 << 30, MaxConcurrentUploads: 32, MinUploadRate: 1024,

@@ -11,19 +11,23 @@ import (
 )
 
 // inbox answers GET /api/v1/handler/inbox: a page of the team's cases with
-// their ciphertexts, so the console loads an inbox in a few requests.
+// their ciphertexts, so the console loads an inbox in a few requests. A
+// page is bounded by count (per_page) and by bytes of ciphertext
+// (handlers.inbox_page_bytes); its "next" is the cursor of the page that
+// follows (?after=), "" on the last.
 func (s *Server) inbox(c echo.Context) error {
-	page, perPage := pageParams(c, casework.MaxInboxPage, casework.MaxInboxPage)
+	_, perPage := pageParams(c, casework.MaxInboxPage, casework.MaxInboxPage)
 	ctx := c.Request().Context()
-	list, total, err := s.cases.Inbox(ctx, handlerOf(c), perPage, (page-1)*perPage)
+	p, err := s.cases.Inbox(ctx, handlerOf(c), c.QueryParam("after"), perPage)
 	if err != nil {
 		return err
 	}
-	out := handlerapi.InboxPage{Cases: make([]handlerapi.InboxCase, 0, len(list)), Total: total, Page: page, PerPage: perPage}
-	for _, cs := range list {
+	out := handlerapi.InboxPage{Cases: make([]handlerapi.InboxCase, 0, len(p.Cases)), Total: p.Total,
+		PerPage: perPage, MaxBytes: s.cases.InboxPageBytes(), Next: p.Next}
+	for _, cs := range p.Cases {
 		out.Cases = append(out.Cases, handlerapi.InboxCase{
 			Case:      handlerapi.Case{CaseMeta: s.caseJSON(cs.CaseMeta), ReplyRecipient: cs.ReplyRecipient, Ciphertext: cs.Ciphertext},
-			FollowUps: cs.FollowUps, LastFollowUp: cs.LastFollowUp,
+			FollowUps: cs.FollowUps, LastFollowUp: cs.LastFollowUp, CiphertextOmitted: cs.Omitted,
 		})
 	}
 	return c.JSON(http.StatusOK, out)

@@ -120,7 +120,10 @@ func (s *Source) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	first, err := s.api.Inbox(ctx, 1, fetchPage)
+	first, err := s.api.Inbox(ctx, "", fetchPage)
+	if err == nil {
+		err = s.api.FillOmitted(ctx, &first)
+	}
 	if err != nil {
 		return err
 	}
@@ -146,7 +149,7 @@ func (s *Source) Load(ctx context.Context) error {
 	}
 	s.total, s.cancel, s.done, s.fetchFailed = min(first.Total, MaxCases), cancel, done, false
 	s.mu.Unlock()
-	go s.background(bg, done, sealed[n:], len(first.Cases))
+	go s.background(bg, done, sealed[n:], len(first.Cases), first.Next)
 	return nil
 }
 
@@ -162,7 +165,7 @@ const decryptChunk = 500
 // installing each chunk into the inbox as it is ready. It stops when ctx
 // is cancelled (a new Load, Wipe); a fetch error ends it, and the inbox
 // says that cases are missing.
-func (s *Source) background(ctx context.Context, done chan struct{}, rest []Sealed, fetched int) {
+func (s *Source) background(ctx context.Context, done chan struct{}, rest []Sealed, fetched int, next string) {
 	defer close(done)
 	decrypt := func(list []Sealed) bool {
 		for len(list) > 0 && ctx.Err() == nil {
@@ -178,13 +181,19 @@ func (s *Source) background(ctx context.Context, done chan struct{}, rest []Seal
 	failed := make(chan struct{})
 	go func() {
 		defer close(pages)
-		for page := 2; fetched < s.Total(); page++ {
-			p, err := s.api.Inbox(ctx, page, fetchPage)
+		// Each page names the next (bounded by bytes as well as by
+		// count); a page holds at least one case, and Total is bounded,
+		// so this ends.
+		for next != "" && fetched < s.Total() {
+			p, err := s.api.Inbox(ctx, next, fetchPage)
+			if err == nil {
+				err = s.api.FillOmitted(ctx, &p)
+			}
 			if err != nil || len(p.Cases) == 0 {
 				close(failed)
 				return
 			}
-			fetched += len(p.Cases)
+			fetched, next = fetched+len(p.Cases), p.Next
 			select {
 			case pages <- p:
 			case <-ctx.Done():
