@@ -21,3 +21,22 @@ func FuzzCheckCiphertext(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseInboxCursor: an inbox cursor from a client is accepted only in
+// the one spelling InboxCursor gives it, and then reads back to itself.
+// Never a panic.
+func FuzzParseInboxCursor(f *testing.F) {
+	for _, s := range []string{"", "2026-12-03.ABCD-EFGH", "2026-13-01.ABCD-EFGH", "2026-12-03.abcd-efgh",
+		"2026-12-3.ABCD-EFGH", "2026-12-03ABCD-EFGH", "0001-01-01.ABCD-EFGH", "+2026-12-03.ABCD-EFGH", "2026-02-30.2345-6789"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		after, err := ParseInboxCursor(s)
+		if err != nil || s == "" {
+			return
+		}
+		if back := InboxCursor(after.Day, after.Reference); back != s {
+			t.Fatalf("ParseInboxCursor(%q) reads back as %q", s, back)
+		}
+	})
+}
