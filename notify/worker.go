@@ -214,10 +214,6 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 				}
 				break
 			}
-			if w.relayDown {
-				w.relayIsBack(sendCtx, claim.Token, groups[i:], now)
-				break
-			}
 		}
 		if g.flood && len(g.alerts) > 1 {
 			for i := range g.alerts {
@@ -233,26 +229,37 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		err := c.send(w.cfg.SMTP.EnvelopeFrom, m)
 		if err == nil {
 			w.delivered(sendCtx, claim.Token, g)
+			if w.relayDown {
+				// A whole message went through (a TCP connection, or a
+				// greeting, is not enough): the relay is back.
+				w.relayIsBack(sendCtx, claim.Token, groups[i+1:])
+				break
+			}
 			continue
 		}
 		w.gate.refund(g.team, g.urgent, now)
 		w.failed(sendCtx, claim.Token, g, err)
 		if errors.Is(err, errConnBroken) {
+			// Lost mid-message (or the relay stopped answering): it is
+			// back only once a whole message goes through again.
 			c.close()
 			c = nil
+			w.relayDown = true
 		}
 	}
 	return len(claim.Alerts), nil
 }
 
-// relayIsBack is called when the relay answers again after an outage: the
-// rest of this claim is handed back, and every alert that was waiting for
-// a retry becomes due at once, so the next claims take them all, urgent
-// first, instead of each waiting for its own retry time.
-func (w *Worker) relayIsBack(ctx context.Context, token string, rest []group, now time.Time) {
+// relayIsBack is called when the relay has taken a whole message again
+// after an outage: the rest of this claim is handed back, and every alert
+// that was waiting for a retry becomes due at once, so the next claims
+// take them all, urgent first, instead of each waiting for its own retry
+// time.
+func (w *Worker) relayIsBack(ctx context.Context, token string, rest []group) {
 	w.relayDown = false
-	w.gate.refund(rest[0].team, rest[0].urgent, now)
-	w.release(ctx, token, rest, nil)
+	if len(rest) > 0 {
+		w.release(ctx, token, rest, nil)
+	}
 	n, err := w.db.AlertsRelayBack(ctx)
 	if err != nil {
 		w.log.Warn("the relay is back, but waiting alerts could not be made due; they go at their retry time", "err", err)
