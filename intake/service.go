@@ -245,7 +245,10 @@ var ErrSubmissionExpired = errors.New("the form's submission token is invalid or
 
 // AlreadyReceivedError is a form sent a second time: its report was stored
 // the first time, under Reference. The receipt is not shown again.
-type AlreadyReceivedError struct{ ID, Reference string }
+type AlreadyReceivedError struct {
+	ID, Reference string
+	check         []byte // the stored store.NewReport.SubmissionCheck
+}
 
 func (e *AlreadyReceivedError) Error() string { return "intake: this report was already received" }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,9 +97,43 @@ func (s *Service) Submit(ctx context.Context, sub Submission) (Accepted, error) 
 		once = m.Sum(nil)
 	}
 	if sub.Files == nil {
-		return s.commit(ctx, sub, once, nil, "")
+		acc, err := s.commit(ctx, sub, once, nil, "")
+		var again *AlreadyReceivedError
+		if sub.IdempotencyKey != "" && errors.As(err, &again) && !hmac.Equal(again.check, s.idempotencyCheck(sub)) {
+			return Accepted{}, ErrIdempotencyKeyReused
+		}
+		return acc, err
 	}
 	return s.submitWithFiles(ctx, sub, once)
+}
+
+// ErrIdempotencyKeyReused is an Idempotency-Key sent before with another
+// report: nothing was stored, and nothing is said of the first report.
+var ErrIdempotencyKeyReused = errors.New("intake: this Idempotency-Key was used for another report")
+
+// idempotencyCheck binds an API client's Idempotency-Key to its report
+// (nil without a key): an HMAC, under its own key derived from the receipt
+// key, of the key, the channel and the report as decoded (canonical JSON,
+// so spacing and the order of fields do not matter). The same key with
+// another report is then told apart from a repeat, and refused
+// (ErrIdempotencyKeyReused) without naming the first report. A keyed HMAC,
+// not a bare hash, because a report is low-entropy text: without the
+// receipt key, a copy of the database cannot test guesses against it.
+func (s *Service) idempotencyCheck(sub Submission) []byte {
+	if sub.IdempotencyKey == "" {
+		return nil
+	}
+	canonical, err := json.Marshal(sub.Report)
+	if err != nil {
+		return nil // cannot happen: a decoded report marshals
+	}
+	m := hmac.New(sha256.New, crypto.DeriveKey(s.receiptKey, "reprisals/api-idempotency-body/v1"))
+	m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(sub.IdempotencyKey))))
+	m.Write([]byte(sub.IdempotencyKey))
+	m.Write([]byte(sub.Channel + "\x00"))
+	m.Write(canonical)
+	clear(canonical)
+	return m.Sum(nil)
 }
 
 // staged is what a report's request has staged so far.
@@ -133,7 +169,7 @@ func (s *Service) submitWithFiles(ctx context.Context, sub Submission, once []by
 		var dup *store.AlreadyStoredError
 		switch {
 		case errors.As(err, &dup):
-			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference}
+			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference, check: dup.Check}
 		case errors.Is(err, store.ErrInFlight):
 			return Accepted{}, ErrStillArriving
 		case err != nil:
@@ -276,16 +312,17 @@ func (s *Service) commit(ctx context.Context, sub Submission, once []byte, files
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
 		nr := store.NewReport{
-			Reference:      ref,
-			ReceiptHash:    receipt.LookupHash(s.receiptKey),
-			ReplyRecipient: replyTo,
-			Teams:          names,
-			Urgency:        urgency,
-			ReceivedOn:     receivedAt,
-			SizeBucket:     sealed.Bucket,
-			Channel:        channel,
-			Ciphertext:     sealed.Ciphertext,
-			SubmissionKey:  once,
+			Reference:       ref,
+			ReceiptHash:     receipt.LookupHash(s.receiptKey),
+			ReplyRecipient:  replyTo,
+			Teams:           names,
+			Urgency:         urgency,
+			ReceivedOn:      receivedAt,
+			SizeBucket:      sealed.Bucket,
+			Channel:         channel,
+			Ciphertext:      sealed.Ciphertext,
+			SubmissionKey:   once,
+			SubmissionCheck: s.idempotencyCheck(sub),
 		}
 		var id string
 		if files == nil && claim == "" {
@@ -312,7 +349,7 @@ func (s *Service) commit(ctx context.Context, sub Submission, once []byte, files
 		var dup *store.AlreadyStoredError
 		switch {
 		case errors.As(err, &dup):
-			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference}
+			return Accepted{}, &AlreadyReceivedError{ID: dup.ID, Reference: dup.Reference, check: dup.Check}
 		case errors.Is(err, store.ErrInFlight):
 			return Accepted{}, ErrStillArriving
 		case errors.Is(err, store.ErrStagedGone):

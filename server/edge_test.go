@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/server"
 )
@@ -233,5 +236,51 @@ func TestFollowUpWithoutContentRenewsNothing(t *testing.T) {
 	}
 	if got := tokenExpiry(t, pageToken(b)); !got.After(soon.Add(20 * time.Minute)) {
 		t.Errorf("a stored follow-up does not renew the visit: its token expires %s", got)
+	}
+}
+
+// TestIdempotencyKeyScopedToBody: an Idempotency-Key is bound to the
+// report it came with. The same key with the same report (spaced
+// differently) is a repeat, answered 409 with the first reference as
+// before; the same key with another report is refused with 422, stores
+// nothing and names nothing of the first report. Neither the key nor the
+// report is in the database in clear.
+func TestIdempotencyKeyScopedToBody(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const key = "0d6a1f52-7c3e-4b8a-9f10-2e4d6c8b0a13"
+	first := intaketest.Report("upr")
+	a, _ := json.Marshal(first)
+	resp, b := e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(a), "Idempotency-Key", key)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("first: %d %s", resp.StatusCode, b)
+	}
+	var acc struct{ Reference string }
+	json.Unmarshal(b, &acc)
+
+	same, _ := json.MarshalIndent(first, "", "    ")
+	resp, b = e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(same), "Idempotency-Key", key)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), acc.Reference) {
+		t.Errorf("the same report again: %d %s, want 409 naming %s", resp.StatusCode, b, acc.Reference)
+	}
+
+	other := intaketest.Report("hrc_session")
+	other.Incidents[0].Narrative = "A different report, by someone else, under the same key."
+	o, _ := json.Marshal(other)
+	resp, b = e.do("POST", "/api/v1/reports", "application/json", bytes.NewReader(o), "Idempotency-Key", key)
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(b), "idempotency_key_reused") || !strings.Contains(string(b), "new Idempotency-Key") {
+		t.Errorf("another report with the same key: %d %s, want 422 idempotency_key_reused", resp.StatusCode, b)
+	}
+	if strings.Contains(string(b), acc.Reference) || strings.Contains(string(b), `"receipt"`) {
+		t.Errorf("the refusal reveals the first report: %s", b)
+	}
+	if n := e.count(); n != 1 {
+		t.Errorf("%d reports stored, want 1", n)
+	}
+	if dump := e.db.Dump(t); bytes.Contains(dump, []byte(key)) || bytes.Contains(dump, []byte(other.Incidents[0].Narrative)) {
+		t.Error("the key or a report is in the database in clear")
+	}
+	if strings.Contains(e.logs.String(), `"level":"ERROR"`) {
+		t.Errorf("an ERROR was logged:\n%s", e.logs.String())
 	}
 }

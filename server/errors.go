@@ -76,6 +76,10 @@ func classify(err error) problem {
 		// web form answers with a page of its own).
 		return problem{status: http.StatusConflict, code: "already_received", heading: "Report already received",
 			message: fmt.Sprintf("This report was already received, under the reference %s (the same Idempotency-Key). The receipt is shown only once and cannot be shown again.", again.Reference)}
+	case errors.Is(err, intake.ErrIdempotencyKeyReused):
+		// Says nothing of the report that used the key first.
+		return problem{status: http.StatusUnprocessableEntity, code: "idempotency_key_reused", heading: "Idempotency-Key already used",
+			message: "This Idempotency-Key was already used for a different report, so this report was not saved. Send it again with a new Idempotency-Key (a new random UUID for each report)."}
 	case errors.Is(err, context.Canceled):
 		// The client has gone; nobody reads this answer.
 		return problem{status: statusClientGone, code: "client_gone", heading: hUnserved, message: hUnserved}

@@ -207,11 +207,21 @@ type NewReport struct {
 	// with the same key is not stored, and InsertReport returns an
 	// *AlreadyStoredError naming the first.
 	SubmissionKey []byte
+	// SubmissionCheck, if set with SubmissionKey, is kept with the report
+	// and returned in the *AlreadyStoredError of a later insert with the
+	// same key, so that the caller can tell a repeat of the same request
+	// from another request that reuses its key.
+	SubmissionCheck []byte
 }
 
 // AlreadyStoredError is a report whose submission key was used before:
 // the same form was sent twice. It names the report that was stored.
-type AlreadyStoredError struct{ ID, Reference string }
+//
+// Check is the SubmissionCheck stored with that report (nil if none).
+type AlreadyStoredError struct {
+	ID, Reference string
+	Check         []byte
+}
 
 func (e *AlreadyStoredError) Error() string { return "store: this report was already stored" }
 
@@ -280,8 +290,8 @@ func (db *DB) insertReport(ctx context.Context, r NewReport, alerts []NewAlert, 
 	err = db.q().QueryRow(ctx, `
 		WITH src AS (
 			INSERT INTO reports (reference, receipt_hash, reply_recipient, teams, urgency,
-			                     received_on, size_bucket, channel, ciphertext, submission_key)
-			SELECT $1::text, $2::bytea, $3::text, $4::text[], $5::text, $6::date, $7::integer, $8::text, $9::bytea, $14::bytea
+			                     received_on, size_bucket, channel, ciphertext, submission_key, submission_check)
+			SELECT $1::text, $2::bytea, $3::text, $4::text[], $5::text, $6::date, $7::integer, $8::text, $9::bytea, $14::bytea, $16::bytea
 			WHERE NOT EXISTS (SELECT 1 FROM submission_claims c WHERE c.submission_key = $14::bytea
 			                  AND c.expires_at > now() AND c.claim::text <> $15::text)
 			ON CONFLICT (submission_key) DO NOTHING
@@ -290,12 +300,12 @@ func (db *DB) insertReport(ctx context.Context, r NewReport, alerts []NewAlert, 
 		RETURNING report_id`,
 		r.Reference, r.ReceiptHash, r.ReplyRecipient, r.Teams, urgency,
 		pgDate(r.ReceivedOn), r.SizeBucket, r.Channel, r.Ciphertext,
-		AlertChannel, teams, urgent, due, r.SubmissionKey, claim).Scan(&id)
+		AlertChannel, teams, urgent, due, r.SubmissionKey, claim, r.SubmissionCheck).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) && r.SubmissionKey != nil {
 		// Nothing inserted: the key is taken, by a committed report, or
 		// claimed by a report still arriving.
 		dup := &AlreadyStoredError{}
-		err = db.q().QueryRow(ctx, `SELECT id, reference FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference)
+		err = db.q().QueryRow(ctx, `SELECT id, reference, submission_check FROM reports WHERE submission_key = $1`, r.SubmissionKey).Scan(&dup.ID, &dup.Reference, &dup.Check)
 		if err == nil {
 			return "", dup
 		}
