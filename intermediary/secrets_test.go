@@ -121,3 +121,23 @@ func TestHashQueueIsBounded(t *testing.T) {
 		t.Errorf("with every slot taken: %v, want ErrBusy", err)
 	}
 }
+
+// BenchmarkWrongPassword is the work a wrong password costs the server:
+// before quick checks, one Argon2id hash (in a queue of hashSlots); now,
+// one HMAC.
+func BenchmarkWrongPassword(b *testing.B) {
+	salt, key := newSalt(), make([]byte, 32)
+	check := passwordCheck(key, newPassword(), salt)
+	b.Run("argon2id", func(b *testing.B) {
+		for b.Loop() {
+			checkPassword(context.Background(), "wrong-password", salt, check)
+		}
+	})
+	b.Run("quick-check", func(b *testing.B) {
+		for b.Loop() {
+			if string(passwordCheck(key, "wrong-password", salt)) == string(check) {
+				b.Fatal("a wrong password passed")
+			}
+		}
+	})
+}

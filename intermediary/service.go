@@ -14,7 +14,9 @@
 // which keeps a six-digit code out of reach of someone who has the
 // password. Every failure, whatever its cause (unknown name, locked or
 // disabled account, wrong password or code), gets the same answer after
-// the same work. Sessions are random tokens in secure, HttpOnly,
+// the same pause; a wrong password (for a known name or not) takes the
+// same work, and only a right one adds an Argon2id hash, which tells
+// nothing to anyone who does not already have it. Sessions are random tokens in secure, HttpOnly,
 // SameSite=Strict cookies, stored only as hashes, with an idle and an
 // absolute expiry. What staff can see of their organisation's cases is
 // their reference, day and status: never content or replies.
