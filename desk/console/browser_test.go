@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -154,6 +155,25 @@ func TestConsolePagesInChromium(t *testing.T) {
 			}
 		}
 	}
+	// A roster change not accepted yet: the team page and the page that
+	// asks before a note.
+	nadia, _ := age.GenerateX25519Identity()
+	e.publishRoster("reprisals-team", id, nadia)
+	for _, width := range []int{1280, 375} {
+		for _, p := range []page{
+			{"team roster change", append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(int64(width), 900)}, visit2("/team", "#roster-change")...)},
+			{"roster change before a note", append(visit2("/cases/"+ref, "#note-text"), chromedp.SendKeys(chromedp.ID("note-text"), "Second note."),
+				chromedp.Click(chromedp.ID("add-note")), chromedp.WaitVisible(chromedp.ID("accept-roster")))},
+		} {
+			where := fmt.Sprintf("%s at %d px", p.name, width)
+			run(where, p.open...)
+			checkLayout(t, ctx, where)
+			for _, v := range browsertest.Axe(t, ctx) {
+				t.Errorf("%s: axe: %s", where, v)
+			}
+		}
+	}
+
 	// Last, the closed page (the console ends with it).
 	run("quit", chromedp.EmulateViewport(375, 900), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("quit")),
 		chromedp.Click(chromedp.ID("quit")), chromedp.WaitVisible(chromedp.ID("closed")))
