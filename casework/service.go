@@ -270,7 +270,7 @@ func (s *Service) ListCases(ctx context.Context, h store.Handler, f store.CaseFi
 		return nil, 0, invalidf("status", "%q is not a status", f.Status)
 	}
 	if f.Urgency != "" && !slices.Contains(Urgencies, f.Urgency) {
-		return nil, 0, invalidf("urgency", "must be one of %v", Urgencies)
+		return nil, 0, invalidf("urgency", "must be %s", inWords(Urgencies))
 	}
 	if !store.ValidCaseSort(f.Sort) {
 		return nil, 0, invalidf("sort", "must be received, -received, urgency, deadline or status")
@@ -356,7 +356,7 @@ func (s *Service) Triage(ctx context.Context, h store.Handler, ref string, ch Ch
 		return store.CaseMeta{}, invalidf("change", "nothing to change")
 	}
 	if ch.Urgency != nil && *ch.Urgency != "" && !slices.Contains(Urgencies, *ch.Urgency) {
-		return store.CaseMeta{}, invalidf("urgency", "must be one of %v, or empty", Urgencies)
+		return store.CaseMeta{}, invalidf("urgency", "must be %s, or empty", inWords(Urgencies))
 	}
 	if ch.NextDeadline != nil {
 		if err := checkDeadline(*ch.NextDeadline); err != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/config"
@@ -66,18 +68,18 @@ var referenceRE = regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`)
 // for the others. It returns the detail to store.
 func checkStatusChange(from, to, detail string) (string, error) {
 	if !slices.Contains(Statuses, to) {
-		return "", invalidf("status", "%q is not a status (statuses: %v)", to, Statuses)
+		return "", invalidf("status", "%q is not a status; the statuses are %s", to, inWords(Statuses))
 	}
 	if from == to {
 		return "", invalidf("status", "the case is already %q", to)
 	}
 	if !slices.Contains(transitions[from], to) {
-		return "", invalidf("status", "a case cannot go from %q to %q (allowed: %v)", from, to, transitions[from])
+		return "", invalidf("status", "a case cannot go from %q to %q; from %q it can go to %s", from, to, from, inWords(transitions[from]))
 	}
 	switch to {
 	case "closed":
 		if !slices.Contains(ClosureReasons, detail) {
-			return "", invalidf("status_detail", "closing a case needs a reason: one of %v", ClosureReasons)
+			return "", invalidf("status_detail", "closing a case needs a reason: %s", inWords(ClosureReasons))
 		}
 	case "duplicate":
 		if !referenceRE.MatchString(detail) {
@@ -108,6 +110,21 @@ type InvalidError struct {
 }
 
 func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
+
+// inWords lists choices for a person: "a", "b" or "c".
+func inWords(choices []string) string {
+	q := make([]string, len(choices))
+	for i, c := range choices {
+		q[i] = strconv.Quote(c)
+	}
+	switch len(q) {
+	case 0:
+		return "nothing"
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
 
 func invalidf(field, format string, args ...any) error {
 	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}

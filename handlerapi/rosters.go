@@ -25,6 +25,9 @@ type Rosters struct {
 	// Confirm shows a roster change in plain words (see
 	// roster.Checked.Describe) and returns whether the handler agrees.
 	Confirm func(description string) bool
+	// Preview uses a changed roster that Confirm agreed to for this
+	// Rosters only, without remembering it as accepted (for a dry run).
+	Preview bool
 
 	mu       sync.Mutex
 	verified map[string]verifiedRoster
@@ -76,9 +79,11 @@ func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, e
 		if rs.Confirm == nil || !rs.Confirm(checked.Describe()) {
 			return nil, fmt.Errorf("team %s's roster was not accepted: nothing was encrypted", Safe(team))
 		}
-		pins.Accept(checked.Roster)
-		if err := pins.Save(rs.PinsPath); err != nil {
-			return nil, err
+		if !rs.Preview {
+			pins.Accept(checked.Roster)
+			if err := pins.Save(rs.PinsPath); err != nil {
+				return nil, err
+			}
 		}
 	}
 	recs, err := checked.Roster.Recipients()

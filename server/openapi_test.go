@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,7 @@ import (
 	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 
 var update = flag.Bool("update", false, "rewrite openapi.json's schemas from the Go types")
@@ -133,6 +135,7 @@ func structSchema(t reflect.Type, all map[string]any) map[string]any {
 			}
 		}
 		if slices.Contains(tags, "required") || slices.Contains(tags, "eq=true") ||
+			(f.Type.Kind() == reflect.Struct && hasRequired(f.Type)) ||
 			(f.Tag.Get("validate") == "" && !strings.Contains(opts, "omitempty") && t.Name() != "Report") {
 			required = append(required, name)
 		}
@@ -141,6 +144,53 @@ func structSchema(t reflect.Type, all map[string]any) map[string]any {
 		s["required"] = required
 	}
 	return s
+}
+
+// hasRequired reports whether a struct has a field that must be given, so
+// that leaving the whole object out fails validation too.
+func hasRequired(t reflect.Type) bool {
+	for i := 0; i < t.NumField(); i++ {
+		tags := strings.Split(t.Field(i).Tag.Get("validate"), ",")
+		if slices.Contains(tags, "required") || slices.Contains(tags, "eq=true") {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOpenAPIRequiredMatchesValidation checks the Report schema's required
+// list against the validator itself: a valid report with one top-level
+// field left out is refused exactly when the schema calls it required.
+func TestOpenAPIRequiredMatchesValidation(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Required   []string       `json:"required"`
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	schema := doc.Components.Schemas["Report"]
+	full, _ := json.Marshal(intaketest.Report("upr"))
+	v := intake.NewValidator(time.Now)
+	for field := range schema.Properties {
+		var m map[string]any
+		json.Unmarshal(full, &m)
+		delete(m, field)
+		b, _ := json.Marshal(m)
+		var r intake.Report
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		refused := v.Validate(&r) != nil
+		if listed := slices.Contains(schema.Required, field); listed != refused {
+			t.Errorf("Report without %q: refused %t, but the schema lists it as required: %t", field, refused, listed)
+		}
+	}
 }
 
 func fieldSchema(t reflect.Type, tags []string, all map[string]any) map[string]any {

@@ -17,7 +17,9 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/desk/rekey"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -53,7 +55,7 @@ func (c *cli) login() error {
 	if err := os.WriteFile(c.sessionFile, b, 0o600); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Logged in as %s (%s) until %s.\n", handlerapi.Safe(sess.Handler), handlerapi.Safe(sess.Team), sess.ExpiresAt.Local().Format(time.DateTime))
+	fmt.Fprintf(c.out, "Logged in as %s (%s) until %s.\n", handlerapi.Safe(sess.Handler), handlerapi.Safe(sess.Team), sess.ExpiresAt.Local().Format("2006-01-02 15:04:05 MST"))
 	// The team is the server's word: notes go only to a pinned team whose
 	// signed roster lists this handler (see teamOfMine).
 	if pins, err := roster.LoadPins(c.pinsPath()); err == nil && pins.Teams[sess.Team] == nil {
@@ -224,7 +226,7 @@ func printCase(w io.Writer, cs handlerapi.Case, env intake.Envelope) {
 	}
 	fmt.Fprintf(w, "Reference:   %s\nReceived:    %s\nStatus:      %s\nUrgency:     %s\nAssignee:    %s\nDeadline:    %s\nRouted to:   %s\nChannel:     %s\nLanguage:    %s\n",
 		env.Reference, env.ReceivedAt.Format(time.RFC3339), cs.StatusName, dash(cs.Urgency), dash(cs.Assignee),
-		dash(cs.NextDeadline), strings.Join(env.Teams, ", "), env.Channel, env.Report.Language)
+		dash(cs.NextDeadline), strings.Join(env.Teams, ", "), channelName(env.Channel), console.Label("language", env.Report.Language))
 	printStruct(w, reflect.ValueOf(env.Report), "")
 }
 
@@ -250,16 +252,51 @@ func printStruct(out io.Writer, v reflect.Value, prefix string) {
 					printStruct(out, f.Index(j), fmt.Sprintf("%s[%d].", path, j))
 				}
 			} else if f.Len() > 0 {
-				fmt.Fprintf(out, "%s: %s\n", path, handlerapi.Safe(strings.Join(f.Interface().([]string), ", ")))
+				vals := slices.Clone(f.Interface().([]string))
+				for j, v := range vals {
+					vals[j] = valueName(t.Field(i), v)
+				}
+				fmt.Fprintf(out, "%s: %s\n", path, handlerapi.Safe(strings.Join(vals, ", ")))
 			}
 		case reflect.Bool:
 			fmt.Fprintf(out, "%s: %t\n", path, f.Bool())
 		case reflect.String:
 			if s := f.String(); s != "" {
-				fmt.Fprintf(out, "%s: %s\n", path, strings.ReplaceAll(handlerapi.SafeText(s), "\n", "\n    "))
+				fmt.Fprintf(out, "%s: %s\n", path, strings.ReplaceAll(handlerapi.SafeText(valueName(t.Field(i), s)), "\n", "\n    "))
 			}
 		}
 	}
+}
+
+// valueName is the name the console shows for a field's value: a
+// choice's label (from its validate tag's choice=NAME), a State's UN name;
+// other values as they are.
+func valueName(f reflect.StructField, v string) string {
+	for _, rule := range strings.Split(f.Tag.Get("validate"), ",") {
+		if kind, ok := strings.CutPrefix(rule, "choice="); ok {
+			return console.Label(kind, v)
+		}
+		if rule == "country" {
+			if v == country.NotSure {
+				return "Not sure"
+			}
+			if n := country.Name(v, "en"); n != "" {
+				return n
+			}
+		}
+	}
+	return v
+}
+
+// channelName says how a case arrived, in words.
+func channelName(ch string) string {
+	if slug, ok := strings.CutPrefix(ch, "org:"); ok {
+		return "logged by the organisation " + slug
+	}
+	if ch == "public" {
+		return "public form or API"
+	}
+	return ch
 }
 
 func (c *cli) triage() error {

@@ -227,6 +227,16 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 
 	contains(t, w.must("omar", "", "show", "-i", omarKey, strings.ToLower(other)),
 		"Reference:   "+other, "incidents[0].narrative: Arrested at home", "consent.share_with_ohchr: true", "Routed to:   reprisals-team")
+	// The console's names, not the stored codes: the State by its UN name,
+	// choices by their labels, the channel and language in words.
+	shown := w.must("omar", "", "show", "-i", omarKey, other)
+	contains(t, shown, "state_concerned: Ukraine", "cooperation.body: Human Rights Council session", "victims[0].status: Detained",
+		"victims[0].roles: Human rights defender, Journalist or media worker", "Channel:     public form or API", "Language:    English")
+	for _, code := range []string{"state_concerned: UA", "body: hrc_session", "status: detained", "Channel:     public\n"} {
+		if strings.Contains(shown, code) {
+			t.Errorf("casectl show prints the code %q:\n%s", code, shown)
+		}
+	}
 	w.fails("omar", "not encrypted to your identity", "show", "-i", inesKey, other)
 
 	// Flags go before or after the reference, as the README writes them.
@@ -341,9 +351,11 @@ func TestRekey(t *testing.T) {
 
 	contains(t, w.must("nadia", "yes\n", "rekey", "-i", nadiaKey), "Re-encrypted 0 case(s)", "4 skipped")
 	w.fails("omar", "not accepted", "rekey", "-i", omarKey)
-	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey, "-dry-run"), "changed from version 1 to 2", "ADDED:   nadia (age1", "Would re-encrypt 4 case(s)")
-	// The UPR team's roster, first seen now, is shown and agreed to too.
-	contains(t, w.must("omar", "yes\n", "rekey", "-i", omarKey), "Team upr-secretariat's roster, version 1", "Re-encrypted 4 case(s)", "0 skipped")
+	contains(t, w.must("omar", "", "rekey", "-i", omarKey, "-dry-run"), "changed from version 1 to 2", "ADDED:   nadia (age1", "Would re-encrypt 4 case(s)",
+		"dry run: this roster is not accepted")
+	// The dry run accepted nothing: the rekey shows the change again and
+	// asks; the UPR team's roster, first seen now, is shown and agreed to too.
+	contains(t, w.must("omar", "yes\nyes\n", "rekey", "-i", omarKey), "changed from version 1 to 2", "Team upr-secretariat's roster, version 1", "Re-encrypted 4 case(s)", "0 skipped")
 	for _, ref := range refs {
 		contains(t, w.must("nadia", "", "show", "-i", nadiaKey, ref), "Reference:   "+ref)
 	}

@@ -59,6 +59,16 @@ func (c *cli) rosters() (*handlerapi.Rosters, error) {
 		fmt.Fprint(c.out, d)
 		return c.confirm("Encrypt to this roster from now on?")
 	}}
+	if c.name == "rekey" && c.dryRun {
+		// A dry run shows the change and counts with it, but accepts
+		// nothing: the real rekey asks.
+		c.rosterBook.Preview = true
+		c.rosterBook.Confirm = func(d string) bool {
+			fmt.Fprint(c.out, d)
+			fmt.Fprintln(c.out, "(dry run: this roster is not accepted; rekey without -dry-run asks you)")
+			return true
+		}
+	}
 	return c.rosterBook, nil
 }
 

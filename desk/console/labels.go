@@ -61,3 +61,8 @@ func label(kind, value string) string {
 	}
 	return value
 }
+
+// Label returns the English label the console shows for a choice value
+// (kind is the choice's name in intake.Choices), or the value itself when
+// it is unknown; casectl show prints the same words.
+func Label(kind, value string) string { return label(kind, value) }
