@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // maxPinsFile bounds the pin store read from disk.
@@ -22,6 +23,10 @@ var (
 	ErrEquivocation = errors.New("the server sent a roster with the same version as one you accepted but different recipients. " +
 		"Nothing was encrypted. Tell your security focal point")
 	ErrWrongTeam = errors.New("the server sent another team's roster")
+	ErrExpired   = errors.New("the server sent a roster whose expiry has passed: nothing was encrypted to it. " +
+		"Ask your key custodian to renew it (casectl roster renew); if they did, the server is withholding the new one: tell your security focal point")
+	ErrUndated = errors.New("the server sent a roster without an expiry (signed before rosters carried one), which is not accepted for first use: " +
+		"ask your key custodian to renew it (casectl roster renew)")
 )
 
 // Pins is a handler's pin store: per team, the roster keys they confirmed
@@ -118,24 +123,19 @@ type Checked struct {
 // a version that goes backwards, or a different roster under the accepted
 // version are errors.
 func (p *Pins) Check(team string, s Signed) (Checked, error) {
-	tp := p.Teams[team]
-	if tp == nil || len(tp.Keys) == 0 {
-		return Checked{}, fmt.Errorf("team %s: %w", team, ErrNotPinned)
-	}
-	var keys []PublicKey
-	for _, k := range tp.Keys {
-		pk, err := ParsePublicKey(k)
-		if err != nil {
-			return Checked{}, fmt.Errorf("the pin store holds a damaged key for team %s: pin again", team)
-		}
-		keys = append(keys, pk)
-	}
-	r, err := Verify(s, keys, tp.Threshold)
+	r, err := p.VerifySignatures(team, s)
 	if err != nil {
-		return Checked{}, fmt.Errorf("team %s: the server's roster is refused: %w. Nothing was encrypted. Tell your security focal point", team, err)
+		return Checked{}, err
 	}
-	if r.Team != team {
-		return Checked{}, fmt.Errorf("team %s: %w", team, ErrWrongTeam)
+	tp := p.Teams[team]
+	if r.Expired(time.Now()) {
+		return Checked{}, fmt.Errorf("team %s: %w (version %d, %s)", team, ErrExpired, r.Version, r.Age(time.Now()))
+	}
+	// An undated roster (from before rosters carried dates) is still used
+	// when it is exactly the one accepted before, so nobody is locked out
+	// until the custodian renews it; never for first use, nor as a change.
+	if !r.Dated() && s.Roster != tp.Accepted {
+		return Checked{}, fmt.Errorf("team %s: %w", team, ErrUndated)
 	}
 	c := Checked{Roster: r, Changed: true, Added: r.Entries}
 	if tp.Accepted != "" {
@@ -156,6 +156,32 @@ func (p *Pins) Check(team string, s Signed) (Checked, error) {
 	return c, nil
 }
 
+// VerifySignatures checks only that s is team's roster signed by its
+// pinned keys, whatever its dates and history: what a custodian needs to
+// renew an expired roster. Never encrypt to a roster checked only so.
+func (p *Pins) VerifySignatures(team string, s Signed) (Roster, error) {
+	tp := p.Teams[team]
+	if tp == nil || len(tp.Keys) == 0 {
+		return Roster{}, fmt.Errorf("team %s: %w", team, ErrNotPinned)
+	}
+	var keys []PublicKey
+	for _, k := range tp.Keys {
+		pk, err := ParsePublicKey(k)
+		if err != nil {
+			return Roster{}, fmt.Errorf("the pin store holds a damaged key for team %s: pin again", team)
+		}
+		keys = append(keys, pk)
+	}
+	r, err := Verify(s, keys, tp.Threshold)
+	if err != nil {
+		return Roster{}, fmt.Errorf("team %s: the server's roster is refused: %w. Nothing was encrypted. Tell your security focal point", team, err)
+	}
+	if r.Team != team {
+		return Roster{}, fmt.Errorf("team %s: %w", team, ErrWrongTeam)
+	}
+	return r, nil
+}
+
 // Accept records r as the team's accepted roster. Call it only after
 // Check, and after the handler agreed to a change.
 func (p *Pins) Accept(r Roster) {
@@ -169,17 +195,17 @@ func (p *Pins) Accept(r Roster) {
 func (c Checked) Describe() string {
 	var b strings.Builder
 	if c.Previous == nil {
-		fmt.Fprintf(&b, "Team %s's roster, version %d, signed by a pinned roster key, lists %d recipient(s):\n", c.Roster.Team, c.Roster.Version, len(c.Roster.Entries))
+		fmt.Fprintf(&b, "Team %s's roster, version %d, signed by a pinned roster key, %s, lists %d recipient(s):\n", c.Roster.Team, c.Roster.Version, c.Roster.Age(time.Now()), len(c.Roster.Entries))
 		for _, e := range c.Roster.Entries {
 			fmt.Fprintf(&b, "  %s\n", e)
 		}
 		return b.String()
 	}
 	if !c.Changed {
-		fmt.Fprintf(&b, "Team %s's roster is unchanged (version %d, %d recipient(s)).\n", c.Roster.Team, c.Roster.Version, len(c.Roster.Entries))
+		fmt.Fprintf(&b, "Team %s's roster is unchanged (version %d, %d recipient(s); %s).\n", c.Roster.Team, c.Roster.Version, len(c.Roster.Entries), c.Roster.Age(time.Now()))
 		return b.String()
 	}
-	fmt.Fprintf(&b, "Team %s's roster changed from version %d to %d (signed by a pinned roster key).\n", c.Roster.Team, c.Previous.Version, c.Roster.Version)
+	fmt.Fprintf(&b, "Team %s's roster changed from version %d to %d (signed by a pinned roster key, %s).\n", c.Roster.Team, c.Previous.Version, c.Roster.Version, c.Roster.Age(time.Now()))
 	for _, e := range c.Added {
 		fmt.Fprintf(&b, "  ADDED:   %s can now read what is encrypted to the team\n", e)
 	}

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
 )
@@ -57,7 +58,37 @@ func (e Entry) String() string {
 type Roster struct {
 	Team    string
 	Version int64
-	Entries []Entry
+	// Signed and Expires are when the custodian signed this version and
+	// until when clients may use it (UTC, whole seconds). Rosters signed
+	// before they existed have neither (see Pins.Check for how those are
+	// treated).
+	Signed, Expires time.Time
+	Entries         []Entry
+}
+
+// Validity of a roster: what Sign gives by default, the most a roster may
+// claim, and how long before its expiry the server warns its operator.
+const (
+	DefaultValidity = 180 * 24 * time.Hour
+	MaxValidity     = 400 * 24 * time.Hour
+	RenewWarning    = 30 * 24 * time.Hour
+)
+
+// Dated reports whether the roster carries a signing time and an expiry.
+func (r Roster) Dated() bool { return !r.Expires.IsZero() }
+
+// Expired reports whether a dated roster's expiry has passed at now.
+func (r Roster) Expired(now time.Time) bool { return r.Dated() && !now.Before(r.Expires) }
+
+// Age says in plain words when the roster was signed and until when it
+// holds, as seen at now.
+func (r Roster) Age(now time.Time) string {
+	if !r.Dated() {
+		return "it carries no signing time or expiry (it was signed before rosters had them): ask your key custodian to renew it (casectl roster renew)"
+	}
+	days := int(now.Sub(r.Signed).Hours() / 24)
+	left := int(r.Expires.Sub(now).Hours() / 24)
+	return fmt.Sprintf("signed %s (%d day(s) ago), valid until %s (%d day(s) left)", r.Signed.Format(time.DateOnly), days, r.Expires.Format(time.DateOnly), left)
 }
 
 var (
@@ -66,10 +97,16 @@ var (
 )
 
 // Marshal returns the roster's canonical text: the context line, team,
-// version, then one "recipient: KEY LABEL" line per entry, in order.
+// version, for a dated roster "signed: TIME" and "expires: TIME"
+// (RFC 3339, UTC), then one "recipient: KEY LABEL" line per entry, in
+// order. An undated roster's text is exactly what it was before rosters
+// had dates, so its signatures still verify.
 func (r Roster) Marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nteam: %s\nversion: %d\n", Context, r.Team, r.Version)
+	if r.Dated() {
+		fmt.Fprintf(&b, "signed: %s\nexpires: %s\n", r.Signed.UTC().Format(time.RFC3339), r.Expires.UTC().Format(time.RFC3339))
+	}
 	for _, e := range r.Entries {
 		fmt.Fprintf(&b, "recipient: %s", e.Recipient)
 		if e.Label != "" {
@@ -89,6 +126,17 @@ func (r Roster) Check() error {
 	}
 	if r.Version < 1 || r.Version > 1<<53 {
 		return fmt.Errorf("%w: the version must be a positive number", ErrInvalid)
+	}
+	if r.Signed.IsZero() != r.Expires.IsZero() {
+		return fmt.Errorf("%w: a roster has both a signing time and an expiry, or neither", ErrInvalid)
+	}
+	if r.Dated() {
+		if r.Signed.Year() < 2020 || r.Signed.Year() > 9000 || !r.Expires.After(r.Signed) || r.Expires.Sub(r.Signed) > MaxValidity {
+			return fmt.Errorf("%w: a roster's expiry must come after its signing time, at most %d days later", ErrInvalid, int(MaxValidity.Hours()/24))
+		}
+		if !r.Signed.Equal(r.Signed.Truncate(time.Second)) || !r.Expires.Equal(r.Expires.Truncate(time.Second)) {
+			return fmt.Errorf("%w: a roster's times are whole seconds", ErrInvalid)
+		}
 	}
 	if len(r.Entries) == 0 || len(r.Entries) > MaxEntries {
 		return fmt.Errorf("%w: a roster has 1 to %d recipients", ErrInvalid, MaxEntries)
@@ -136,7 +184,24 @@ func Parse(b []byte) (Roster, error) {
 		return r, ErrInvalid
 	}
 	r = Roster{Team: team, Version: v}
-	for _, line := range lines[3:] {
+	rest := lines[3:]
+	if signed, ok := strings.CutPrefix(rest[0], "signed: "); ok {
+		if len(rest) < 3 {
+			return Roster{}, ErrInvalid
+		}
+		expires, ok := strings.CutPrefix(rest[1], "expires: ")
+		if !ok {
+			return Roster{}, ErrInvalid
+		}
+		st, err1 := time.Parse(time.RFC3339, signed)
+		et, err2 := time.Parse(time.RFC3339, expires)
+		if err1 != nil || err2 != nil {
+			return Roster{}, ErrInvalid
+		}
+		r.Signed, r.Expires = st.UTC(), et.UTC()
+		rest = rest[2:]
+	}
+	for _, line := range rest {
 		rest, ok := strings.CutPrefix(line, "recipient: ")
 		if !ok {
 			return Roster{}, ErrInvalid

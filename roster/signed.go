@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Signed is a roster's canonical text and its signatures: what custodians
@@ -24,8 +25,13 @@ var (
 	ErrUnsigned = errors.New("the roster is not signed by enough of the team's roster keys")
 )
 
-// Sign returns r signed with key.
+// Sign returns r signed with key. An undated r is dated: signed now,
+// valid for DefaultValidity.
 func Sign(r Roster, key PrivateKey) (Signed, error) {
+	if !r.Dated() && r.Signed.IsZero() {
+		r.Signed = time.Now().UTC().Truncate(time.Second)
+		r.Expires = r.Signed.Add(DefaultValidity)
+	}
 	if err := r.Check(); err != nil {
 		return Signed{}, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // cli is one invocation: its flags, session and server connection.
@@ -39,6 +40,7 @@ type cli struct {
 	orgMayRead                                      bool
 	serverReplyKey                                  bool
 	threshold                                       int
+	valid                                           time.Duration // roster sign, renew
 	console                                         consoleFlags
 
 	args []string // positional arguments
@@ -111,6 +113,12 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.Var(&c.labels, "label", "the name of the handler each -add belongs to, in order")
 		c.fs.Var(&c.removes, "remove", "a recipient (age1...) to remove; repeat for several")
 		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to")
+		c.fs.DurationVar(&c.valid, "valid", roster.DefaultValidity, "how long a new version is valid (clients refuse it after)")
+	case "roster renew":
+		c.fs.StringVar(&c.keyFile, "key", "", "your roster key file")
+		c.fs.StringVar(&c.fromFile, "from", "", "the current signed roster (casectl roster fetch -out)")
+		c.fs.StringVar(&c.outFile, "out", "", "file to write the renewed roster to")
+		c.fs.DurationVar(&c.valid, "valid", roster.DefaultValidity, "how long the new version is valid (clients refuse it after)")
 	case "roster pin":
 		c.fs.StringVar(&c.team, "team", "", "the team whose roster key this is")
 		c.fs.StringVar(&c.key, "key", "", "the roster public key (reprisals-roster-key-ed25519:...)")
@@ -162,7 +170,7 @@ func (c *cli) parse(args []string) error {
 		c.args = append(c.args, args[0])
 		args = args[1:]
 	}
-	if c.name != "login" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster pin" {
+	if c.name != "login" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster renew" && c.name != "roster pin" {
 		b, err := os.ReadFile(c.sessionFile)
 		if errors.Is(err, os.ErrNotExist) {
 			return errors.New("not logged in: run casectl login first")

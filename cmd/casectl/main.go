@@ -18,6 +18,7 @@
 //	casectl roster show [-team TEAM]
 //	casectl roster keygen -out FILE            (key custodians, offline)
 //	casectl roster sign -key FILE (-team T | -from SIGNED) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED
+//	casectl roster renew -key FILE -from SIGNED -out SIGNED   (a new expiry, same recipients)
 //	casectl roster publish SIGNED
 //
 // Flags may come before or after the case reference. Notes, replies and
@@ -93,6 +94,7 @@ var commandLines = map[string]string{
 	"roster pin":     "roster pin -team TEAM -key KEY [-require N]",
 	"roster keygen":  "roster keygen -out FILE",
 	"roster sign":    "roster sign -key FILE (-team TEAM | -from SIGNED.json) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json",
+	"roster renew":   "roster renew -key FILE -from SIGNED.json -out SIGNED.json [-valid DURATION]",
 	"roster publish": "roster publish SIGNED.json",
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/handlerapi"
@@ -96,7 +97,7 @@ func (c *cli) rosterCmd() error {
 	switch c.name {
 	case "roster keygen":
 		return c.rosterKeygen()
-	case "roster sign":
+	case "roster sign", "roster renew":
 		return c.rosterSign()
 	case "roster publish":
 		return c.rosterPublish()
@@ -111,7 +112,7 @@ func (c *cli) rosterCmd() error {
 }
 
 // rosterCommands are the subcommands of 'casectl roster'.
-var rosterCommands = []string{"fetch", "show", "pin", "keygen", "sign", "publish"}
+var rosterCommands = []string{"fetch", "show", "pin", "keygen", "sign", "renew", "publish"}
 
 const rosterUsage = `usage: casectl roster COMMAND [flags]   ('casectl roster COMMAND -h' for each)
 
@@ -121,6 +122,8 @@ const rosterUsage = `usage: casectl roster COMMAND [flags]   ('casectl roster CO
   casectl roster keygen -out FILE                     (key custodians, offline) make a roster key
   casectl roster sign -key FILE (-team TEAM | -from current.json) [-add age1... -label NAME]... [-remove age1...]... -out next.json
                                                       (key custodians) sign the next version, or co-sign one
+  casectl roster renew -key FILE -from current.json -out next.json [-valid 4320h]
+                                                      (key custodians) sign the same recipients again as the next version, with a new expiry
   casectl roster publish next.json                    send a signed roster to the server`
 
 // rosterKeygen creates a roster key for a key custodian.
@@ -179,6 +182,13 @@ func readSigned(path string) (handlerapi.SignedRoster, error) {
 // rosterSign makes the next version of a roster with recipients added or
 // removed, or co-signs one unchanged, and writes it to -out.
 func (c *cli) rosterSign() error {
+	renew := c.name == "roster renew"
+	if renew && (c.keyFile == "" || c.fromFile == "" || c.outFile == "") {
+		return errors.New("usage: casectl roster renew -key KEYFILE -from SIGNED.json -out SIGNED.json [-valid DURATION]")
+	}
+	if c.valid <= 0 || c.valid > roster.MaxValidity {
+		return fmt.Errorf("-valid must be more than 0 and at most %s", roster.MaxValidity)
+	}
 	if c.keyFile == "" || c.outFile == "" {
 		return errors.New("usage: casectl roster sign -key KEYFILE [-from SIGNED.json | -team TEAM] [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json")
 	}
@@ -225,7 +235,7 @@ func (c *cli) rosterSign() error {
 		}
 	}
 	var out handlerapi.SignedRoster
-	if len(c.adds) == 0 && len(c.removes) == 0 && c.fromFile != "" {
+	if len(c.adds) == 0 && len(c.removes) == 0 && c.fromFile != "" && !renew {
 		// No change: co-sign the same version.
 		if out, err = prev.AddSignature(key); err != nil {
 			return err
@@ -233,9 +243,12 @@ func (c *cli) rosterSign() error {
 		fmt.Fprintf(c.out, "Co-signed team %s's roster version %d.\n", r.Team, r.Version)
 	} else {
 		r.Version++
+		r.Signed = time.Now().UTC().Truncate(time.Second)
+		r.Expires = r.Signed.Add(c.valid)
 		if out, err = roster.Sign(r, key); err != nil {
 			return err
 		}
+		fmt.Fprintf(c.out, "Valid until %s: renew it before then (casectl roster renew), or every client refuses it.\n", r.Expires.Format(time.DateOnly))
 		added, removed := roster.Diff(old, r)
 		fmt.Fprintf(c.out, "Signed team %s's roster version %d (%d recipients).\n", r.Team, r.Version, len(r.Entries))
 		for _, e := range added {
@@ -371,6 +384,17 @@ func (c *cli) rosterFetch() error {
 		return err
 	}
 	checked, err := pins.Check(team, sr)
+	if errors.Is(err, roster.ErrExpired) || errors.Is(err, roster.ErrUndated) {
+		// A custodian renews an expired or undated roster from it: it is
+		// saved (signatures checked), never encrypted to.
+		r, verr := pins.VerifySignatures(team, sr)
+		if verr != nil {
+			return verr
+		}
+		checked, err = roster.Checked{Roster: r}, nil
+		fmt.Fprintf(c.out, "Team %s's roster, version %d: %s. Nothing will be encrypted to it; renew it: casectl roster renew -key KEYFILE -from %s -out next.json\n",
+			r.Team, r.Version, r.Age(time.Now()), c.outFile)
+	}
 	if err != nil {
 		return err
 	}

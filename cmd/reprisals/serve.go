@@ -115,7 +115,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, ready fu
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		databaseSize(db))
+		databaseSize(db), rosterExpiry(db))
+	warnRosterExpiry(ctx, db, logger)
 	var proxies []netip.Prefix
 	for _, p := range cfg.TrustedProxies {
 		proxies = append(proxies, netip.MustParsePrefix(p)) // validated
