@@ -58,7 +58,8 @@ var commandFlags = map[string]map[string][]string{
 		"roster show":    {"pins", "session", "team"},
 		"roster pin":     {"key", "pins", "require", "session", "team"},
 		"roster keygen":  {"out", "pins", "session"},
-		"roster sign":    {"add", "from", "key", "label", "out", "pins", "remove", "session", "team"},
+		"roster sign":    {"add", "from", "key", "label", "out", "pins", "remove", "session", "team", "valid"},
+		"roster renew":   {"from", "key", "out", "pins", "session", "valid"},
 		"roster publish": {"pins", "session"},
 	},
 }
