@@ -64,7 +64,7 @@ var goStrings = []string{
 	// rekey: why something was left as it is
 	mRekeyRunning, rekey.WhyNotReply, rekey.WhyUnsealedReply, rekey.WhyNotFollowUp, rekey.WhyNotNote, rekey.WhyNotFile, rekey.WhyReplyKeySwaped,
 	// problems with a case, a note or a file
-	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending, problemMalformed,
+	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending, problemMalformed, problemTooBig,
 	// inbox menus
 	"Not recorded (older report)", "Invalid value",
 	"All States", "Any urgency", "Not set", "Any status", "Anyone", "Unassigned",

@@ -97,6 +97,7 @@ const (
 	problemTampered  = "The server sent content that does not belong to this case. Do not trust it; tell your security focal point."
 	problemBroken    = "The case could not be decrypted or read."
 	problemPending   = "Still decrypting…"
+	problemTooBig    = "This case could not be fetched: it is larger than the console accepts, or the server did not send it. The rest of the inbox is not affected."
 	problemMalformed = "The server sent this case's fields malformed, so it is not opened. Do not trust the server's list; tell your security focal point."
 )
 
@@ -121,12 +122,10 @@ func (s *Source) Load(ctx context.Context) error {
 		return err
 	}
 	first, err := s.api.Inbox(ctx, "", fetchPage)
-	if err == nil {
-		err = s.api.FillOmitted(ctx, &first)
-	}
 	if err != nil {
 		return err
 	}
+	s.fillOmitted(ctx, &first)
 	s.mu.Lock()
 	s.malformed = 0
 	s.mu.Unlock()
@@ -187,7 +186,7 @@ func (s *Source) background(ctx context.Context, done chan struct{}, rest []Seal
 		for next != "" && fetched < s.Total() {
 			p, err := s.api.Inbox(ctx, next, fetchPage)
 			if err == nil {
-				err = s.api.FillOmitted(ctx, &p)
+				s.fillOmitted(ctx, &p)
 			}
 			if err != nil || len(p.Cases) == 0 {
 				close(failed)
@@ -318,6 +317,13 @@ func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
 			out = append(out, Sealed{Meta: handlerapi.CaseMeta{Reference: c.Reference}, malformed: true})
 			continue
 		}
+		if c.CiphertextOmitted {
+			// Too big for a page, and fetching it alone failed too
+			// (fillOmitted): listed as such; the rest of the inbox works.
+			out = append(out, Sealed{Meta: c.CaseMeta, ReplyTo: c.ReplyRecipient, FollowUps: c.FollowUps,
+				LastFollowUp: c.LastFollowUp, problem: problemTooBig})
+			continue
+		}
 		out = append(out, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
 			FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
 	}
@@ -327,6 +333,25 @@ func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
 		s.mu.Unlock()
 	}
 	return out
+}
+
+// fillOmitted fetches alone each case that a page left without its
+// ciphertext (larger than a page may carry). One that cannot be fetched
+// (too large for the client's limit, or the server fails) stays omitted
+// and is listed as such by toSealed: it never stops the inbox. A case
+// answered for another reference is refused the same way.
+func (s *Source) fillOmitted(ctx context.Context, p *handlerapi.InboxPage) {
+	for i := range p.Cases {
+		cs := &p.Cases[i]
+		if !cs.CiphertextOmitted || ctx.Err() != nil {
+			continue
+		}
+		full, err := s.api.Case(ctx, cs.Reference)
+		if err != nil || full.Reference != cs.Reference || len(full.Ciphertext) == 0 {
+			continue
+		}
+		cs.Ciphertext, cs.CiphertextOmitted = full.Ciphertext, false
+	}
 }
 
 // Malformed is how many cases of the last load the server sent with a
@@ -549,7 +574,8 @@ type Sealed struct {
 	FollowUps    int
 	LastFollowUp int64
 
-	malformed bool // the server's fields for it failed the checks
+	malformed bool   // the server's fields for it failed the checks
+	problem   string // why it could not be fetched ("" when it was)
 }
 
 // OpenCases decrypts many cases at once, on every core, keeping their
@@ -574,6 +600,10 @@ func OpenCases(list []Sealed, ids []age.Identity) []*Case {
 				sc := &list[j]
 				if sc.malformed {
 					out[j] = &Case{Meta: sc.Meta, Problem: problemMalformed}
+					continue
+				}
+				if sc.problem != "" {
+					out[j] = &Case{Meta: sc.Meta, Problem: sc.problem, replyTo: sc.ReplyTo, FollowUps: sc.FollowUps, LastFollowUp: sc.LastFollowUp}
 					continue
 				}
 				c := OpenCase(sc.Meta, sc.Ciphertext, ids)
