@@ -150,6 +150,7 @@ func TestConsolePagesInChromium(t *testing.T) {
 			where := fmt.Sprintf("%s at %d px", p.name, width)
 			run(where, p.open...)
 			checkLayout(t, ctx, where)
+			browsertest.Screenshot(t, ctx, "../..", fmt.Sprintf("console-%s-%d", strings.ReplaceAll(p.name, " ", "-"), width))
 			for _, v := range browsertest.Axe(t, ctx) {
 				t.Errorf("%s: axe: %s", where, v)
 			}
