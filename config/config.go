@@ -549,8 +549,10 @@ func (c *Config) Validate() error {
 		bad("listen", "%q is not a host:port address", c.Listen)
 	}
 	if c.OnionListen != "" {
-		if _, _, err := net.SplitHostPort(c.OnionListen); err != nil {
+		if host, _, err := net.SplitHostPort(c.OnionListen); err != nil {
 			bad("onion_listen", "%q is not a host:port address", c.OnionListen)
+		} else if !isLoopbackHost(host) {
+			bad("onion_listen", "%q is not a loopback address: whoever can reach it can send their own PROXY headers; use 127.0.0.1 or [::1]", c.OnionListen)
 		} else if c.OnionListen == c.Listen {
 			bad("onion_listen", "must differ from listen: only tor may connect to it")
 		}
@@ -921,4 +923,15 @@ func readSecretFile(path string) (string, error) {
 		return "", fmt.Errorf("%s is empty", path)
 	}
 	return v, nil
+}
+
+// isLoopbackHost reports whether host, from a host:port listen address,
+// is "localhost" or a loopback IP literal. An empty host (every
+// interface) or any other name is not.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -848,6 +848,31 @@ func TestValidate(t *testing.T) {
 			wantKeys: []string{"database.url_file"},
 			want:     []string{"is empty"},
 		},
+		{name: "onion_listen IPv4 loopback", mutate: func(c *config.Config, _ string) { c.OnionListen = "127.0.0.1:8081" }},
+		{name: "onion_listen IPv6 loopback", mutate: func(c *config.Config, _ string) { c.OnionListen = "[::1]:8081" }},
+		{name: "onion_listen localhost", mutate: func(c *config.Config, _ string) { c.OnionListen = "localhost:8081" }},
+		{
+			name:     "onion_listen on every interface",
+			mutate:   func(c *config.Config, _ string) { c.OnionListen = ":8081" },
+			wantKeys: []string{"onion_listen"},
+			want:     []string{"loopback"},
+		},
+		{
+			name:     "onion_listen on a public address",
+			mutate:   func(c *config.Config, _ string) { c.OnionListen = "192.0.2.10:8081" },
+			wantKeys: []string{"onion_listen"},
+			want:     []string{"loopback"},
+		},
+		{
+			name:     "onion_listen on 0.0.0.0",
+			mutate:   func(c *config.Config, _ string) { c.OnionListen = "0.0.0.0:8081" },
+			wantKeys: []string{"onion_listen"},
+		},
+		{
+			name:     "onion_listen on a host name",
+			mutate:   func(c *config.Config, _ string) { c.OnionListen = "tor.example.org:8081" },
+			wantKeys: []string{"onion_listen"},
+		},
 		{
 			name: "every problem is listed",
 			mutate: func(c *config.Config, _ string) {
