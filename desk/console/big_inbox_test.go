@@ -32,32 +32,7 @@ func TestConsoleOpensLargeInboxes(t *testing.T) {
 	id := e.handler("omar", "reprisals-team")
 	me, _ := crypto.ParseRecipient(id.Recipient().String())
 	team, _ := crypto.ParseRecipient(e.teams.Reprisals.Recipient().String())
-	plant := func(size int) string {
-		t.Helper()
-		ref := intake.NewReference()
-		r := intaketest.Report("hrc_session")
-		r.Incidents[0].Narrative = strings.Repeat("n", size)
-		env := intake.Envelope{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
-			Teams: []string{"reprisals-team"}, Report: *r}
-		plain, err := env.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := crypto.Seal(plain, []crypto.Recipient{team, me})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hash := make([]byte, 32)
-		rand.Read(hash)
-		reply, _ := age.GenerateX25519Identity()
-		if _, err := e.db.InsertReport(context.Background(), store.NewReport{
-			Reference: ref, ReceiptHash: hash, ReplyRecipient: reply.Recipient().String(), Teams: []string{"reprisals-team"},
-			ReceivedOn: time.Now().UTC(), SizeBucket: 1, Channel: intake.ChannelPublic, Ciphertext: s.Ciphertext,
-		}, []store.NewAlert{{Team: "reprisals-team"}}); err != nil {
-			t.Fatal(err)
-		}
-		return ref
-	}
+	plant := func(size int) string { return plantReport(t, e, me, team, size) }
 	var refs []string
 	for range 49 {
 		refs = append(refs, plant(1<<20-4<<10))
@@ -109,5 +84,77 @@ func TestConsoleOpensLargeInboxes(t *testing.T) {
 	code, body := get(t, hc, "http://"+con.Addr()+"/?per_page=100")
 	if code != http.StatusOK || !strings.Contains(body, huge) || !strings.Contains(body, "could not be fetched") {
 		t.Errorf("inbox: %d, the unfetched case not shown as such", code)
+	}
+}
+
+// plantReport stores a report of about size bytes of narrative, sealed to
+// the reprisals team and me, straight into the database, and returns its
+// reference.
+func plantReport(t *testing.T, e *env, me, team crypto.Recipient, size int) string {
+	t.Helper()
+	ref := intake.NewReference()
+	r := intaketest.Report("hrc_session")
+	r.Incidents[0].Narrative = strings.Repeat("n", size)
+	sealed := intake.Envelope{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
+		Teams: []string{"reprisals-team"}, Report: *r}
+	plain, err := sealed.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := crypto.Seal(plain, []crypto.Recipient{team, me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := make([]byte, 32)
+	rand.Read(hash)
+	reply, _ := age.GenerateX25519Identity()
+	if _, err := e.db.InsertReport(context.Background(), store.NewReport{
+		Reference: ref, ReceiptHash: hash, ReplyRecipient: reply.Recipient().String(), Teams: []string{"reprisals-team"},
+		ReceivedOn: time.Now().UTC(), SizeBucket: 1, Channel: intake.ChannelPublic, Ciphertext: s.Ciphertext,
+	}, []store.NewAlert{{Team: "reprisals-team"}}); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+// TestSwappedCaseKeepsNothing: a server that answers a request for case
+// A with the team's genuine case B. The console marks A as tampered and
+// keeps none of B's decrypted content (not shown, not searchable, not in
+// memory).
+func TestSwappedCaseKeepsNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.handler("rania", "reprisals-team")
+	me, _ := crypto.ParseRecipient(id.Recipient().String())
+	team, _ := crypto.ParseRecipient(e.teams.Reprisals.Recipient().String())
+	a := plantReport(t, e, me, team, 10)
+	b := plantReport(t, e, me, team, 10)
+	e.publishRoster("reprisals-team", id)
+	e.publishRoster("upr-secretariat")
+
+	upstream, _ := url.Parse(e.url)
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == handlerapi.Prefix+"/cases/"+a {
+			r.URL.Path = handlerapi.Prefix + "/cases/" + b
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hostile.Close)
+	api, _ := handlerapi.New(hostile.URL, nil)
+	api.SetToken(e.login("rania", id).Token())
+	src := console.NewSource(api, []age.Identity{id}, e.pins())
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, _, err := src.Refresh(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Readable() || !strings.Contains(c.Problem, "does not belong to this case") {
+		t.Errorf("case B served for A: readable %v, problem %q", c.Readable(), c.Problem)
+	}
+	if c.Env.Reference != "" || len(c.Env.Report.Victims) != 0 || c.Summary.State != "" {
+		t.Errorf("B's decrypted content kept under A: reference %q, %d victims, State %q",
+			c.Env.Reference, len(c.Env.Report.Victims), c.Summary.State)
 	}
 }

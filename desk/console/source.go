@@ -376,6 +376,9 @@ func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Not
 	}
 	c := OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
 	if c.Meta.Reference != ref {
+		// Another case in place of the one asked for: none of its
+		// content is kept, shown or searched.
+		c.wipe()
 		c.Problem = problemTampered
 	}
 	c.replyTo = cs.ReplyRecipient
