@@ -63,31 +63,31 @@ func (s Secret) Reveal() string { return string(s) }
 // Config is the whole service configuration.
 type Config struct {
 	// Listen is the HTTP listen address, host:port.
-	Listen string `toml:"listen"`
+	Listen string `toml:"listen" env:"REPRISALS_LISTEN"`
 	// OnionListen, if set, is a second plain-HTTP listen address, host:port,
 	// for Tor's onion service configured with
 	// "HiddenServiceExportCircuitID haproxy": every connection on it must
 	// start with a PROXY protocol v1 header (others are closed), whose Tor
 	// circuit id lets one noisy circuit be slowed without slowing anyone
 	// else. Never expose it to anything but the local tor.
-	OnionListen string `toml:"onion_listen"`
+	OnionListen string `toml:"onion_listen" env:"REPRISALS_ONION_LISTEN"`
 	// PublicURL is the address reporters use, shown in start-up lines and,
 	// later, in alerts. No trailing slash.
-	PublicURL string `toml:"public_url"`
+	PublicURL string `toml:"public_url" env:"REPRISALS_PUBLIC_URL"`
 	// OnionURL, if set, is the service's Tor onion address
 	// (http://xxx.onion); pages then send an Onion-Location header.
-	OnionURL string `toml:"onion_url"`
+	OnionURL string `toml:"onion_url" env:"REPRISALS_ONION_URL"`
 	// QuickExitURL is where the "leave this site quickly" link goes: a
 	// neutral, harmless page.
-	QuickExitURL string `toml:"quick_exit_url"`
+	QuickExitURL string `toml:"quick_exit_url" env:"REPRISALS_QUICK_EXIT_URL"`
 	// TLSCertFile and TLSKeyFile, when both set, make the server speak
 	// HTTPS itself instead of behind a TLS-terminating proxy.
-	TLSCertFile string `toml:"tls_cert_file"`
-	TLSKeyFile  string `toml:"tls_key_file"`
+	TLSCertFile string `toml:"tls_cert_file" env:"REPRISALS_TLS_CERT_FILE"`
+	TLSKeyFile  string `toml:"tls_key_file" env:"REPRISALS_TLS_KEY_FILE"`
 	// TrustedProxies are the networks (CIDR) of reverse proxies whose
 	// X-Forwarded-For is believed. The client address is used only to
 	// limit receipt guesses, never stored or logged.
-	TrustedProxies []string `toml:"trusted_proxies"`
+	TrustedProxies []string `toml:"trusted_proxies" env:"REPRISALS_TRUSTED_PROXIES"`
 	// ShutdownGrace is how long a graceful stop (SIGTERM) waits for
 	// requests under way, such as long uploads, before it ends them (an
 	// unfinished file is deleted and its sender told to retry).
@@ -167,24 +167,24 @@ const (
 type SMTP struct {
 	// Host and Port of the relay. Port 0 means 587 for STARTTLS, 465 for
 	// implicit TLS and 25 for plain SMTP.
-	Host string `toml:"host"`
-	Port int    `toml:"port"`
+	Host string `toml:"host" env:"REPRISALS_SMTP_HOST"`
+	Port int    `toml:"port" env:"REPRISALS_SMTP_PORT"`
 	// TLS is "starttls" (the default: the relay must offer STARTTLS, or
 	// nothing is sent), "implicit" (TLS from the first byte), or "none",
 	// which is allowed only with AllowInsecure and a loopback relay.
-	TLS           string `toml:"tls"`
+	TLS           string `toml:"tls" env:"REPRISALS_SMTP_TLS"`
 	AllowInsecure bool   `toml:"allow_insecure"`
 	// CAFile is a PEM file of CA certificates to trust for the relay
 	// instead of the system's.
-	CAFile string `toml:"ca_file"`
+	CAFile string `toml:"ca_file" env:"REPRISALS_SMTP_CA_FILE"`
 	// Username for AUTH PLAIN; the password comes from PasswordFile or
 	// REPRISALS_SMTP_PASSWORD(_FILE), never from this file.
-	Username     string `toml:"username"`
-	PasswordFile string `toml:"password_file"`
-	Password     Secret `toml:"-"`
+	Username     string `toml:"username" env:"REPRISALS_SMTP_USERNAME"`
+	PasswordFile string `toml:"password_file" env:"REPRISALS_SMTP_PASSWORD_FILE"`
+	Password     Secret `toml:"-" env:"REPRISALS_SMTP_PASSWORD"`
 	// From is the header sender, EnvelopeFrom the SMTP MAIL FROM (bounces).
-	From         string `toml:"from"`
-	EnvelopeFrom string `toml:"envelope_from"`
+	From         string `toml:"from" env:"REPRISALS_SMTP_FROM"`
+	EnvelopeFrom string `toml:"envelope_from" env:"REPRISALS_SMTP_ENVELOPE_FROM"`
 	// Timeouts for connecting, for each command, and for sending a message.
 	ConnectTimeout    Duration `toml:"connect_timeout"`
 	CommandTimeout    Duration `toml:"command_timeout"`
@@ -240,7 +240,7 @@ const MaxRetryMax = time.Minute
 // Metrics configures the Prometheus endpoint.
 type Metrics struct {
 	// Listen is a separate host:port serving /metrics; empty disables it.
-	Listen string `toml:"listen"`
+	Listen string `toml:"listen" env:"REPRISALS_METRICS_LISTEN"`
 }
 
 // Duration is a time.Duration written as "30s" or "1h" in TOML.
@@ -262,10 +262,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 // Database configures PostgreSQL.
 type Database struct {
 	// URL is a PostgreSQL connection string. Prefer DATABASE_URL or url_file.
-	URL     Secret `toml:"url"`
-	URLFile string `toml:"url_file"`
+	URL     Secret `toml:"url" env:"DATABASE_URL"`
+	URLFile string `toml:"url_file" env:"DATABASE_URL_FILE"`
 	// MaxConns bounds the connection pool.
-	MaxConns int32 `toml:"max_conns"`
+	MaxConns int32 `toml:"max_conns" env:"REPRISALS_DATABASE_MAX_CONNS"`
 	// LockTimeout is the longest any statement waits for a lock
 	// (PostgreSQL's lock_timeout, set on every connection): no request can
 	// make another wait longer than this on a row it holds.
@@ -283,9 +283,9 @@ type Database struct {
 type Receipts struct {
 	// KeyFile holds the receipt key: at least 32 random bytes in hex, used
 	// to hash receipts. Losing it makes existing receipts unusable.
-	KeyFile string `toml:"key_file"`
+	KeyFile string `toml:"key_file" env:"REPRISALS_RECEIPT_KEY_FILE"`
 	// Key is the key in hex, from KeyFile or REPRISALS_RECEIPT_KEY.
-	Key Secret `toml:"-"`
+	Key Secret `toml:"-" env:"REPRISALS_RECEIPT_KEY"`
 
 	key []byte
 }
@@ -303,13 +303,13 @@ type Team struct {
 	// Name is a short identifier, stored in clear with each routed report.
 	Name string `toml:"name"`
 	// Address is where the team's alerts go.
-	Address string `toml:"address"`
+	Address string `toml:"address" env:"ADDRESS"`
 	// Receives is "all" (every report) or "upr" (UPR-related reports only).
 	Receives string `toml:"receives"`
 	// Recipients are age recipients (age1...); RecipientsFile is a file of
 	// them, one per line. Both may be given; the union is used.
-	Recipients     []string `toml:"recipients"`
-	RecipientsFile string   `toml:"recipients_file"`
+	Recipients     []string `toml:"recipients" env:"RECIPIENTS"`
+	RecipientsFile string   `toml:"recipients_file" env:"RECIPIENTS_FILE"`
 	// Digest, when set (such as "1h"), sends this team one digest e-mail per
 	// interval instead of one e-mail per report. Reports flagged "immediate
 	// danger" are always alerted at once.
@@ -325,7 +325,7 @@ type Team struct {
 	// (reprisals-roster-key-ed25519:...), whose private halves the team's
 	// key custodians hold offline. Once a roster signed by one of them is
 	// published, it alone decides the recipients of the team's new reports.
-	RosterKeys []string `toml:"roster_keys"`
+	RosterKeys []string `toml:"roster_keys" env:"ROSTER_KEYS"`
 
 	keys       []crypto.Recipient
 	rosterKeys []roster.PublicKey
@@ -461,68 +461,67 @@ func mergeFields(dst, src reflect.Value, md toml.MetaData, path []string) {
 	}
 }
 
+// applyEnv sets every field with an env tag whose variable is set. A
+// team's fields are named after the team: REPRISALS_TEAM_<NAME>_ plus the
+// tag (see teamEnvPrefix). Lists are comma-, space- or line-separated.
 func applyEnv(cfg *Config, getenv func(string) string) error {
-	set := func(dst *string, name string) {
-		if v := getenv(name); v != "" {
-			*dst = v
+	var errs []error
+	set := func(name string, f reflect.Value) {
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(v)
+		case reflect.Slice:
+			f.Set(reflect.ValueOf(strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })))
+		case reflect.Int, reflect.Int32, reflect.Int64:
+			n, err := strconv.ParseInt(v, 10, f.Type().Bits())
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: not a whole number", name))
+				return
+			}
+			f.SetInt(n)
 		}
 	}
-	set(&cfg.Listen, "REPRISALS_LISTEN")
-	set(&cfg.OnionListen, "REPRISALS_ONION_LISTEN")
-	set(&cfg.PublicURL, "REPRISALS_PUBLIC_URL")
-	set(&cfg.OnionURL, "REPRISALS_ONION_URL")
-	set(&cfg.QuickExitURL, "REPRISALS_QUICK_EXIT_URL")
-	set(&cfg.TLSCertFile, "REPRISALS_TLS_CERT_FILE")
-	set(&cfg.TLSKeyFile, "REPRISALS_TLS_KEY_FILE")
-	if v := getenv("REPRISALS_TRUSTED_PROXIES"); v != "" {
-		cfg.TrustedProxies = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
-	}
-	if v := getenv("DATABASE_URL"); v != "" {
-		cfg.Database.URL = Secret(v)
-	}
-	set(&cfg.Database.URLFile, "DATABASE_URL_FILE")
-	if v := getenv("REPRISALS_DATABASE_MAX_CONNS"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil {
-			return errors.New("REPRISALS_DATABASE_MAX_CONNS: not a whole number")
-		}
-		cfg.Database.MaxConns = int32(n)
-	}
-	if v := getenv("REPRISALS_RECEIPT_KEY"); v != "" {
-		cfg.Receipts.Key = Secret(v)
-	}
-	set(&cfg.Receipts.KeyFile, "REPRISALS_RECEIPT_KEY_FILE")
-	set(&cfg.SMTP.Host, "REPRISALS_SMTP_HOST")
-	if v := getenv("REPRISALS_SMTP_PORT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return errors.New("REPRISALS_SMTP_PORT: not a whole number")
-		}
-		cfg.SMTP.Port = n
-	}
-	set(&cfg.SMTP.TLS, "REPRISALS_SMTP_TLS")
-	set(&cfg.SMTP.Username, "REPRISALS_SMTP_USERNAME")
-	if v := getenv("REPRISALS_SMTP_PASSWORD"); v != "" {
-		cfg.SMTP.Password = Secret(v)
-	}
-	set(&cfg.SMTP.PasswordFile, "REPRISALS_SMTP_PASSWORD_FILE")
-	set(&cfg.SMTP.From, "REPRISALS_SMTP_FROM")
-	set(&cfg.SMTP.EnvelopeFrom, "REPRISALS_SMTP_ENVELOPE_FROM")
-	set(&cfg.SMTP.CAFile, "REPRISALS_SMTP_CA_FILE")
-	set(&cfg.Metrics.Listen, "REPRISALS_METRICS_LISTEN")
+	walkEnv(reflect.ValueOf(cfg).Elem(), "", set)
 	for i := range cfg.Teams {
-		t := &cfg.Teams[i]
-		prefix := "REPRISALS_TEAM_" + strings.ToUpper(strings.ReplaceAll(t.Name, "-", "_")) + "_"
-		set(&t.Address, prefix+"ADDRESS")
-		set(&t.RecipientsFile, prefix+"RECIPIENTS_FILE")
-		if v := getenv(prefix + "RECIPIENTS"); v != "" {
-			t.Recipients = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+		walkEnv(reflect.ValueOf(&cfg.Teams[i]).Elem(), teamEnvPrefix(cfg.Teams[i].Name), set)
+	}
+	return errors.Join(errs...)
+}
+
+// walkEnv calls fn for every field of v (and of its nested sections) that
+// has an env tag, with the variable's name.
+func walkEnv(v reflect.Value, prefix string, fn func(name string, f reflect.Value)) {
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if !f.IsExported() {
+			continue
 		}
-		if v := getenv(prefix + "ROSTER_KEYS"); v != "" {
-			t.RosterKeys = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+		if name := f.Tag.Get("env"); name != "" {
+			fn(prefix+name, v.Field(i))
+		} else if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+			walkEnv(v.Field(i), prefix, fn)
 		}
 	}
-	return nil
+}
+
+// teamEnvPrefix is the start of a team's environment variables: the team
+// name in upper case with '-' as '_'.
+func teamEnvPrefix(team string) string {
+	return "REPRISALS_TEAM_" + strings.ToUpper(strings.ReplaceAll(team, "-", "_")) + "_"
+}
+
+// EnvVars returns every environment variable the configuration reads, a
+// team's with <NAME> for the team's name, in field order.
+func EnvVars() []string {
+	var out []string
+	collect := func(name string, _ reflect.Value) { out = append(out, name) }
+	walkEnv(reflect.ValueOf(Config{}), "", collect)
+	walkEnv(reflect.ValueOf(Team{}), "REPRISALS_TEAM_<NAME>_", collect)
+	return out
 }
 
 // Statuses are the case workflow's statuses, by key, in the order a case
