@@ -101,14 +101,20 @@ func (db *DB) ActiveRecipients(ctx context.Context) (map[string][]string, error)
 }
 
 // SpendChallenge records that the login challenge id (a random id from
-// its sealed token) has been answered, until it expires, in one
-// statement: of any number of answers to one challenge, sent at once or
-// one after another, exactly one gets nil and every other ErrDuplicate.
+// its sealed token) has been answered, in one statement: of any number of
+// answers to one challenge, sent at once or one after another, exactly
+// one gets nil and every other ErrDuplicate. The same statement refuses
+// (ErrDuplicate) a challenge whose expiry has passed by the database's
+// clock, so a service clock running behind cannot let one through.
 // Challenges are never stored when issued; only answered ones are, and
-// only until they expire (spent ones are then deleted here).
+// they are deleted here an hour after they expire: the database refuses
+// an expired one anyway, and the hour keeps a row well past any skew
+// between the service's clock and the database's.
 func (db *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) error {
 	tag, err := db.pool.Exec(ctx, `
-		INSERT INTO spent_challenges (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, id, expires)
+		INSERT INTO spent_challenges (id, expires_at)
+		SELECT $1, $2 WHERE $2::timestamptz > now()
+		ON CONFLICT (id) DO NOTHING`, id, expires)
 	if err != nil {
 		return fmt.Errorf("store.SpendChallenge: %w", classify(err))
 	}
@@ -116,7 +122,7 @@ func (db *DB) SpendChallenge(ctx context.Context, id []byte, expires time.Time) 
 		return fmt.Errorf("store.SpendChallenge: %w", ErrDuplicate)
 	}
 	// An expired challenge cannot be answered whether or not it was spent.
-	db.pool.Exec(ctx, `DELETE FROM spent_challenges WHERE expires_at < now() - interval '1 minute'`)
+	db.pool.Exec(ctx, `DELETE FROM spent_challenges WHERE expires_at < now() - interval '1 hour'`)
 	return nil
 }
 
