@@ -22,6 +22,7 @@ type consoleFlags struct {
 	idle      time.Duration
 	open      bool
 	lang      string
+	port      int
 }
 
 func (c *cli) addConsoleFlags() {
@@ -30,6 +31,7 @@ func (c *cli) addConsoleFlags() {
 	c.fs.DurationVar(&c.console.idle, "idle", console.DefaultIdleTimeout, "close the console after this long unused")
 	c.fs.BoolVar(&c.console.open, "open", false, "open the console in the default browser")
 	c.fs.StringVar(&c.console.lang, "lang", "en", "the console's language: en or fr")
+	c.fs.IntVar(&c.console.port, "port", 0, "the port on 127.0.0.1 to listen on (0: any free port)")
 }
 
 // runConsole serves the handler's console on 127.0.0.1 until the handler
@@ -56,7 +58,7 @@ func (c *cli) runConsole() error {
 	if err != nil {
 		return fmt.Errorf("loading the cases: %w", err)
 	}
-	con, err := console.Start(console.Config{Source: src, Templates: tpl, IdleTimeout: c.console.idle, Lang: c.console.lang})
+	con, err := console.Start(console.Config{Source: src, Templates: tpl, IdleTimeout: c.console.idle, Lang: c.console.lang, Port: c.console.port})
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,7 @@ var commandFlags = map[string]map[string][]string{
 	"casectl": {
 		"login":          {"handler", "i", "pins", "server", "session"},
 		"logout":         {"pins", "session"},
-		"console":        {"i", "idle", "lang", "open", "pins", "session", "templates"},
+		"console":        {"i", "idle", "lang", "open", "pins", "port", "session", "templates"},
 		"cases":          {"assignee", "page", "pins", "session", "sort", "status", "urgency"},
 		"show":           {"i", "json", "pins", "session"},
 		"triage":         {"assignee", "deadline", "detail", "pins", "session", "status", "urgency"},

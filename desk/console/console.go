@@ -4,7 +4,7 @@
 //
 // The rules it keeps:
 //
-//   - It listens on 127.0.0.1 only, on a port the system picks.
+//   - It listens on 127.0.0.1 only, on a port the system picks (or Config.Port).
 //   - The first request must carry the one-time secret printed by casectl
 //     (or, with -open, written to a file only the handler can read, which
 //     the browser opens: never in a command line or environment);
@@ -29,6 +29,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"runtime"
@@ -44,6 +45,9 @@ const DefaultIdleTimeout = 30 * time.Minute
 type Config struct {
 	// Source gives the console the team's cases, decrypted.
 	Source *Source
+	// Port is the port on 127.0.0.1 to listen on; 0 lets the system pick
+	// a free one.
+	Port int
 	// Templates are the reply templates.
 	Templates *Templates
 	// IdleTimeout ends the console after this long without a request
@@ -88,7 +92,10 @@ func Start(cfg Config) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("console: port %d is not between 0 and 65535", cfg.Port)
+	}
+	ln, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, err
 	}
