@@ -102,6 +102,16 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		fc.rec.ConsentFrom, fc.rec.ConsentOn = form.Get("intermediary.consent_from"), form.Get("intermediary.consent_on")
 		fc.rec.ConsentHow, fc.rec.Relationship = form.Get("intermediary.consent_how"), form.Get("intermediary.relationship")
 	}
+	if exited, err := s.svc.FormExited(req.Context(), form.Get("submission")); err != nil {
+		// Without the database the answers are shown again, not lost.
+		s.log.Error("form: could not check for a quick exit", "route", c.Path(), "status", classify(err).status)
+	} else if exited {
+		// Answers sent again after the quick exit (Back, then reload):
+		// refused, and an empty form with a new token is shown.
+		files.drain()
+		form.Del("submission")
+		return s.renderForm(c, http.StatusOK, &intake.Report{Language: negotiate(req)}, 0, nil, nil, fc)
+	}
 	step := stepIndex(form.Get("step"))
 	if ui, lang := form.Get("ui"), negotiate(req); ui != "" && ui != lang {
 		// The reporter switched the pages' language: the report is
@@ -297,6 +307,7 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step
 	if !s.svc.ValidSubmissionToken(page.Submission) {
 		page.Submission = s.svc.SubmissionToken()
 	}
+	page.QuickExit = exitHref(page.Submission)
 	for i, st := range reportSteps {
 		page.Steps = append(page.Steps, stepView{Index: i, Title: page.T(st.Title), Current: i == step, Done: i < step, Change: page.T("Change")})
 	}

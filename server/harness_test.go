@@ -45,6 +45,8 @@ type env struct {
 	logs  *syncBuffer
 	// reportPosts counts the POST requests to /report the server received.
 	reportPosts *atomic.Int64
+	// browser keeps cookies and follows redirects (postFormTo).
+	browser *http.Client
 }
 
 type syncBuffer struct {

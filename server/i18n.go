@@ -110,7 +110,7 @@ var goStrings = []string{
 	// the form's banner when a report could not be stored
 	notSavedHeading, notSavedText,
 	// return visits
-	wrongReceipt, badReceipt, pageExpired,
+	wrongReceipt, badReceipt, pageExpired, visitEnded, addedVisitEnded, repliedStatus,
 	// error pages
 	hNotAllowed, hFileTooLarge, hTooManyFiles, hExpired, mExpired, hUnreadable, hTooLarge, mTooLarge,
 	hUnsupported, hNotFoundPage, mNotFoundPage, mNotAllowed, hUnserved, hInternal, mInternal,

@@ -57,6 +57,9 @@ func translatable(t *testing.T) map[string]bool {
 	for _, s := range reporterStatus {
 		keys[s] = true
 	}
+	for _, s := range orgStatus {
+		keys[s] = true
+	}
 	for _, s := range intake.MessageKeys() {
 		keys[s] = true
 	}

@@ -29,6 +29,7 @@ func (s *Server) registerOrg(e *echo.Echo) {
 	a.POST("/logout", s.orgLogout, limitBody(16<<10))
 	a.GET("/cases", s.orgCases)
 	a.GET("/cases/:ref", s.orgCase)
+	a.POST("/cases/:ref/follow-up", s.orgFollowUp, limitBody(followUpBody))
 	a.GET("/report", s.orgReportForm)
 	a.POST("/report", s.orgSubmit, s.limitReportBody)
 }
@@ -79,9 +80,29 @@ type orgPage struct {
 	Cases    []orgCaseView
 	Case     orgCaseView
 	Token    string
+	Added    bool   // information was just added to the case
+	Text     string // the information not added, kept
 }
 
 type orgCaseView struct{ Reference, ReceivedOn, Status string }
+
+// orgStatus says what each workflow status means, for the staff who
+// logged the case (reporterStatus speaks to the reporter).
+var orgStatus = map[string]string{
+	"received":                "Received; not yet acknowledged by the team.",
+	"acknowledged":            "Acknowledged by the team.",
+	"awaiting_consent":        "The team needs to confirm consent before acting, and may contact the victim.",
+	"under_assessment":        "Being assessed by the team.",
+	"urgent_escalation":       "Treated as urgent by the team.",
+	"raised_with_state":       "Raised by the UN with the authorities.",
+	"state_response_received": "The authorities have answered the UN; the team is studying the answer.",
+	"sg_report_candidate":     "Being considered for the Secretary-General's annual report on reprisals.",
+	"published":               "Included in a public UN report.",
+	"follow_up":               "The team is following up on the case.",
+	"on_hold":                 "Paused, so as not to put anyone at risk.",
+	"closed":                  "Closed.",
+	"duplicate":               "Joined with another report about the same events.",
+}
 
 func (s *Server) orgLoginPage(c echo.Context) error {
 	return s.r.render(c, http.StatusOK, "org-login", orgPage{basePage: s.base(c, "Sign in")})
@@ -142,7 +163,7 @@ func (s *Server) orgCases(c echo.Context) error {
 	}
 	page := orgPage{basePage: s.base(c, "Cases"), Staff: st}
 	for _, oc := range list {
-		page.Cases = append(page.Cases, orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), reporterStatus[oc.Status]})
+		page.Cases = append(page.Cases, orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), orgStatus[oc.Status]})
 	}
 	return s.r.render(c, http.StatusOK, "org-cases", page)
 }
@@ -156,9 +177,50 @@ func (s *Server) orgCase(c echo.Context) error {
 		return err
 	}
 	return s.r.render(c, http.StatusOK, "org-case", orgPage{
-		basePage: s.base(c, "Cases"), Staff: st, Token: s.svc.VisitToken(oc.ID),
-		Case: orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), reporterStatus[oc.Status]},
+		basePage: s.base(c, "Cases"), Staff: st, Token: s.svc.VisitToken(oc.ID), Added: c.QueryParam("added") == "1",
+		Case: orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), orgStatus[oc.Status]},
 	})
+}
+
+// orgFollowUp is POST /org/cases/:ref/follow-up: staff add information
+// to one of their organisation's cases. It is added once: the answer is a
+// redirect to the case page (reloading it adds nothing).
+func (s *Server) orgFollowUp(c echo.Context) error {
+	if err := formRequest(c); err != nil {
+		return err
+	}
+	st := staffOf(c)
+	ctx := c.Request().Context()
+	oc, err := s.orgs.Case(ctx, st, strings.ToUpper(c.Param("ref")))
+	if err != nil {
+		return err
+	}
+	rc, err := s.svc.CaseByID(ctx, oc.ID)
+	if err != nil {
+		return err
+	}
+	form := c.Request().PostForm
+	text := form.Get("text")
+	err = s.svc.FollowUp(ctx, rc, text, form.Get("language"))
+	page := orgPage{basePage: s.base(c, "Cases"), Staff: st, Token: s.svc.VisitToken(oc.ID), Text: text,
+		Case: orgCaseView{oc.Reference, oc.ReceivedOn.Format(time.DateOnly), orgStatus[oc.Status]}}
+	var ve *intake.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		page.Error = page.T(ve.Fields[0].Key, anys(ve.Fields[0].Args)...)
+		return s.r.render(c, http.StatusUnprocessableEntity, "org-case", page)
+	case err != nil:
+		p := classify(err)
+		if p.status >= 500 {
+			s.log.Error("follow-up not saved", "route", c.Path(), "status", p.status, "err", err)
+		}
+		if errors.Is(err, store.ErrUnavailable) {
+			c.Response().Header().Set("Retry-After", "60")
+		}
+		page.Error = page.T(notSavedText)
+		return s.r.render(c, p.status, "org-case", page)
+	}
+	return c.Redirect(http.StatusSeeOther, "/org/cases/"+oc.Reference+"?lang="+page.Lang+"&added=1#added")
 }
 
 func (s *Server) orgRecord(st store.Staff) *intake.IntermediaryRecord {

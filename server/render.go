@@ -27,7 +27,7 @@ type basePage struct {
 	Lang          string
 	Dir           string
 	Title         string
-	QuickExit     string
+	QuickExit     string // the quick exit's link (through /exit)
 	Languages     []langLink // the language switcher
 	cat           catalog
 }
@@ -56,7 +56,7 @@ func (b basePage) Q() string { return "?lang=" + b.Lang }
 // base returns the common page data for a request, in its language.
 func (s *Server) base(c echo.Context, title string) basePage {
 	lang := negotiate(c.Request())
-	b := basePage{Lang: lang, Dir: "ltr", QuickExit: s.opts.QuickExitURL, cat: s.cat, AckDays: s.opts.AcknowledgeDays}
+	b := basePage{Lang: lang, Dir: "ltr", QuickExit: exitHref(""), cat: s.cat, AckDays: s.opts.AcknowledgeDays}
 	path := langPath(c)
 	for _, l := range uiLanguages {
 		if l.Tag == lang && l.RTL {
@@ -150,7 +150,8 @@ func (p confirmPage) ReceiptGroups() []string { return strings.Split(p.Receipt, 
 // returnPage asks for the receipt.
 type returnPage struct {
 	basePage
-	Error string
+	Error  string
+	Notice string // why the receipt is asked again
 }
 
 // visitPage shows a case to the reporter who holds its receipt.

@@ -171,7 +171,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/report") })
 	e.GET("/report", s.showForm)
 	e.POST("/report", s.submitForm, s.limitReportBody)
+	e.GET("/exit", s.quickExit)
 	e.GET("/return", s.showReturn)
+	e.GET("/return/case", s.showVisit)
 	e.GET("/proof", s.showProof)
 	e.POST("/proof", s.checkProof, limitBody(16<<10))
 	e.POST("/return", s.openReturn, limitBody(16<<10))
@@ -220,8 +222,9 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // reporter's visit) more precisely than the day its clear record keeps. They
 // are counted in the metrics only, by day (httpMetrics).
 var reporterRoutes = map[string]bool{
-	"/report": true, "/return": true, "/return/follow-up": true, "/attachments": true,
+	"/report": true, "/return": true, "/return/case": true, "/return/follow-up": true, "/attachments": true, "/exit": true,
 	"/api/v1/reports": true, "/api/v1/attachments": true, "/org/report": true, "/proof": true,
+	"/org/cases/:ref/follow-up": true,
 }
 
 // logRequests logs one line per request, except on reporter routes:

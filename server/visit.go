@@ -78,7 +78,7 @@ func (s *Server) openReturn(c echo.Context) error {
 		page.Error = page.T(badReceipt)
 		return s.r.render(c, http.StatusUnprocessableEntity, "return", page)
 	}
-	visit, err := s.lookup(c.Request().Context(), receipt)
+	_, err = s.lookup(c.Request().Context(), receipt)
 	if errors.Is(err, intake.ErrNoSuchReceipt) {
 		page.Error = page.T(wrongReceipt)
 		return s.r.render(c, http.StatusNotFound, "return", page)
@@ -86,8 +86,58 @@ func (s *Server) openReturn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.r.render(c, http.StatusOK, "visit", s.visitPage(c, visit.Case, visit.Replies))
+	// Posted once: the case is shown by a GET that needs the visit
+	// cookie, so Back and reload never send the receipt again, and the
+	// quick exit (which removes the cookie) leaves nothing to reload.
+	s.setVisitCookie(c, s.svc.SealVisitCookie(receipt), int(visitCookieTTL/time.Second))
+	return c.Redirect(http.StatusSeeOther, "/return/case?lang="+page.Lang)
 }
+
+// visitCookieTTL is how long the visit cookie lasts (as long as the
+// visit's pages stay usable).
+const visitCookieTTL = 30 * time.Minute
+
+// showVisit is GET /return/case: the case of the receipt sealed in the
+// visit cookie, with its replies. Without a cookie (it expired, or the
+// quick exit removed it) the receipt form is shown again, with a word on
+// why; after a follow-up (?added=1), saying it was added.
+func (s *Server) showVisit(c echo.Context) error {
+	added := c.QueryParam("added") == "1"
+	ck, err := c.Cookie(s.visitCookieName())
+	var receipt crypto.Receipt
+	if err == nil {
+		receipt, err = s.svc.OpenVisitCookie(ck.Value)
+	}
+	var visit intake.Visit
+	if err == nil {
+		visit, err = s.lookup(c.Request().Context(), receipt)
+		if err != nil && !errors.Is(err, intake.ErrNoSuchReceipt) {
+			return err
+		}
+	}
+	if err != nil {
+		s.setVisitCookie(c, "", -1)
+		page := returnPage{basePage: s.base(c, "Come back to your report")}
+		page.Notice = page.T(visitEnded)
+		if added {
+			page.Notice = page.T(addedVisitEnded)
+		}
+		return s.r.render(c, http.StatusOK, "return", page)
+	}
+	page := s.visitPage(c, visit.Case, visit.Replies)
+	page.Added = added
+	return s.r.render(c, http.StatusOK, "visit", page)
+}
+
+// repliedStatus is the status "received" of a case the team has replied
+// to.
+const repliedStatus = "Your report has been received and read by the team."
+
+// Notices of the receipt form when the visit's page cannot be shown again.
+const (
+	visitEnded      = "For your safety, your report is shown only for 30 minutes after you enter your receipt code, and not after you leave quickly. Enter the code again to see it."
+	addedVisitEnded = "Your information has been added. To see your report again, enter your receipt code."
+)
 
 // lookup finds the case of a receipt, holding one of the receiptLookups
 // slots while it does (or giving up when the client goes).
@@ -111,6 +161,11 @@ func (s *Server) visitPage(c echo.Context, rc store.ReturnCase, replies []intake
 	}
 	for _, r := range replies {
 		p.Replies = append(p.Replies, replyView{Kind: r.Kind, On: r.On.Format(time.DateOnly), Text: r.Text, OK: r.OK})
+		if r.Kind == "reply" && rc.Status == "received" {
+			// A reply means the report was read, whatever the status
+			// says ("It has not been read yet" is for no reply).
+			p.Status = repliedStatus
+		}
 	}
 	if b, err := json.Marshal(p.Replies); err == nil && replies != nil {
 		p.Sealed = s.svc.SealForVisit(rc.ID, b)
@@ -181,6 +236,7 @@ func (s *Server) addFollowUp(c echo.Context) error {
 		page.Text, page.Error = text, page.T(notSavedText)
 		return s.r.render(c, p.status, "visit", page)
 	}
-	page.Added = true
-	return s.r.render(c, http.StatusOK, "visit", page)
+	// Added once: the answer is a redirect to the case page, whose
+	// reload adds nothing, and which lists the new information at once.
+	return c.Redirect(http.StatusSeeOther, "/return/case?lang="+page.Lang+"&added=1#added")
 }

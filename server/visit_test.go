@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
@@ -63,9 +64,25 @@ func (e *env) openReturn(receipt string) (*http.Response, *html.Node, []byte) {
 	return resp, parseHTML(e.t.(*testing.T), b), b
 }
 
+// postFormTo posts a form as a browser does: the visit cookie is kept,
+// and redirects are followed (the receipt and a follow-up are answered by
+// a redirect to the case page).
 func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
 	e.t.Helper()
-	return e.do("POST", path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
+	if e.browser == nil {
+		jar, _ := cookiejar.New(nil)
+		e.browser = &http.Client{Jar: jar}
+	}
+	resp, err := e.browser.PostForm(e.srv.URL+path, v)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return resp, b
 }
 
 func TestReturnVisit(t *testing.T) {
