@@ -27,7 +27,7 @@ type basePage struct {
 	Lang          string
 	Dir           string
 	Title         string
-	QuickExit     string // the quick exit's link (through /exit)
+	QuickExit     string     // the quick exit's link (through /exit)
 	Languages     []langLink // the language switcher
 	cat           catalog
 }
