@@ -127,7 +127,7 @@ func (s *Server) submitReportForm(c echo.Context, fc formContext) error {
 		return s.sendReport(c, rep, fc, files)
 	case action == "next":
 		if unseenFollowUps(rep, form, step) {
-			return s.renderForm(c, http.StatusOK, rep, step, nil, &banner{Text: followUpsAdded}, fc)
+			return s.renderForm(c, http.StatusOK, rep, step, nil, &banner{Text: followUpsAdded, Info: true}, fc)
 		}
 		var ve *intake.ValidationError
 		if errors.As(s.svc.Validate(rep, fc.rec), &ve) {
@@ -329,7 +329,7 @@ func (s *Server) renderForm(c echo.Context, status int, rep *intake.Report, step
 		page.Title = page.T("Error:") + " " + page.Title
 	}
 	if b != nil {
-		page.Banner = &banner{Title: page.T(b.Title), Text: page.T(b.Text)}
+		page.Banner = &banner{Title: page.T(b.Title), Text: page.T(b.Text), Info: b.Info}
 	}
 	page.Title += " – " + page.T("Step {0} of {1}", step+1, len(reportSteps))
 	return s.r.render(c, status, "form", page)

@@ -248,15 +248,23 @@ func TestIntermediaryLogsACaseWriteOnly(t *testing.T) {
 			t.Errorf("the staff case page shows %q", secret)
 		}
 	}
-	// A can add information through the page's token.
-	var token string
-	for _, n := range findAll(parseHTML(t, []byte(page)), func(n *html.Node) bool { return attr(n, "name") == "visit" }) {
-		token = attr(n, "value")
+	// A can add information through the page's form, once: the answer is
+	// a redirect to the case page.
+	var action string
+	for _, n := range findAll(parseHTML(t, []byte(page)), func(n *html.Node) bool {
+		return n.Data == "form" && strings.Contains(attr(n, "action"), "/follow-up")
+	}) {
+		action, _, _ = strings.Cut(attr(n, "action"), "#")
 	}
-	resp, _ = a.PostForm(w.srv.URL+"/return/follow-up", url.Values{"visit": {token}, "text": {"The victim has been released."}})
+	resp, _ = a.PostForm(w.srv.URL+action, url.Values{"text": {"The victim has been released."}, "language": {"en"}})
 	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("adding information: %d", resp.StatusCode)
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/org/cases/"+ref+"?") {
+		t.Errorf("adding information: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	var followUps int
+	w.e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM notes WHERE kind = 'followup'`).Scan(&followUps)
+	if followUps != 1 {
+		t.Errorf("%d follow-ups stored, want 1", followUps)
 	}
 	// Staff have no way to fetch content: the handler API refuses them.
 	if resp, _ := get(t, a, w.srv.URL+"/api/v1/handler/cases/"+ref); resp.StatusCode != 401 {

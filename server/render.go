@@ -97,7 +97,10 @@ func langPath(c echo.Context) string {
 }
 
 // banner is a message at the top of the form, such as "not saved".
-type banner struct{ Title, Text string }
+type banner struct {
+	Title, Text string
+	Info        bool // a notice, not a problem
+}
 
 // formPage is the report form, empty or refilled after a problem.
 type formPage struct {

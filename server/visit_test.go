@@ -253,8 +253,19 @@ func TestOnionLocationAndQuickExit(t *testing.T) {
 			t.Errorf("%s: Onion-Location %q", path, got)
 		}
 		exits := findAll(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attr(n, "class"), "quick-exit") })
-		if len(exits) != 1 || attr(exits[0], "href") != "https://example.org/weather" || attr(exits[0], "rel") != "noreferrer" {
-			t.Errorf("%s: quick exit link %v", path, exits)
+		if len(exits) != 1 || !strings.HasPrefix(attr(exits[0], "href"), "/exit") || attr(exits[0], "rel") != "noreferrer" {
+			t.Fatalf("%s: quick exit link %v", path, exits)
+		}
+		// The link leads, through /exit, to the configured page, and
+		// clears what the browser keeps of this site.
+		req, _ := http.NewRequest("GET", srv.URL+attr(exits[0], "href"), nil)
+		exit, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exit.Body.Close()
+		if exit.StatusCode != 303 || exit.Header.Get("Location") != "https://example.org/weather" || exit.Header.Get("Clear-Site-Data") != `"cache", "cookies", "storage"` {
+			t.Errorf("%s: the quick exit answers %d, Location %q, Clear-Site-Data %q", path, exit.StatusCode, exit.Header.Get("Location"), exit.Header.Get("Clear-Site-Data"))
 		}
 	}
 	// Without an onion address, no header.
