@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -68,7 +69,7 @@ func ParseInboxCursor(s string) (store.InboxAfter, error) {
 	}
 	bad := invalidf("after", "is not a cursor that this server gave (the \"next\" of the page before); start again from the first page")
 	dayText, ref, ok := strings.Cut(s, ".")
-	if !ok || len(dayText) != len(time.DateOnly) || !referenceRE.MatchString(ref) {
+	if !ok || len(dayText) != len(time.DateOnly) || !envelope.ValidReference(ref) {
 		return store.InboxAfter{}, bad
 	}
 	day, err := time.Parse(time.DateOnly, dayText)

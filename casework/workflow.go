@@ -2,13 +2,13 @@ package casework
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 // Statuses are the workflow statuses, by key, in the order a case usually
@@ -61,8 +61,6 @@ var Urgencies = []string{"U1", "U2", "U3", "U4"}
 // Transitions returns the statuses a case in status from may move to.
 func Transitions(from string) []string { return slices.Clone(transitions[from]) }
 
-var referenceRE = regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`)
-
 // checkStatusChange validates a status change and its detail: a closure
 // reason for "closed", the original's reference for "duplicate", nothing
 // for the others. It returns the detail to store.
@@ -82,7 +80,7 @@ func checkStatusChange(from, to, detail string) (string, error) {
 			return "", invalidf("status_detail", "closing a case needs a reason: %s", inWords(ClosureReasons))
 		}
 	case "duplicate":
-		if !referenceRE.MatchString(detail) {
+		if !envelope.ValidReference(detail) {
 			return "", invalidf("status_detail", "marking a duplicate needs the reference of the original case")
 		}
 	default:

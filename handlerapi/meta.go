@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 // urgencyRE is a case's urgency: empty or U1 to U4.
@@ -19,7 +19,7 @@ var urgencyRE = regexp.MustCompile(`^(U[1-4])?$`)
 func (m CaseMeta) Check() error {
 	bad := ""
 	switch {
-	case !intake.ValidReference(m.Reference):
+	case !envelope.ValidReference(m.Reference):
 		bad = "reference"
 	case !isDate(m.ReceivedOn):
 		bad = "received_on"

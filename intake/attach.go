@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -30,21 +30,6 @@ var (
 // counts as abandoned and is deleted, unless AttachLimits says otherwise.
 const defaultAbandonAfter = 12 * time.Hour
 
-// Manifest is the sealed description of an attachment. It holds the key
-// that opens the attachment's content, so only the case's recipients can
-// open either.
-type Manifest struct {
-	Version     int       `json:"version"`
-	Kind        string    `json:"kind"` // "attachment"
-	Reference   string    `json:"reference"`
-	ReceivedAt  time.Time `json:"received_at"`
-	Name        string    `json:"name"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	Key         string    `json:"key"` // AGE-SECRET-KEY-1...: decrypts the content
-}
-
 // AttachLimits bound attachments.
 type AttachLimits struct {
 	MaxFiles     int           // per case
@@ -57,24 +42,24 @@ type AttachLimits struct {
 // chunks; memory use does not depend on its size. The key, name, type and
 // size are sealed in the manifest to the case's recipients. A file over
 // the limit is deleted and ErrFileTooLarge returned.
-func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits) (Manifest, error) {
+func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentType string, r io.Reader, lim AttachLimits) (envelope.Manifest, error) {
 	abandon := lim.AbandonAfter
 	if abandon <= 0 {
 		abandon = defaultAbandonAfter
 	}
 	id, err := s.db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(abandon))
 	if errors.Is(err, store.ErrNoSlot) {
-		return Manifest{}, ErrTooManyFiles
+		return envelope.Manifest{}, ErrTooManyFiles
 	}
 	if err != nil {
-		return Manifest{}, err
+		return envelope.Manifest{}, err
 	}
 	m, err := s.attach(ctx, s.db, c, id, name, contentType, r, lim, nil, nil)
 	if err != nil {
 		// Leave nothing of a failed upload; if even this fails, the
 		// abandoned-upload sweep removes it.
 		s.db.DeleteAttachment(context.WithoutCancel(ctx), id)
-		return Manifest{}, err
+		return envelope.Manifest{}, err
 	}
 	return m, nil
 }
@@ -82,25 +67,25 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 // attach streams the content of attachment id into storage and seals its
 // manifest to the case's recipients, with a "new information" alert for
 // each of its teams.
-func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient, alerts []store.NewAlert) (Manifest, error) {
+func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, id, name, contentType string, r io.Reader, lim AttachLimits, recipients []crypto.Recipient, alerts []store.NewAlert) (envelope.Manifest, error) {
 	hold := s.spool.Hold()
 	defer hold.Release()
 	m, bucket, err := s.storeContent(ctx, id, name, contentType, r, lim, hold)
 	if err != nil {
-		return Manifest{}, err
+		return envelope.Manifest{}, err
 	}
 	m.Reference = c.Reference
 	if recipients == nil {
 		if recipients, alerts, err = s.caseRecipients(ctx, c); err != nil {
-			return Manifest{}, err
+			return envelope.Manifest{}, err
 		}
 	}
 	sealed, err := sealManifest(m, recipients)
 	if err != nil {
-		return Manifest{}, err
+		return envelope.Manifest{}, err
 	}
 	if err := db.FinishAttachment(ctx, id, bucket, sealed, alerts); err != nil {
-		return Manifest{}, err
+		return envelope.Manifest{}, err
 	}
 	m.Key = ""
 	return m, nil
@@ -111,43 +96,43 @@ func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, 
 // bucket, within the spool's quota, and returns its manifest (key
 // included, reference not yet) and padded size. Memory use does not depend
 // on the file's size.
-func (s *Service) storeContent(ctx context.Context, id, name, contentType string, r io.Reader, lim AttachLimits, hold *SpoolHold) (Manifest, int64, error) {
+func (s *Service) storeContent(ctx context.Context, id, name, contentType string, r io.Reader, lim AttachLimits, hold *SpoolHold) (envelope.Manifest, int64, error) {
 	key, err := age.GenerateX25519Identity()
 	if err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
 	cw := s.db.NewChunkWriter(ctx, id)
 	aw, err := age.Encrypt(hold.writer(cw), key.Recipient())
 	if err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
 	h := sha256.New()
 	size, err := io.Copy(io.MultiWriter(aw, h), io.LimitReader(r, lim.MaxFileBytes+1))
 	if err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
 	if size > lim.MaxFileBytes {
-		return Manifest{}, 0, ErrFileTooLarge
+		return envelope.Manifest{}, 0, ErrFileTooLarge
 	}
 	bucket := crypto.PadmeSize(size)
 	if err := writeZeros(aw, bucket-size); err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
 	if err := aw.Close(); err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
 	if err := cw.Close(); err != nil {
-		return Manifest{}, 0, err
+		return envelope.Manifest{}, 0, err
 	}
-	return Manifest{
-		Version: EnvelopeVersion, Kind: "attachment", ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
+	return envelope.Manifest{
+		Version: envelope.Version, Kind: "attachment", ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
 		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
 	}, bucket, nil
 }
 
 // sealManifest seals a manifest to recipients.
-func sealManifest(m Manifest, recipients []crypto.Recipient) ([]byte, error) {
-	plain, err := marshalJSON(m)
+func sealManifest(m envelope.Manifest, recipients []crypto.Recipient) ([]byte, error) {
+	plain, err := m.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -231,9 +216,4 @@ func cleanType(s string) string {
 		return "application/octet-stream"
 	}
 	return mt
-}
-
-// String describes a manifest without its key.
-func (m Manifest) String() string {
-	return fmt.Sprintf("%s (%s, %d bytes)", m.Name, m.ContentType, m.Size)
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -21,16 +22,6 @@ const (
 	msgFollowUpEmpty = "Please write the information you want to add."
 	msgFollowUpLong  = msgMaxChars
 )
-
-// FollowUpEnvelope is the sealed form of a reporter's follow-up.
-type FollowUpEnvelope struct {
-	Version    int       `json:"version"`
-	Kind       string    `json:"kind"` // "followup"
-	Reference  string    `json:"reference"`
-	ReceivedAt time.Time `json:"received_at"`
-	Language   string    `json:"language"`
-	Text       string    `json:"text"`
-}
 
 // Reply is a handler's reply, decrypted for the reporter, or the
 // reporter's own earlier follow-up (which they cannot read back: it is
@@ -74,7 +65,7 @@ func (s *Service) Lookup(ctx context.Context, receipt crypto.Receipt) (Visit, er
 			if plain, err := crypto.Open(n.Ciphertext, key); err == nil {
 				// A reply of another case is not shown; a reply from
 				// before replies were bound to their case is plain text.
-				if env, b := OpenNote(plain, "reply", c.Reference); b != NoteForeign {
+				if env, b := envelope.OpenNote(plain, "reply", c.Reference); b != envelope.NoteForeign {
 					r.Text, r.OK = strings.TrimRight(env.Text, " \n"), true
 				}
 				clear(plain)
@@ -112,7 +103,7 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	plain, err := marshalJSON(FollowUpEnvelope{Version: EnvelopeVersion, Kind: "followup", Reference: c.Reference, ReceivedAt: now, Language: language, Text: text})
+	plain, err := envelope.FollowUp{Version: envelope.Version, Kind: "followup", Reference: c.Reference, ReceivedAt: now, Language: language, Text: text}.Marshal()
 	if err != nil {
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}

@@ -1,17 +1,16 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -19,54 +18,6 @@ import (
 // ChannelPublic is the channel of reports made through the public form or
 // API (as opposed to an intermediary organisation).
 const ChannelPublic = "public"
-
-// EnvelopeVersion is the version of the Envelope format.
-const EnvelopeVersion = 1
-
-// Envelope is the plaintext that is sealed: the report plus what the
-// handlers need to interpret it. It binds the report to its reference, so a
-// ciphertext moved to another row is detected by the handler's client.
-type Envelope struct {
-	Version    int       `json:"version"`
-	Kind       string    `json:"kind"` // "report"
-	Reference  string    `json:"reference"`
-	ReceivedAt time.Time `json:"received_at"` // exact time; the database keeps only the day
-	Channel    string    `json:"channel"`
-	Teams      []string  `json:"routed_teams"`
-	Report     Report    `json:"report"`
-	// Intermediary is set when NHRI or NGO staff logged the report.
-	Intermediary *IntermediaryRecord `json:"intermediary,omitempty"`
-	// ReplyRecipient is the reporter's reply key, sealed with the report so
-	// that a handler's client can check the one the server names.
-	ReplyRecipient string `json:"reply_recipient,omitempty"`
-}
-
-// IntermediaryRecord is what an intermediary records about a report logged
-// on a victim's behalf. It travels inside the ciphertext.
-type IntermediaryRecord struct {
-	Organisation     string `json:"organisation"`      // slug
-	OrganisationName string `json:"organisation_name"` // as registered
-	Staff            string `json:"staff"`             // the staff member who logged it (signed in)
-	ConsentFrom      string `json:"consent_from" validate:"required,max=200"`
-	ConsentOn        string `json:"consent_on" validate:"required,monthdate"`
-	ConsentHow       string `json:"consent_how" validate:"required,max=2000"`
-	Relationship     string `json:"relationship" validate:"required,max=200"`
-}
-
-// Marshal encodes the envelope as compact JSON, without HTML escaping so
-// that a handler reading it with the stock age CLI sees the text as
-// written (pipe it through jq to indent it).
-func (e Envelope) Marshal() ([]byte, error) { return marshalJSON(e) }
-
-func marshalJSON(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
 
 // Route returns the teams a report goes to: every team that receives all
 // reports, plus the teams that receive UPR reports when the report's UN
@@ -139,7 +90,7 @@ func (s *Service) Validator() *Validator { return s.validator }
 
 // Validate checks a report and, if not nil, an intermediary's record, and
 // returns one *ValidationError listing every problem of both, or nil.
-func (s *Service) Validate(r *Report, rec *IntermediaryRecord) error {
+func (s *Service) Validate(r *Report, rec *envelope.IntermediaryRecord) error {
 	err := s.validator.Validate(r)
 	if rec != nil {
 		if rerr := s.validator.ValidateRecord(rec); rerr != nil {

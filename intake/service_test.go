@@ -13,6 +13,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/store"
@@ -74,13 +75,13 @@ func readRow(t *testing.T, db *storetest.DB, ref string) storedRow {
 	return r
 }
 
-func decrypt(t *testing.T, ct []byte, id age.Identity) (intake.Envelope, error) {
+func decrypt(t *testing.T, ct []byte, id age.Identity) (envelope.Case, error) {
 	t.Helper()
 	plain, err := crypto.Open(ct, id)
 	if err != nil {
-		return intake.Envelope{}, err
+		return envelope.Case{}, err
 	}
-	var env intake.Envelope
+	var env envelope.Case
 	if err := json.Unmarshal(plain, &env); err != nil {
 		t.Fatalf("decrypted envelope does not parse: %v", err)
 	}
@@ -170,7 +171,7 @@ func TestSubmitRoutesAndSeals(t *testing.T) {
 			}
 
 			// The envelope carries the report, its reference and the exact time.
-			if env.Version != intake.EnvelopeVersion || env.Kind != "report" || env.Reference != acc.Reference || env.Channel != "public" {
+			if env.Version != envelope.Version || env.Kind != "report" || env.Reference != acc.Reference || env.Channel != "public" {
 				t.Errorf("envelope header %+v", env)
 			}
 			if !env.ReceivedAt.Equal(fixedNow.Truncate(time.Millisecond)) {

@@ -284,14 +284,8 @@ func textError(v any) *ValidationError {
 }
 
 var (
-	referenceRE = regexp.MustCompile(`^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$`)
-	uuidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
-
-// ValidReference reports whether s is a case reference as NewReference
-// makes them (such as 7KQ4-M2XD): identifiers from clients are checked
-// before any query.
-func ValidReference(s string) bool { return referenceRE.MatchString(s) }
 
 // ValidUUID reports whether s is a UUID in its 36-character text form.
 func ValidUUID(s string) bool { return uuidRE.MatchString(s) }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -23,7 +24,7 @@ type Submission struct {
 	// Intermediary is the record of NHRI or NGO staff who logged the
 	// report (nil for the public): validated with the report and sealed
 	// with it.
-	Intermediary *IntermediaryRecord
+	Intermediary *envelope.IntermediaryRecord
 	// Token is the web form's one-time submission token (SubmissionToken;
 	// "" for none). Whatever happens to the first answer, the same token
 	// never stores a second report: a second send returns an
@@ -42,7 +43,7 @@ type Submission struct {
 
 // FileSink stores one file sent with a report and returns its manifest
 // (without its key).
-type FileSink func(name, contentType string, r io.Reader) (Manifest, error)
+type FileSink func(name, contentType string, r io.Reader) (envelope.Manifest, error)
 
 // WithFiles is what Submit does with the files sent with a report: Send
 // stores each with the sink it is given, within Limits. The files are
@@ -146,7 +147,7 @@ type staged struct {
 type stagedFile struct {
 	id       string
 	bucket   int64
-	manifest Manifest // with its key; sealed at commit
+	manifest envelope.Manifest // with its key; sealed at commit
 }
 
 func (st *staged) idList() []string {
@@ -194,20 +195,20 @@ func (s *Service) submitWithFiles(ctx context.Context, sub Submission, once []by
 	}()
 
 	stop := s.renewLeases(ctx, st, once, claim, lease)
-	err = files.Send(func(name, contentType string, r io.Reader) (Manifest, error) {
+	err = files.Send(func(name, contentType string, r io.Reader) (envelope.Manifest, error) {
 		if st.count() >= files.Limits.MaxFiles {
-			return Manifest{}, ErrTooManyFiles
+			return envelope.Manifest{}, ErrTooManyFiles
 		}
 		id, err := s.db.StageAttachment(ctx, lease)
 		if err != nil {
-			return Manifest{}, err
+			return envelope.Manifest{}, err
 		}
 		st.mu.Lock()
 		st.ids = append(st.ids, id)
 		st.mu.Unlock()
 		m, bucket, err := s.storeContent(ctx, id, name, contentType, r, files.Limits, hold)
 		if err != nil {
-			return Manifest{}, err
+			return envelope.Manifest{}, err
 		}
 		st.mu.Lock()
 		st.files = append(st.files, stagedFile{id: id, bucket: bucket, manifest: m})
@@ -299,8 +300,8 @@ func (s *Service) commit(ctx context.Context, sub Submission, once []byte, files
 		ref := NewReference()
 		receipt := crypto.NewReceipt()
 		replyTo := receipt.ReplyIdentity().Recipient().String()
-		plain, err := Envelope{
-			Version: EnvelopeVersion, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
+		plain, err := envelope.Case{
+			Version: envelope.Version, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
 			Channel: channel, Teams: names, Report: *r, Intermediary: rec, ReplyRecipient: replyTo,
 		}.Marshal()
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-playground/validator/v10"
 
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 // FieldError is one problem with one field, in words for the reporter.
@@ -155,7 +156,7 @@ func (v *Validator) Validate(r *Report) error {
 
 // ValidateRecord checks an intermediary's record; field paths start with
 // "intermediary.".
-func (v *Validator) ValidateRecord(rec *IntermediaryRecord) error {
+func (v *Validator) ValidateRecord(rec *envelope.IntermediaryRecord) error {
 	trimStrings(reflect.ValueOf(rec).Elem())
 	rec.ConsentOn = NormalizeMonthDate(rec.ConsentOn)
 	out := &ValidationError{}

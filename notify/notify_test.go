@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/notify"
@@ -395,12 +396,12 @@ func TestAttachmentDecryptsOnlyForRoutedTeam(t *testing.T) {
 	otherRep := s.submit(intaketest.Report("hrc_session"))
 	s.runOnce(w)
 
-	open := func(file []byte, id age.Identity) (intake.Envelope, error) {
+	open := func(file []byte, id age.Identity) (envelope.Case, error) {
 		dec, err := age.Decrypt(armor.NewReader(bytes.NewReader(file)), id)
 		if err != nil {
-			return intake.Envelope{}, err
+			return envelope.Case{}, err
 		}
-		var env intake.Envelope
+		var env envelope.Case
 		b, _ := io.ReadAll(dec)
 		return env, json.Unmarshal(b, &env)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/server"
 )
@@ -66,7 +67,7 @@ func (e *env) fetchAttachments(ref string, id age.Identity, tok string) map[stri
 		if err != nil {
 			e.t.Fatalf("manifest: %v", err)
 		}
-		var m intake.Manifest
+		var m envelope.Manifest
 		json.Unmarshal(plain, &m)
 		key, err := age.ParseX25519Identity(m.Key)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -214,7 +215,7 @@ func TestFormSubmitRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env intake.Envelope
+	var env envelope.Case
 	if err := json.Unmarshal(plain, &env); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -81,7 +82,7 @@ func (s *Server) submitForm(c echo.Context) error {
 type formContext struct {
 	action  string
 	channel string
-	rec     *intake.IntermediaryRecord // nil for the public form
+	rec     *envelope.IntermediaryRecord // nil for the public form
 }
 
 // submitReportForm moves between the form's steps and sends it. The

@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/store"
@@ -223,8 +224,8 @@ func (s *Server) orgFollowUp(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/org/cases/"+oc.Reference+"?lang="+page.Lang+"&added=1#added")
 }
 
-func (s *Server) orgRecord(st store.Staff) *intake.IntermediaryRecord {
-	return &intake.IntermediaryRecord{Organisation: st.OrgSlug, OrganisationName: st.OrgName, Staff: st.Username}
+func (s *Server) orgRecord(st store.Staff) *envelope.IntermediaryRecord {
+	return &envelope.IntermediaryRecord{Organisation: st.OrgSlug, OrganisationName: st.OrgName, Staff: st.Username}
 }
 
 func (s *Server) orgReportForm(c echo.Context) error {

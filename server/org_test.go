@@ -18,6 +18,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 	"github.com/ohchr-reprisals/intake/intermediary"
@@ -220,7 +221,7 @@ func TestIntermediaryLogsACaseWriteOnly(t *testing.T) {
 		t.Fatalf("stored: %v, channel %q", err, stored.Channel)
 	}
 	plain, _ := crypto.Open(stored.Ciphertext, w.e.teams.Reprisals)
-	var env intake.Envelope
+	var env envelope.Case
 	json.Unmarshal(plain, &env)
 	if env.Intermediary == nil || env.Intermediary.Staff != "staff-nhri-a" || env.Intermediary.Organisation != "nhri-a" ||
 		env.Intermediary.ConsentHow != "In person at our office, with an interpreter" || env.Channel != "org:nhri-a" {

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/web"
 )
@@ -111,15 +112,15 @@ type formPage struct {
 	Banner       *banner
 	MaxVictims   int
 	MaxIncidents int
-	Action       string                     // where the form posts
-	Rec          *intake.IntermediaryRecord // an intermediary's record, on their form
-	Submission   string                     // the form's one-time submission token
-	Step         int                        // the step shown (index into reportSteps)
-	StepID       string                     // its id
-	Steps        []stepView                 // the step indicator
-	Review       bool                       // the last step: every answer read-only, files, Send
-	Carry        []hiddenField              // answers of the other steps
-	followUps    []string                   // follow-up questions that apply
+	Action       string                       // where the form posts
+	Rec          *envelope.IntermediaryRecord // an intermediary's record, on their form
+	Submission   string                       // the form's one-time submission token
+	Step         int                          // the step shown (index into reportSteps)
+	StepID       string                       // its id
+	Steps        []stepView                   // the step indicator
+	Review       bool                         // the last step: every answer read-only, files, Send
+	Carry        []hiddenField                // answers of the other steps
+	followUps    []string                     // follow-up questions that apply
 }
 
 // ContactHere reports whether the consent step asks for the contact

@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intermediary"
 	"github.com/ohchr-reprisals/intake/store"
@@ -331,7 +332,7 @@ func checkIDs(next echo.HandlerFunc) echo.HandlerFunc {
 			switch name {
 			case "ref":
 				v = strings.ToUpper(strings.TrimSpace(v))
-				if !intake.ValidReference(v) {
+				if !envelope.ValidReference(v) {
 					return store.ErrNotFound
 				}
 			case "id":

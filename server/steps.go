@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -152,7 +153,7 @@ type hiddenField struct{ Name, Value string }
 // carried returns the answers of every step but the one shown, as hidden
 // fields in a stable order. On the review step every answer is carried
 // except the report's language, which that step asks for.
-func carried(r *intake.Report, rec *intake.IntermediaryRecord, step int) []hiddenField {
+func carried(r *intake.Report, rec *envelope.IntermediaryRecord, step int) []hiddenField {
 	v := intake.EncodeForm(r)
 	if rec != nil {
 		for name, val := range map[string]string{

@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 )
 
@@ -147,7 +148,7 @@ func (s *Server) upload(c echo.Context) error {
 		return err
 	}
 
-	added, err := s.receiveFiles(g, mr, first, func(name, contentType string, r io.Reader) (intake.Manifest, error) {
+	added, err := s.receiveFiles(g, mr, first, func(name, contentType string, r io.Reader) (envelope.Manifest, error) {
 		return s.svc.Attach(ctx, rcase, name, contentType, r, s.opts.Attach)
 	})
 	if len(added) > 0 {
@@ -177,8 +178,8 @@ func (s *Server) upload(c echo.Context) error {
 // receiveFiles stores each "files" part of mr (starting with first, if
 // not nil) with attach, as it streams in, and returns what was stored. It
 // stops at the first failure, explained by g. Other parts are skipped.
-func (s *Server) receiveFiles(g *uploadGuard, mr *multipart.Reader, first *multipart.Part, attach intake.FileSink) ([]intake.Manifest, error) {
-	var added []intake.Manifest
+func (s *Server) receiveFiles(g *uploadGuard, mr *multipart.Reader, first *multipart.Part, attach intake.FileSink) ([]envelope.Manifest, error) {
+	var added []envelope.Manifest
 	for files := 0; ; {
 		part, err := first, error(nil)
 		if part == nil {

@@ -14,15 +14,15 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // attachment is a listed attachment with its manifest opened (Manifest is
 // zero when this identity cannot open it).
 type attachment struct {
 	handlerapi.Attachment
-	Manifest intake.Manifest
+	Manifest envelope.Manifest
 	Readable bool
 }
 

@@ -9,6 +9,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -26,7 +27,7 @@ func (w *world) forgeReplyKey(ref, handler, sealed string, own *age.X25519Identi
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var env intake.Envelope
+	var env envelope.Case
 	if err := json.Unmarshal(plain, &env); err != nil {
 		w.t.Fatal(err)
 	}

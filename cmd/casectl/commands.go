@@ -21,8 +21,8 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/desk/rekey"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/roster"
 )
 
@@ -131,10 +131,10 @@ func dash(s string) string {
 
 // fetch gets a case and decrypts it in memory, checking that the envelope
 // belongs to the reference asked for (rekey.Fetch).
-func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, intake.Envelope, []byte, error) {
+func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, envelope.Case, []byte, error) {
 	api, err := c.client()
 	if err != nil {
-		return handlerapi.Case{}, intake.Envelope{}, nil, err
+		return handlerapi.Case{}, envelope.Case{}, nil, err
 	}
 	return rekey.Fetch(c.ctx, api, ref, ids)
 }
@@ -219,7 +219,7 @@ func (c *cli) getCase(ref string) (handlerapi.Case, error) {
 
 // printCase prints a decrypted case readably. Every string goes through
 // handlerapi.Safe or SafeText.
-func printCase(w io.Writer, cs handlerapi.Case, env intake.Envelope) {
+func printCase(w io.Writer, cs handlerapi.Case, env envelope.Case) {
 	w = handlerapi.NewSafeWriter(w)
 	if warn := orgWarning(env); warn != "" {
 		fmt.Fprintf(w, "!! %s\n\n", warn)
@@ -350,7 +350,7 @@ func (c *cli) text() ([]byte, error) {
 // (never the server's list), so the teams can read their replies too. The reply key the server names must be the one sealed in
 // the report (reports from before it was sealed there are taken on the
 // server's word, and the handler is told).
-func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto.Recipient, error) {
+func (c *cli) replyRecipients(cs handlerapi.Case, env envelope.Case) ([]crypto.Recipient, error) {
 	if env.ReplyRecipient != "" && env.ReplyRecipient != cs.ReplyRecipient {
 		return nil, fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
 			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", cs.Reference)
@@ -373,7 +373,7 @@ func (c *cli) replyRecipients(cs handlerapi.Case, env intake.Envelope) ([]crypto
 
 // orgWarning is shown for a case an intermediary logged: its staff saw the
 // receipt, so they can read replies.
-func orgWarning(env intake.Envelope) string {
+func orgWarning(env envelope.Case) string {
 	if env.Intermediary == nil {
 		return ""
 	}
@@ -423,8 +423,8 @@ func (c *cli) addNote(kind string) error {
 		return err
 	}
 	// The kind and reference are sealed with the text, binding it to
-	// this case (see intake.NoteEnvelope).
-	plain, err := intake.SealNote(kind, ref, c.sess.Handler, string(text))
+	// this case (see envelope.Note).
+	plain, err := envelope.SealNote(kind, ref, c.sess.Handler, string(text))
 	clear(text)
 	if err != nil {
 		return err
@@ -488,7 +488,7 @@ func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Ident
 		}
 		var text string
 		if n.Kind == "followup" {
-			var f intake.FollowUpEnvelope
+			var f envelope.FollowUp
 			if json.Unmarshal(plain, &f) != nil || f.Kind != "followup" || f.Reference != ref {
 				fmt.Fprintln(w, "   (not a follow-up of this case: not shown)")
 				clear(plain)
@@ -496,15 +496,15 @@ func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Ident
 			}
 			text = fmt.Sprintf("Received %s, in %s:\n%s", f.ReceivedAt.Format(time.RFC3339), safe(f.Language), strings.TrimRight(f.Text, " \n"))
 		} else {
-			env, binding := intake.OpenNote(plain, n.Kind, ref)
+			env, binding := envelope.OpenNote(plain, n.Kind, ref)
 			switch binding {
-			case intake.NoteForeign:
+			case envelope.NoteForeign:
 				fmt.Fprintf(w, "   (NOT a %s of this case: not shown. The server lists something else under this case; tell your security focal point)\n", n.Kind)
 				clear(plain)
 				continue
-			case intake.NoteUnbound:
+			case envelope.NoteUnbound:
 				fmt.Fprintln(w, "   (UNVERIFIED: written before notes were bound to their case, so it may belong to another case)")
-			case intake.NoteBound:
+			case envelope.NoteBound:
 				if env.Author != n.Author {
 					fmt.Fprintf(w, "   (written by %s, whatever the server says)\n", safe(env.Author))
 				}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -176,7 +177,7 @@ func TestExportFolderEscapesControls(t *testing.T) {
 			t.Errorf("%s holds a raw control %q", name, []rune(string(b[i:]))[0])
 		}
 		if name == "report.json" {
-			var env intake.Envelope
+			var env envelope.Case
 			if err := json.Unmarshal(b, &env); err != nil || env.Report.Incidents[0].Narrative != narrative {
 				t.Errorf("report.json does not read back: %v", err)
 			}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -677,7 +678,7 @@ func TestRepliesToOrganisationCasesAndSealedReplyKeys(t *testing.T) {
 	w := newWorld(t)
 	omarKey := w.addHandler("omar", "reprisals-team")
 	svc := intake.NewService(w.db.DB, w.teams.Config, nil)
-	acc, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: "org:nhri-x", Intermediary: &intake.IntermediaryRecord{Organisation: "nhri-x", OrganisationName: "NHRI of X", Staff: "layla",
+	acc, err := svc.Submit(context.Background(), intake.Submission{Report: intaketest.Report("hrc_session"), Channel: "org:nhri-x", Intermediary: &envelope.IntermediaryRecord{Organisation: "nhri-x", OrganisationName: "NHRI of X", Staff: "layla",
 		ConsentFrom: "the victim", ConsentOn: "2026-10", ConsentHow: "in person", Relationship: "caseworker"}})
 	if err != nil {
 		t.Fatal(err)

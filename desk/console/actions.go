@@ -13,8 +13,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // MaxText bounds a note or a reply, in characters (the server's limit on
@@ -253,8 +253,8 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 			return err
 		}
 		// The kind and reference are sealed with the text, binding it to
-		// this case (see intake.NoteEnvelope).
-		plain, err := intake.SealNote(kind, ref, s.Handler(), text)
+		// this case (see envelope.Note).
+		plain, err := envelope.SealNote(kind, ref, s.Handler(), text)
 		if err != nil {
 			return err
 		}

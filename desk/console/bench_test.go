@@ -17,6 +17,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk/console"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -44,7 +45,7 @@ func BenchmarkOpenInbox(b *testing.B) {
 	list := make([]console.Sealed, n)
 	for i := range list {
 		ref := fmt.Sprintf("%04d-%s", 2000+i%8000, "ABCD")
-		env := intake.Envelope{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
+		env := envelope.Case{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
 			Teams: []string{"reprisals-team"}, Report: *intaketest.Report("hrc_session")}
 		plain, _ := env.Marshal()
 		s, err := crypto.Seal(plain, recs)

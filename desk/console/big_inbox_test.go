@@ -15,6 +15,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk/console"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -95,7 +96,7 @@ func plantReport(t *testing.T, e *env, me, team crypto.Recipient, size int) stri
 	ref := intake.NewReference()
 	r := intaketest.Report("hrc_session")
 	r.Incidents[0].Narrative = strings.Repeat("n", size)
-	sealed := intake.Envelope{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
+	sealed := envelope.Case{Version: 1, Kind: "report", Reference: ref, ReceivedAt: time.Now(), Channel: "public",
 		Teams: []string{"reprisals-team"}, Report: *r}
 	plain, err := sealed.Marshal()
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 
@@ -86,7 +86,7 @@ func TestReplyToUnsealedKeyNeedsConfirmation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var env intake.Envelope
+	var env envelope.Case
 	if err := json.Unmarshal(plain, &env); err != nil {
 		t.Fatal(err)
 	}

@@ -17,8 +17,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // refPattern is a case reference; anything else in a path is not found.
@@ -50,7 +50,7 @@ type entry struct {
 // file is a listed attachment.
 type file struct {
 	ID       string
-	Manifest intake.Manifest
+	Manifest envelope.Manifest
 	Problem  string
 }
 
@@ -58,7 +58,7 @@ type file struct {
 type casePage struct {
 	base
 	Case      *Case
-	R         *intake.Report
+	R         *envelope.Report
 	Thread    []entry
 	Files     []file
 	Allowed   []option // statuses the case may move to
@@ -179,7 +179,7 @@ func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 			continue
 		}
 		if n.Kind == "followup" {
-			var fu intake.FollowUpEnvelope
+			var fu envelope.FollowUp
 			if json.Unmarshal(plain, &fu) != nil || fu.Kind != "followup" || fu.Reference != ref {
 				e.Problem = problemTampered
 			} else {
@@ -188,13 +188,13 @@ func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 		} else {
 			// A note or reply is shown only if it is sealed as one of this
 			// case; an older, unbound one is shown marked unverified.
-			env, binding := intake.OpenNote(plain, n.Kind, ref)
+			env, binding := envelope.OpenNote(plain, n.Kind, ref)
 			switch binding {
-			case intake.NoteForeign:
+			case envelope.NoteForeign:
 				e.Problem = problemTampered
-			case intake.NoteUnbound:
+			case envelope.NoteUnbound:
 				e.Unverified = true
-			case intake.NoteBound:
+			case envelope.NoteBound:
 				e.Author = env.Author // the writer's client's word, not the server's
 			}
 			e.Text = strings.TrimRight(env.Text, " \n")
@@ -224,15 +224,15 @@ func (s *Source) files(ctx context.Context, ref string) ([]file, error) {
 
 // openManifest decrypts an attachment's manifest and checks it belongs to
 // the case.
-func (s *Source) openManifest(ref string, a handlerapi.Attachment) (intake.Manifest, string) {
-	var m intake.Manifest
+func (s *Source) openManifest(ref string, a handlerapi.Attachment) (envelope.Manifest, string) {
+	var m envelope.Manifest
 	plain, err := crypto.Open(a.Manifest, s.ids...)
 	if err != nil {
 		return m, problemNoteClosed
 	}
 	defer clear(plain)
 	if json.Unmarshal(plain, &m) != nil || m.Kind != "attachment" || m.Reference != ref || m.Size < 0 {
-		return intake.Manifest{}, problemTampered
+		return envelope.Manifest{}, problemTampered
 	}
 	return m, ""
 }

@@ -13,8 +13,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // Limits on what the console loads.
@@ -64,7 +64,7 @@ type Case struct {
 	Meta handlerapi.CaseMeta
 	// Problem says why the report is not shown ("" when it is).
 	Problem string
-	Env     intake.Envelope
+	Env     envelope.Case
 	Summary Summary
 	// LastFollowUp is the id of the newest reporter follow-up (0: none).
 	LastFollowUp int64
@@ -310,7 +310,7 @@ func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
 	bad := 0
 	for _, c := range list {
 		if err := c.CaseMeta.Check(); err != nil {
-			if !intake.ValidReference(c.Reference) {
+			if !envelope.ValidReference(c.Reference) {
 				bad++
 				continue
 			}
@@ -417,7 +417,7 @@ func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *
 	}
 	if c.Env.Kind != "report" || c.Env.Reference != meta.Reference {
 		c.wipe()
-		c.Env = intake.Envelope{}
+		c.Env = envelope.Case{}
 		c.Problem = problemTampered
 		return c
 	}
@@ -430,11 +430,11 @@ func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *
 func (c *Case) wipe() {
 	clear(c.text)
 	c.text = nil
-	c.Env = intake.Envelope{}
+	c.Env = envelope.Case{}
 	c.Summary = Summary{}
 }
 
-func summarise(r *intake.Report) Summary {
+func summarise(r *envelope.Report) Summary {
 	s := Summary{
 		State: reportState(r), UNBody: r.Cooperation.Body, ImmediateDanger: r.Risk.ImmediateDanger,
 		Language: r.Language, Publication: r.Consent.Publication,
@@ -457,7 +457,7 @@ func summarise(r *intake.Report) Summary {
 
 // searchText is every text of the report and the case's clear fields,
 // lower-cased, for full-text search in memory.
-func searchText(meta handlerapi.CaseMeta, env *intake.Envelope) []byte {
+func searchText(meta handlerapi.CaseMeta, env *envelope.Case) []byte {
 	b := make([]byte, 0, 4096)
 	for _, s := range []string{meta.Reference, meta.Status, meta.StatusName, meta.Urgency, meta.Assignee, meta.Channel} {
 		b = append(b, s...)

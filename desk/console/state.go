@@ -2,13 +2,13 @@ package console
 
 import (
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // reportState returns the report's State concerned: an ISO 3166-1 code,
 // country.NotSure, or "" when the report predates the field.
-func reportState(r *intake.Report) string { return r.StateConcerned }
+func reportState(r *envelope.Report) string { return r.StateConcerned }
 
 // stateName is a State's UN name in lang, by its code; the answers that
 // are not a State get words of their own.

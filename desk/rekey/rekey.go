@@ -19,8 +19,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // ErrNotForYou is a case not encrypted to the handler's identity.
@@ -33,8 +33,8 @@ var ErrMoved = errors.New("holds the content of another case")
 // Fetch gets a case and decrypts it in memory, checking that the envelope
 // is a report for the reference asked for. The caller clears the
 // plaintext.
-func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Identity) (handlerapi.Case, intake.Envelope, []byte, error) {
-	var env intake.Envelope
+func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Identity) (handlerapi.Case, envelope.Case, []byte, error) {
+	var env envelope.Case
 	cs, err := api.Case(ctx, ref)
 	if err != nil {
 		return cs, env, nil, err
@@ -196,7 +196,7 @@ func (r *Rekeyer) One(ctx context.Context, ref string) (Case, error) {
 
 // notes re-seals the notes, follow-ups and replies of a case that prove
 // to belong to it.
-func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Envelope, caseRecs []crypto.Recipient, out *Case) (map[int64][]byte, error) {
+func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Case, caseRecs []crypto.Recipient, out *Case) (map[int64][]byte, error) {
 	list, err := r.API.Notes(ctx, cs.Reference)
 	if err != nil {
 		return nil, err
@@ -219,8 +219,8 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Enve
 			// to the reply key sealed in the report: anything else the
 			// server lists as a reply would otherwise come back to a key
 			// it names (a decryption oracle).
-			_, binding := intake.OpenNote(text, "reply", env.Reference)
-			if binding != intake.NoteBound {
+			_, binding := envelope.OpenNote(text, "reply", env.Reference)
+			if binding != envelope.NoteBound {
 				left("reply", WhyNotReply)
 				continue
 			}
@@ -242,7 +242,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Enve
 			}
 			recs = replyRecs
 		case "followup": // the reporter's: for every team the case is routed to
-			var f intake.FollowUpEnvelope
+			var f envelope.FollowUp
 			if json.Unmarshal(text, &f) != nil || f.Kind != "followup" || f.Reference != env.Reference {
 				left("follow-up", WhyNotFollowUp)
 				continue
@@ -252,7 +252,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env intake.Enve
 			// Unbound (older) notes go to the verified team roster only,
 			// which can read them already; another case's content is
 			// left alone.
-			if _, binding := intake.OpenNote(text, "note", env.Reference); binding == intake.NoteForeign {
+			if _, binding := envelope.OpenNote(text, "note", env.Reference); binding == envelope.NoteForeign {
 				left("note", WhyNotNote)
 				continue
 			}
@@ -283,7 +283,7 @@ func (r *Rekeyer) manifests(ctx context.Context, ref string, recs []crypto.Recip
 		if err != nil {
 			continue
 		}
-		var m intake.Manifest
+		var m envelope.Manifest
 		if json.Unmarshal(plain, &m) != nil || m.Reference != ref {
 			clear(plain)
 			out.Left = append(out.Left, Left{What: "file", ID: handlerapi.Safe(a.ID), Why: WhyNotFile})

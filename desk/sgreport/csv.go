@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ohchr-reprisals/intake/country"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 )
 
 // Consent levels that allow a case in the CSV, from least to most.
@@ -56,11 +56,11 @@ var columns = []column{
 	{"incident_types", all, func(c *Case, _, _ string) string { return join(incidentTypes(&c.Report)) }},
 	{"victim_roles", all, func(c *Case, _, _ string) string { return join(victimRoles(&c.Report)) }},
 	{"perpetrator_kinds", all, func(c *Case, _, _ string) string {
-		return join(distinct("perpetrator", incidents(c, func(in intake.Incident) string { return in.PerpetratorKind })))
+		return join(distinct("perpetrator", incidents(c, func(in envelope.Incident) string { return in.PerpetratorKind })))
 	}},
 	{"cooperation_nature", anonymousUp, func(c *Case, _, _ string) string { return choiceKey("cooperation", c.Report.Cooperation.Nature) }},
 	{"incident_dates", anonymousUp, func(c *Case, level, _ string) string {
-		return joinAligned(incidents(c, func(in intake.Incident) string {
+		return joinAligned(incidents(c, func(in envelope.Incident) string {
 			if level == Named {
 				return in.Date
 			}
@@ -69,37 +69,37 @@ var columns = []column{
 	}},
 	{"victim_count", anonymousUp, func(c *Case, _, _ string) string { return strconv.Itoa(len(c.Report.Victims)) }},
 	{"victim_kinds", anonymousUp, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return choiceKey("victim_kind", v.Kind) }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return choiceKey("victim_kind", v.Kind) }))
 	}},
 	{"victim_genders", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return v.Gender }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Gender }))
 	}},
 	{"victim_statuses", anonymousUp, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return choiceKey("victim_status", v.Status) }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return choiceKey("victim_status", v.Status) }))
 	}},
 	{"victim_names", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return v.Name }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Name }))
 	}},
 	{"victim_ages", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return v.Age }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Age }))
 	}},
 	{"victim_nationalities", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return v.Nationality }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Nationality }))
 	}},
 	{"places_of_detention", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v intake.Victim) string { return v.PlaceOfDetention }))
+		return joinAligned(victims(c, func(v envelope.Victim) string { return v.PlaceOfDetention }))
 	}},
 	{"un_body_other", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.BodyOther }},
 	{"session_ref", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.SessionRef }},
 	{"cooperation_form", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.Form }},
 	{"incident_places", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(incidents(c, func(in intake.Incident) string { return in.Place }))
+		return joinAligned(incidents(c, func(in envelope.Incident) string { return in.Place }))
 	}},
 	{"perpetrators", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(incidents(c, func(in intake.Incident) string { return in.Perpetrator }))
+		return joinAligned(incidents(c, func(in envelope.Incident) string { return in.Perpetrator }))
 	}},
 	{"narratives", namedOnly, func(c *Case, _, _ string) string {
-		return strings.Join(incidents(c, func(in intake.Incident) string { return in.Narrative }), "\n\n")
+		return strings.Join(incidents(c, func(in envelope.Incident) string { return in.Narrative }), "\n\n")
 	}},
 }
 
@@ -214,7 +214,7 @@ func joinAligned(vals []string) string {
 	return strings.Join(vals, joinSeparator)
 }
 
-func victims(c *Case, f func(intake.Victim) string) []string {
+func victims(c *Case, f func(envelope.Victim) string) []string {
 	out := make([]string, 0, len(c.Report.Victims))
 	for _, v := range c.Report.Victims {
 		out = append(out, f(v))
@@ -222,7 +222,7 @@ func victims(c *Case, f func(intake.Victim) string) []string {
 	return out
 }
 
-func incidents(c *Case, f func(intake.Incident) string) []string {
+func incidents(c *Case, f func(envelope.Incident) string) []string {
 	out := make([]string, 0, len(c.Report.Incidents))
 	for _, in := range c.Report.Incidents {
 		out = append(out, f(in))

