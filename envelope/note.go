@@ -57,7 +57,7 @@ func OpenNote(plain []byte, kind, ref string) (Note, NoteBinding) {
 		return Note{Text: string(plain)}, NoteUnbound
 	}
 	var n Note
-	if json.Unmarshal(trimmed, &n) != nil || n.Version != Version || n.Kind != kind || n.Reference != ref || ref == "" {
+	if check(trimmed, kind, ref) != nil || json.Unmarshal(trimmed, &n) != nil {
 		return Note{}, NoteForeign
 	}
 	return n, NoteBound

@@ -1,0 +1,288 @@
+package envelope
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+)
+
+// The kinds of sealed plaintext. Each is sealed with its kind and its
+// case's reference, so that a server which lists one thing as another
+// (another case's report, a manifest as a note) is caught when the
+// handler's client opens it.
+const (
+	KindReport     = "report"
+	KindFollowUp   = "followup"
+	KindNote       = "note"
+	KindReply      = "reply"
+	KindAttachment = "attachment"
+)
+
+// Why an Open refused.
+var (
+	// ErrNotForYou is a ciphertext that none of the identities opens.
+	ErrNotForYou = errors.New("not encrypted to your identity")
+	// ErrBroken is a ciphertext that is not an age file, or whose
+	// plaintext is not a sealed format.
+	ErrBroken = errors.New("damaged: it does not decrypt to a sealed record")
+	// ErrForeign is a sealed record of another kind, another case or
+	// another version than the one asked for: the server's data has been
+	// tampered with. It is never shown or re-encrypted.
+	ErrForeign = errors.New("holds the content of another case")
+)
+
+// ForeignError says what an Open found instead of what it was asked for.
+// It matches ErrForeign.
+type ForeignError struct {
+	WantKind, WantReference string
+	// Kind and Reference are what the plaintext says (unchecked text:
+	// make it safe before showing it).
+	Kind, Reference string
+}
+
+func (e *ForeignError) Error() string {
+	return fmt.Sprintf("asked for the %s of %s, found the %s of %s: it %s", e.WantKind, e.WantReference, e.Kind, e.Reference, ErrForeign)
+}
+
+// Is makes errors.Is(err, ErrForeign) true.
+func (e *ForeignError) Is(target error) bool { return target == ErrForeign }
+
+// header is what every sealed record begins with.
+type header struct {
+	Version   int    `json:"version"`
+	Kind      string `json:"kind"`
+	Reference string `json:"reference"`
+}
+
+// check is the one check of a sealed record's binding: version, kind and
+// the reference asked for (never one the server names). It returns
+// ErrBroken for what is not a sealed record at all.
+func check(plain []byte, kind, ref string) error {
+	var h header
+	if json.Unmarshal(plain, &h) != nil {
+		return ErrBroken
+	}
+	if h.Version != Version || h.Kind != kind || h.Reference != ref || ref == "" {
+		return &ForeignError{WantKind: kind, WantReference: ref, Kind: h.Kind, Reference: h.Reference}
+	}
+	return nil
+}
+
+// open decrypts a ciphertext with ids, telling ErrNotForYou from
+// ErrBroken. The caller clears the plaintext.
+func open(ciphertext []byte, ids []age.Identity) ([]byte, error) {
+	plain, err := crypto.Open(ciphertext, ids...)
+	var nm *age.NoIdentityMatchError
+	switch {
+	case errors.As(err, &nm):
+		return nil, ErrNotForYou
+	case err != nil:
+		return nil, ErrBroken
+	}
+	return plain, nil
+}
+
+// seal marshals v and encrypts it to recs, padded (crypto.Seal); the
+// plaintext is wiped.
+func seal(v any, recs []crypto.Recipient) ([]byte, error) {
+	plain, err := marshalJSON(v)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	s, err := crypto.Seal(plain, recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.Ciphertext, nil
+}
+
+// decode unmarshals a checked plaintext into v.
+func decode(plain []byte, v any) error {
+	if json.Unmarshal(plain, v) != nil {
+		return ErrBroken
+	}
+	return nil
+}
+
+// SealCase encrypts a case's report to recs. The envelope's Version and
+// Kind are set here.
+func SealCase(c Case, recs []crypto.Recipient) ([]byte, error) {
+	c.Version, c.Kind = Version, KindReport
+	return seal(c, recs)
+}
+
+// OpenCase decrypts the report of case ref, refusing anything that is not
+// the report of ref (ErrForeign), whatever the server says it is.
+func OpenCase(ciphertext []byte, ref string, ids ...age.Identity) (Case, error) {
+	var c Case
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		return c, err
+	}
+	defer clear(plain)
+	if err := parseCase(plain, ref, &c); err != nil {
+		return Case{}, err
+	}
+	return c, nil
+}
+
+func parseCase(plain []byte, ref string, c *Case) error {
+	if err := check(plain, KindReport, ref); err != nil {
+		return err
+	}
+	return decode(plain, c)
+}
+
+// SealFollowUp encrypts a reporter's follow-up to recs.
+func SealFollowUp(f FollowUp, recs []crypto.Recipient) ([]byte, error) {
+	f.Version, f.Kind = Version, KindFollowUp
+	return seal(f, recs)
+}
+
+// OpenFollowUp decrypts a follow-up of case ref.
+func OpenFollowUp(ciphertext []byte, ref string, ids ...age.Identity) (FollowUp, error) {
+	var f FollowUp
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		return f, err
+	}
+	defer clear(plain)
+	if err := parseFollowUp(plain, ref, &f); err != nil {
+		return FollowUp{}, err
+	}
+	return f, nil
+}
+
+func parseFollowUp(plain []byte, ref string, f *FollowUp) error {
+	if err := check(plain, KindFollowUp, ref); err != nil {
+		return err
+	}
+	return decode(plain, f)
+}
+
+// SealNoteTo encrypts a handler's note or reply (kind) on case ref to
+// recs.
+func SealNoteTo(kind, ref, author, text string, recs []crypto.Recipient) ([]byte, error) {
+	plain, err := SealNote(kind, ref, author, text)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	s, err := crypto.Seal(plain, recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.Ciphertext, nil
+}
+
+// OpenNoteOf decrypts a note or reply the server lists as kind on case
+// ref. A NoteForeign one is ErrForeign; a NoteUnbound one (plain text
+// from before notes were bound to their case) is returned with its
+// binding, for the caller to mark unverified.
+func OpenNoteOf(ciphertext []byte, kind, ref string, ids ...age.Identity) (Note, NoteBinding, error) {
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		return Note{}, NoteForeign, err
+	}
+	defer clear(plain)
+	n, b := OpenNote(plain, kind, ref)
+	if b == NoteForeign {
+		return Note{}, b, &ForeignError{WantKind: kind, WantReference: ref, Kind: "something else"}
+	}
+	return n, b, nil
+}
+
+// SealManifest encrypts an attachment's manifest to recs.
+func SealManifest(m Manifest, recs []crypto.Recipient) ([]byte, error) {
+	m.Version, m.Kind = Version, KindAttachment
+	return seal(m, recs)
+}
+
+// OpenManifest decrypts a manifest of case ref and checks it whole: its
+// binding, a size that is not negative, a SHA-256 in hex and a key that
+// parses, so a caller can trust every field it uses.
+func OpenManifest(ciphertext []byte, ref string, ids ...age.Identity) (Manifest, error) {
+	var m Manifest
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		return m, err
+	}
+	defer clear(plain)
+	if err := parseManifest(plain, ref, &m); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+func parseManifest(plain []byte, ref string, m *Manifest) error {
+	if err := check(plain, KindAttachment, ref); err != nil {
+		return err
+	}
+	if err := decode(plain, m); err != nil {
+		return err
+	}
+	if sum, err := hex.DecodeString(m.SHA256); m.Size < 0 || err != nil || len(sum) != 32 {
+		return ErrBroken
+	}
+	if _, err := age.ParseX25519Identity(m.Key); err != nil {
+		return ErrBroken
+	}
+	return nil
+}
+
+// Reseal re-encrypts a sealed record of kind on case ref to recs, keeping
+// its plaintext byte for byte (it is already padded to its bucket). It
+// re-encrypts only what opens as that kind of record of that case:
+// ErrForeign, ErrBroken or ErrNotForYou otherwise. Notes from before
+// notes were bound to their case are re-encrypted only when unbound is
+// true (the caller sends them to the verified team roster, which could
+// read them already); replies never are.
+func Reseal(ciphertext []byte, kind, ref string, ids []age.Identity, recs []crypto.Recipient, unbound bool) ([]byte, error) {
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	if err := Check(plain, kind, ref, unbound); err != nil {
+		return nil, err
+	}
+	s, err := crypto.Seal(plain, recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.Ciphertext, nil
+}
+
+// Check checks a decrypted plaintext as the Open of its kind does, for
+// case ref: the one place where a sealed record's kind, version and case
+// binding are decided. unbound accepts a legacy plain-text note (kind
+// note only).
+func Check(plain []byte, kind, ref string, unbound bool) error {
+	switch kind {
+	case KindReport:
+		return parseCase(plain, ref, &Case{})
+	case KindFollowUp:
+		return parseFollowUp(plain, ref, &FollowUp{})
+	case KindAttachment:
+		return parseManifest(plain, ref, &Manifest{})
+	case KindNote, KindReply:
+		switch _, b := OpenNote(plain, kind, ref); {
+		case b == NoteBound, b == NoteUnbound && unbound && kind == KindNote:
+			return nil
+		case b == NoteUnbound:
+			return &ForeignError{WantKind: kind, WantReference: ref, Kind: "unbound text"}
+		}
+		if err := check(bytes.TrimSpace(plain), kind, ref); err != nil {
+			return err
+		}
+		return ErrBroken
+	}
+	return fmt.Errorf("envelope: no kind %q", kind)
+}

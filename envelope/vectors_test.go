@@ -1,0 +1,241 @@
+package envelope_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
+)
+
+// The test vectors in testdata/vectors.json are ciphertexts of every
+// sealed kind, accepted and refused, with the TEST identity that opens
+// them and the expected result, so that a change of format cannot pass
+// silently. They were made by
+//
+//	go test ./envelope -run TestVectors -generate
+//
+// which writes a new file with new random test keys: do that only for a
+// deliberate format change, and say so in the commit.
+var generate = flag.Bool("generate", false, "write new test vectors to testdata/vectors.json")
+
+const vectorsFile = "testdata/vectors.json"
+
+type vectorFile struct {
+	Comment string `json:"comment"`
+	// Identity opens every vector; Other is a second test identity, which
+	// opens none.
+	Identity string   `json:"identity"`
+	Other    string   `json:"other_identity"`
+	Vectors  []vector `json:"vectors"`
+}
+
+type vector struct {
+	Name      string `json:"name"`
+	Kind      string `json:"kind"`      // opened as this kind
+	Reference string `json:"reference"` // for this case
+	Cipher    string `json:"ciphertext"`
+	// Want is "ok", "unbound" (a legacy note, accepted and marked),
+	// "foreign", "broken" or "not-for-you".
+	Want string `json:"want"`
+	// Result is what an accepted vector opens to.
+	Result json.RawMessage `json:"result,omitempty"`
+}
+
+func TestVectors(t *testing.T) {
+	if *generate {
+		writeVectors(t)
+	}
+	b, err := os.ReadFile(vectorsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vf vectorFile
+	if err := json.Unmarshal(b, &vf); err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.ParseX25519Identity(vf.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vf.Vectors) < 20 {
+		t.Fatalf("only %d vectors", len(vf.Vectors))
+	}
+	seen := map[string]bool{}
+	for _, v := range vf.Vectors {
+		t.Run(v.Name, func(t *testing.T) {
+			ct, err := base64.StdEncoding.DecodeString(v.Cipher)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, res, err := openAs(v.Kind, v.Reference, ct, id)
+			if got != v.Want {
+				t.Fatalf("opened as %s of %s: %s (%v), want %s", v.Kind, v.Reference, got, err, v.Want)
+			}
+			seen[v.Kind+" "+got] = true
+			if v.Want == "ok" || v.Want == "unbound" {
+				var want bytes.Buffer
+				if err := json.Compact(&want, v.Result); err != nil || !bytes.Equal(res, want.Bytes()) {
+					t.Errorf("opened to\n%s\nwant\n%s", res, v.Result)
+				}
+			}
+		})
+	}
+	// Every kind is shown both accepted and refused as another case's.
+	for _, k := range []string{envelope.KindReport, envelope.KindFollowUp, envelope.KindNote, envelope.KindReply, envelope.KindAttachment} {
+		if !seen[k+" ok"] || !seen[k+" foreign"] {
+			t.Errorf("the vectors lack an accepted or a foreign %s", k)
+		}
+	}
+}
+
+// openAs opens ct as a record of kind on case ref with the Open of that
+// kind, and names the result.
+func openAs(kind, ref string, ct []byte, id age.Identity) (string, []byte, error) {
+	var v any
+	var err error
+	unbound := false
+	switch kind {
+	case envelope.KindReport:
+		v, err = envelope.OpenCase(ct, ref, id)
+	case envelope.KindFollowUp:
+		v, err = envelope.OpenFollowUp(ct, ref, id)
+	case envelope.KindAttachment:
+		v, err = envelope.OpenManifest(ct, ref, id)
+	case envelope.KindNote, envelope.KindReply:
+		var b envelope.NoteBinding
+		v, b, err = envelope.OpenNoteOf(ct, kind, ref, id)
+		unbound = b == envelope.NoteUnbound
+	}
+	switch {
+	case errors.Is(err, envelope.ErrForeign):
+		return "foreign", nil, err
+	case errors.Is(err, envelope.ErrBroken):
+		return "broken", nil, err
+	case errors.Is(err, envelope.ErrNotForYou):
+		return "not-for-you", nil, err
+	case err != nil:
+		return "error", nil, err
+	}
+	res, _ := json.Marshal(v)
+	if unbound {
+		return "unbound", res, nil
+	}
+	return "ok", res, nil
+}
+
+// writeVectors makes new test identities and vectors.
+func writeVectors(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	other, _ := age.GenerateX25519Identity()
+	rec, err := crypto.ParseRecipient(id.Recipient().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := []crypto.Recipient{rec}
+	otherRec, _ := crypto.ParseRecipient(other.Recipient().String())
+	const a, b = "7KQ4-M2XD", "9WXY-3ABC"
+	at := time.Date(2026, 5, 1, 10, 30, 0, 0, time.UTC)
+	report := envelope.Case{Reference: a, ReceivedAt: at, Channel: "public", Teams: []string{"reprisals-team"},
+		ReplyRecipient: other.Recipient().String(), Report: envelope.Report{Language: "en", StateConcerned: "UA",
+			Submitter: envelope.Submitter{Name: "Test Name", Relationship: "self"},
+			Victims:   []envelope.Victim{{Name: "Test Victim", Kind: "individual", Status: "detained"}},
+			Incidents: []envelope.Incident{{Date: "2026-04", Narrative: "TEST VECTOR: not a real report.", PerpetratorKind: "state", Types: []string{"arrest_detention"}}},
+			Consent:   envelope.Consent{GivenBy: "victim", RisksUnderstood: true, ShareWithOHCHR: true, Publication: "anonymous"}}}
+	key, _ := age.GenerateX25519Identity()
+	manifest := envelope.Manifest{Reference: a, ReceivedAt: at, Name: "photo.jpg", ContentType: "image/jpeg", Size: 1234,
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Key: key.String()}
+	followup := envelope.FollowUp{Reference: a, ReceivedAt: at, Language: "fr", Text: "TEST VECTOR: une suite."}
+
+	must := func(ct []byte, err error) []byte {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ct
+	}
+	raw := func(plain string, to []crypto.Recipient) []byte {
+		s, err := crypto.Seal([]byte(plain), to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Ciphertext
+	}
+	reportCT := must(envelope.SealCase(report, recs))
+	noteCT := must(envelope.SealNoteTo("note", a, "omar", "TEST VECTOR: a team note.", recs))
+	replyCT := must(envelope.SealNoteTo("reply", a, "omar", "TEST VECTOR: a reply.", recs))
+	manifestCT := must(envelope.SealManifest(manifest, recs))
+	followCT := must(envelope.SealFollowUp(followup, recs))
+	badKey := manifest
+	badKey.Key = "AGE-SECRET-KEY-NOT-A-KEY"
+	negative := manifest
+	negative.Size = -1
+	v2 := report
+	v2.Version = 2
+
+	vs := []vector{
+		{Name: "report", Kind: "report", Reference: a, Cipher: enc(reportCT), Want: "ok"},
+		{Name: "report of another case", Kind: "report", Reference: b, Cipher: enc(reportCT), Want: "foreign"},
+		{Name: "note listed as a report", Kind: "report", Reference: a, Cipher: enc(noteCT), Want: "foreign"},
+		{Name: "manifest listed as a report", Kind: "report", Reference: a, Cipher: enc(manifestCT), Want: "foreign"},
+		{Name: "report of version 2", Kind: "report", Reference: a, Cipher: enc(raw(mustJSON(t, v2, 2, "report"), recs)), Want: "foreign"},
+		{Name: "report without kind", Kind: "report", Reference: a, Cipher: enc(raw(`{"version":1,"reference":"`+a+`"}`, recs)), Want: "foreign"},
+		{Name: "report that is not JSON", Kind: "report", Reference: a, Cipher: enc(raw("TEST VECTOR: plain text", recs)), Want: "broken"},
+		{Name: "report for another identity", Kind: "report", Reference: a, Cipher: enc(must(envelope.SealCase(report, []crypto.Recipient{otherRec}))), Want: "not-for-you"},
+		{Name: "not an age file", Kind: "report", Reference: a, Cipher: enc([]byte("age-encryption.org/v1\n-> X25519 garbage\n")), Want: "broken"},
+		{Name: "follow-up", Kind: "followup", Reference: a, Cipher: enc(followCT), Want: "ok"},
+		{Name: "follow-up of another case", Kind: "followup", Reference: b, Cipher: enc(followCT), Want: "foreign"},
+		{Name: "reply listed as a follow-up", Kind: "followup", Reference: a, Cipher: enc(replyCT), Want: "foreign"},
+		{Name: "note", Kind: "note", Reference: a, Cipher: enc(noteCT), Want: "ok"},
+		{Name: "note of another case", Kind: "note", Reference: b, Cipher: enc(noteCT), Want: "foreign"},
+		{Name: "reply listed as a note", Kind: "note", Reference: a, Cipher: enc(replyCT), Want: "foreign"},
+		{Name: "report listed as a note", Kind: "note", Reference: a, Cipher: enc(reportCT), Want: "foreign"},
+		{Name: "legacy plain-text note", Kind: "note", Reference: a, Cipher: enc(raw("TEST VECTOR: an older note.\n", recs)), Want: "unbound"},
+		{Name: "reply", Kind: "reply", Reference: a, Cipher: enc(replyCT), Want: "ok"},
+		{Name: "reply of another case", Kind: "reply", Reference: b, Cipher: enc(replyCT), Want: "foreign"},
+		{Name: "note listed as a reply", Kind: "reply", Reference: a, Cipher: enc(noteCT), Want: "foreign"},
+		{Name: "manifest", Kind: "attachment", Reference: a, Cipher: enc(manifestCT), Want: "ok"},
+		{Name: "manifest of another case", Kind: "attachment", Reference: b, Cipher: enc(manifestCT), Want: "foreign"},
+		{Name: "follow-up listed as a manifest", Kind: "attachment", Reference: a, Cipher: enc(followCT), Want: "foreign"},
+		{Name: "manifest with a bad key", Kind: "attachment", Reference: a, Cipher: enc(must(envelope.SealManifest(badKey, recs))), Want: "broken"},
+		{Name: "manifest with a negative size", Kind: "attachment", Reference: a, Cipher: enc(must(envelope.SealManifest(negative, recs))), Want: "broken"},
+	}
+	for i := range vs {
+		ct, _ := base64.StdEncoding.DecodeString(vs[i].Cipher)
+		if got, res, err := openAs(vs[i].Kind, vs[i].Reference, ct, id); got != vs[i].Want {
+			t.Fatalf("%s: %s (%v), want %s", vs[i].Name, got, err, vs[i].Want)
+		} else {
+			vs[i].Result = res
+		}
+	}
+	vf := vectorFile{
+		Comment:  "TEST VECTORS ONLY. These identities are throwaway test keys generated for this file; they protect nothing. Regenerate with: go test ./envelope -run TestVectors -generate",
+		Identity: id.String(), Other: other.String(), Vectors: vs,
+	}
+	out, _ := json.MarshalIndent(vf, "", "  ")
+	os.MkdirAll(filepath.Dir(vectorsFile), 0o755)
+	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func enc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+// mustJSON marshals a case with the given version and kind.
+func mustJSON(t *testing.T, c envelope.Case, version int, kind string) string {
+	c.Version, c.Kind = version, kind
+	b, err := c.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
