@@ -68,6 +68,10 @@ func check(plain []byte, kind, ref string) error {
 	if json.Unmarshal(plain, &h) != nil {
 		return ErrBroken
 	}
+	return h.check(kind, ref)
+}
+
+func (h header) check(kind, ref string) error {
 	if h.Version != Version || h.Kind != kind || h.Reference != ref || ref == "" {
 		return &ForeignError{WantKind: kind, WantReference: ref, Kind: h.Kind, Reference: h.Reference}
 	}
@@ -127,17 +131,29 @@ func OpenCase(ciphertext []byte, ref string, ids ...age.Identity) (Case, error) 
 		return c, err
 	}
 	defer clear(plain)
+	return ParseCase(plain, ref)
+}
+
+// ParseCase checks and decodes a decrypted case of case ref, as OpenCase does.
+func ParseCase(plain []byte, ref string) (Case, error) {
+	var c Case
 	if err := parseCase(plain, ref, &c); err != nil {
 		return Case{}, err
 	}
 	return c, nil
 }
 
+// parseCase decodes once, then checks the binding (the header fields are
+// the record's own).
 func parseCase(plain []byte, ref string, c *Case) error {
-	if err := check(plain, KindReport, ref); err != nil {
+	if err := decode(plain, c); err != nil {
 		return err
 	}
-	return decode(plain, c)
+	if err := (header{c.Version, c.Kind, c.Reference}).check(KindReport, ref); err != nil {
+		*c = Case{}
+		return err
+	}
+	return nil
 }
 
 // SealFollowUp encrypts a reporter's follow-up to recs.
@@ -154,6 +170,12 @@ func OpenFollowUp(ciphertext []byte, ref string, ids ...age.Identity) (FollowUp,
 		return f, err
 	}
 	defer clear(plain)
+	return ParseFollowUp(plain, ref)
+}
+
+// ParseFollowUp checks and decodes a decrypted followup of case ref, as OpenFollowUp does.
+func ParseFollowUp(plain []byte, ref string) (FollowUp, error) {
+	var f FollowUp
 	if err := parseFollowUp(plain, ref, &f); err != nil {
 		return FollowUp{}, err
 	}
@@ -161,10 +183,14 @@ func OpenFollowUp(ciphertext []byte, ref string, ids ...age.Identity) (FollowUp,
 }
 
 func parseFollowUp(plain []byte, ref string, f *FollowUp) error {
-	if err := check(plain, KindFollowUp, ref); err != nil {
+	if err := decode(plain, f); err != nil {
 		return err
 	}
-	return decode(plain, f)
+	if err := (header{f.Version, f.Kind, f.Reference}).check(KindFollowUp, ref); err != nil {
+		*f = FollowUp{}
+		return err
+	}
+	return nil
 }
 
 // SealNoteTo encrypts a handler's note or reply (kind) on case ref to
@@ -215,6 +241,12 @@ func OpenManifest(ciphertext []byte, ref string, ids ...age.Identity) (Manifest,
 		return m, err
 	}
 	defer clear(plain)
+	return ParseManifest(plain, ref)
+}
+
+// ParseManifest checks and decodes a decrypted manifest of case ref, as OpenManifest does.
+func ParseManifest(plain []byte, ref string) (Manifest, error) {
+	var m Manifest
 	if err := parseManifest(plain, ref, &m); err != nil {
 		return Manifest{}, err
 	}
@@ -222,10 +254,11 @@ func OpenManifest(ciphertext []byte, ref string, ids ...age.Identity) (Manifest,
 }
 
 func parseManifest(plain []byte, ref string, m *Manifest) error {
-	if err := check(plain, KindAttachment, ref); err != nil {
+	if err := decode(plain, m); err != nil {
 		return err
 	}
-	if err := decode(plain, m); err != nil {
+	if err := (header{m.Version, m.Kind, m.Reference}).check(KindAttachment, ref); err != nil {
+		*m = Manifest{}
 		return err
 	}
 	if sum, err := hex.DecodeString(m.SHA256); m.Size < 0 || err != nil || len(sum) != 32 {

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,18 +12,13 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/envelope"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
-// attachment is a listed attachment with its manifest opened (Manifest is
-// zero when this identity cannot open it).
-type attachment struct {
-	handlerapi.Attachment
-	Manifest envelope.Manifest
-	Readable bool
-}
+// attachment is a listed attachment with its manifest opened and checked
+// (desk.OpenFiles).
+type attachment = desk.File
 
 func (c *cli) attachments(ref string, ids []age.Identity) ([]attachment, error) {
 	api, err := c.client()
@@ -35,20 +29,7 @@ func (c *cli) attachments(ref string, ids []age.Identity) ([]attachment, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]attachment, len(listed))
-	for i := range listed {
-		a := &out[i]
-		a.Attachment = listed[i]
-		plain, err := crypto.Open(a.Attachment.Manifest, ids...)
-		if err != nil {
-			continue
-		}
-		if json.Unmarshal(plain, &a.Manifest) == nil && a.Manifest.Reference == ref {
-			a.Readable = true
-		}
-		clear(plain)
-	}
-	return out, nil
+	return desk.OpenFiles(listed, ref, ids), nil
 }
 
 func writeAttachmentList(w io.Writer, list []attachment) {
@@ -57,8 +38,12 @@ func writeAttachmentList(w io.Writer, list []attachment) {
 	}
 	fmt.Fprintf(w, "\n== attachments\n")
 	for i, a := range list {
-		if !a.Readable {
+		switch a.Problem {
+		case desk.Closed:
 			fmt.Fprintf(w, "%d. (not encrypted to your identity)\n", i+1)
+			continue
+		case desk.Foreign:
+			fmt.Fprintf(w, "%d. (NOT a file of this case: not shown. The server lists something else under this case; tell your security focal point)\n", i+1)
 			continue
 		}
 		fmt.Fprintf(w, "%d. %s\n", i+1, handlerapi.Safe(a.Manifest.String()))
@@ -111,7 +96,7 @@ func (c *cli) exportAttachments(ref, dir string, list []attachment) error {
 		return err
 	}
 	for i, a := range list {
-		if !a.Readable {
+		if a.Problem != desk.NoProblem {
 			continue
 		}
 		// Numbered, so that two files of the same name do not collide, and

@@ -19,8 +19,8 @@ import (
 
 	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/desk/console"
-	"github.com/ohchr-reprisals/intake/desk/rekey"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
@@ -129,14 +129,14 @@ func dash(s string) string {
 	return s
 }
 
-// fetch gets a case and decrypts it in memory, checking that the envelope
-// belongs to the reference asked for (rekey.Fetch).
+// fetch gets a case and decrypts it in memory, checking that the server's
+// answer and the envelope are the case asked for (desk.Fetch).
 func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, envelope.Case, []byte, error) {
 	api, err := c.client()
 	if err != nil {
 		return handlerapi.Case{}, envelope.Case{}, nil, err
 	}
-	return rekey.Fetch(c.ctx, api, ref, ids)
+	return desk.Fetch(c.ctx, api, ref, ids)
 }
 
 // checkCase checks that the server answers a request for case ref with
@@ -159,17 +159,14 @@ func (c *cli) checkCase(ref string) error {
 	if err != nil {
 		return err
 	}
-	if cs.Reference != ref {
-		return fmt.Errorf("asked for case %s, the server answered with %s: it %w: the server's data has been tampered with", ref, handlerapi.Safe(cs.Reference), errMoved)
-	}
-	return nil
+	return desk.CheckAnswer(cs, ref)
 }
 
 // errNotForYou is a case not encrypted to the handler's identity.
-var errNotForYou = rekey.ErrNotForYou
+var errNotForYou = desk.ErrNotForYou
 
 // errMoved is a case whose ciphertext is another case's.
-var errMoved = rekey.ErrMoved
+var errMoved = desk.ErrMoved
 
 // refAndIdentities returns the case reference argument and the identities.
 func (c *cli) refAndIdentities() (string, []age.Identity, error) {
@@ -464,54 +461,42 @@ func (c *cli) notes() error {
 }
 
 // writeNotes prints a case's notes, replies and the reporter's
-// follow-ups, decrypted. A follow-up is shown only if it is one of case
-// ref; everything from the server or the plaintext is printed through
-// handlerapi.Safe or SafeText.
+// follow-ups, decrypted and checked to be things of case ref
+// (desk.OpenThread); everything from the server or the plaintext is
+// printed through handlerapi.Safe or SafeText.
 func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Identity) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "No notes, replies or follow-ups.")
 	}
 	safe := handlerapi.Safe
-	for _, n := range list {
-		plain, err := crypto.Open(n.Ciphertext, ids...)
-		switch n.Kind {
+	for _, e := range desk.OpenThread(ref, list, ids) {
+		switch e.Kind {
 		case "followup":
-			fmt.Fprintf(w, "-- follow-up %d from the reporter, %s\n", n.ID, safe(n.CreatedOn))
+			fmt.Fprintf(w, "-- follow-up %d from the reporter, %s\n", e.ID, safe(e.CreatedOn))
 		case "reply":
-			fmt.Fprintf(w, "-- reply %d to the reporter by %s (%s), %s\n", n.ID, safe(n.Author), safe(n.Team), safe(n.CreatedOn))
+			fmt.Fprintf(w, "-- reply %d to the reporter by %s (%s), %s\n", e.ID, safe(e.Note.Author), safe(e.Team), safe(e.CreatedOn))
 		default:
-			fmt.Fprintf(w, "-- note %d by %s (%s), %s\n", n.ID, safe(n.Author), safe(n.Team), safe(n.CreatedOn))
+			fmt.Fprintf(w, "-- note %d by %s (%s), %s\n", e.ID, safe(e.Note.Author), safe(e.Team), safe(e.CreatedOn))
 		}
-		if err != nil {
+		switch {
+		case e.Problem == desk.Closed:
 			fmt.Fprintln(w, "   (not encrypted to your identity)")
 			continue
+		case e.Problem == desk.Foreign && e.Kind == "followup":
+			fmt.Fprintln(w, "   (not a follow-up of this case: not shown)")
+			continue
+		case e.Problem == desk.Foreign:
+			fmt.Fprintf(w, "   (NOT a %s of this case: not shown. The server lists something else under this case; tell your security focal point)\n", e.Kind)
+			continue
+		case e.Unverified:
+			fmt.Fprintln(w, "   (UNVERIFIED: written before notes were bound to their case, so it may belong to another case)")
+		case e.Author != e.Note.Author:
+			fmt.Fprintf(w, "   (written by %s, whatever the server says)\n", safe(e.Author))
 		}
-		var text string
-		if n.Kind == "followup" {
-			var f envelope.FollowUp
-			if json.Unmarshal(plain, &f) != nil || f.Kind != "followup" || f.Reference != ref {
-				fmt.Fprintln(w, "   (not a follow-up of this case: not shown)")
-				clear(plain)
-				continue
-			}
-			text = fmt.Sprintf("Received %s, in %s:\n%s", f.ReceivedAt.Format(time.RFC3339), safe(f.Language), strings.TrimRight(f.Text, " \n"))
-		} else {
-			env, binding := envelope.OpenNote(plain, n.Kind, ref)
-			switch binding {
-			case envelope.NoteForeign:
-				fmt.Fprintf(w, "   (NOT a %s of this case: not shown. The server lists something else under this case; tell your security focal point)\n", n.Kind)
-				clear(plain)
-				continue
-			case envelope.NoteUnbound:
-				fmt.Fprintln(w, "   (UNVERIFIED: written before notes were bound to their case, so it may belong to another case)")
-			case envelope.NoteBound:
-				if env.Author != n.Author {
-					fmt.Fprintf(w, "   (written by %s, whatever the server says)\n", safe(env.Author))
-				}
-			}
-			text = strings.TrimRight(env.Text, " \n")
+		text := e.Text
+		if e.Kind == "followup" {
+			text = fmt.Sprintf("Received %s, in %s:\n%s", e.ReceivedAt.Format(time.RFC3339), safe(e.Language), e.Text)
 		}
-		clear(plain)
 		fmt.Fprintln(w, handlerapi.SafeText(text))
 	}
 }
@@ -593,13 +578,13 @@ func (c *cli) rekey() error {
 	if err != nil {
 		return err
 	}
-	rk := rekey.Rekeyer{API: api, IDs: ids, Team: teamRecs, DryRun: c.dryRun,
+	rk := desk.Rekeyer{API: api, IDs: ids, Team: teamRecs, DryRun: c.dryRun,
 		Rosters: func(_ context.Context, teams []string) ([]crypto.Recipient, error) { return c.caseRecipients(teams) }}
-	sum, err := rk.All(c.ctx, func(r rekey.Case) {
+	sum, err := rk.All(c.ctx, func(r desk.RekeyResult) {
 		switch r.Outcome {
-		case rekey.Skipped:
+		case desk.Skipped:
 			fmt.Fprintf(c.out, "%s: skipped, not readable with your identity\n", r.Reference)
-		case rekey.Refused:
+		case desk.Refused:
 			fmt.Fprintf(c.out, "%s: REFUSED, %v\n", r.Reference, r.Reason)
 		}
 		for _, l := range r.Left {

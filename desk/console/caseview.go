@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
@@ -16,7 +15,7 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -158,48 +157,22 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 }
 
 // openNotes decrypts a case's notes, replies and follow-ups, in the order
-// they were added. A note that does not open, or a note, reply or
-// follow-up that belongs to another case, is shown as a problem, never as
-// text.
+// they were added (desk.OpenThread). A note that does not open, or a
+// note, reply or follow-up that belongs to another case, is shown as a
+// problem, never as text.
 func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
-	notes = slices.Clone(notes)
-	slices.SortFunc(notes, func(a, b handlerapi.Note) int { return int(a.ID - b.ID) })
 	var out []entry
-	for _, n := range notes {
-		e := entry{ID: n.ID, Kind: n.Kind, When: n.CreatedOn, Author: n.Author}
-		switch n.Kind {
-		case "followup", "note", "reply":
-		default:
-			continue
-		}
-		plain, err := crypto.Open(n.Ciphertext, s.ids...)
-		if err != nil {
+	for _, t := range desk.OpenThread(ref, notes, s.ids) {
+		e := entry{ID: t.ID, Kind: t.Kind, When: t.CreatedOn, Author: t.Author, Text: t.Text, Language: t.Language, Unverified: t.Unverified}
+		switch t.Problem {
+		case desk.Closed:
 			e.Problem = problemNoteClosed
-			out = append(out, e)
-			continue
+		case desk.Foreign:
+			e.Problem = problemTampered
 		}
-		if n.Kind == "followup" {
-			var fu envelope.FollowUp
-			if json.Unmarshal(plain, &fu) != nil || fu.Kind != "followup" || fu.Reference != ref {
-				e.Problem = problemTampered
-			} else {
-				e.Text, e.Language, e.When = fu.Text, fu.Language, fu.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC")
-			}
-		} else {
-			// A note or reply is shown only if it is sealed as one of this
-			// case; an older, unbound one is shown marked unverified.
-			env, binding := envelope.OpenNote(plain, n.Kind, ref)
-			switch binding {
-			case envelope.NoteForeign:
-				e.Problem = problemTampered
-			case envelope.NoteUnbound:
-				e.Unverified = true
-			case envelope.NoteBound:
-				e.Author = env.Author // the writer's client's word, not the server's
-			}
-			e.Text = strings.TrimRight(env.Text, " \n")
+		if t.Kind == "followup" && t.Problem == desk.NoProblem {
+			e.When = t.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC")
 		}
-		clear(plain)
 		out = append(out, e)
 	}
 	return out
@@ -207,34 +180,25 @@ func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 
 const problemNoteClosed = "Not encrypted to your identity."
 
-// files lists a case's attachments with their manifests opened.
+// files lists a case's attachments with their manifests opened and
+// checked (desk.OpenFiles).
 func (s *Source) files(ctx context.Context, ref string) ([]file, error) {
 	list, err := s.api.Attachments(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]file, 0, len(list))
-	for _, a := range list {
-		f := file{ID: a.ID}
-		f.Manifest, f.Problem = s.openManifest(ref, a)
-		out = append(out, f)
+	opened := desk.OpenFiles(list, ref, s.ids)
+	out := make([]file, len(opened))
+	for i, f := range opened {
+		out[i] = file{ID: f.ID, Manifest: f.Manifest}
+		switch f.Problem {
+		case desk.Closed:
+			out[i].Problem = problemNoteClosed
+		case desk.Foreign:
+			out[i].Problem = problemTampered
+		}
 	}
 	return out, nil
-}
-
-// openManifest decrypts an attachment's manifest and checks it belongs to
-// the case.
-func (s *Source) openManifest(ref string, a handlerapi.Attachment) (envelope.Manifest, string) {
-	var m envelope.Manifest
-	plain, err := crypto.Open(a.Manifest, s.ids...)
-	if err != nil {
-		return m, problemNoteClosed
-	}
-	defer clear(plain)
-	if json.Unmarshal(plain, &m) != nil || m.Kind != "attachment" || m.Reference != ref || m.Size < 0 {
-		return envelope.Manifest{}, problemTampered
-	}
-	return m, ""
 }
 
 // downloadClient is for attachment downloads, which may be long.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ohchr-reprisals/intake/desk/rekey"
+	"github.com/ohchr-reprisals/intake/desk"
 )
 
 // The console speaks OHCHR's two working languages. English is the source
@@ -62,7 +62,7 @@ var goStrings = []string{
 	// rosters and replies
 	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster", mNotInRoster, mUnsealedReplyKey,
 	// rekey: why something was left as it is
-	mRekeyRunning, rekey.WhyNotReply, rekey.WhyUnsealedReply, rekey.WhyNotFollowUp, rekey.WhyNotNote, rekey.WhyNotFile, rekey.WhyReplyKeySwaped,
+	mRekeyRunning, desk.WhyNotReply, desk.WhyUnsealedReply, desk.WhyNotFollowUp, desk.WhyNotNote, desk.WhyNotFile, desk.WhyReplyKeySwaped,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending, problemMalformed, problemTooBig,
 	// inbox menus

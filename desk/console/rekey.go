@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ohchr-reprisals/intake/crypto"
-	"github.com/ohchr-reprisals/intake/desk/rekey"
+	"github.com/ohchr-reprisals/intake/desk"
 )
 
 // The console's Rekey runs casectl's rekey (desk/rekey):
@@ -57,7 +57,7 @@ func (c *Console) rekeyCheck(w http.ResponseWriter, r *http.Request) error {
 	for _, rc := range recs {
 		p.Recipients = append(p.Recipients, rc.String())
 	}
-	rk := rekey.Rekeyer{API: s.api, IDs: s.ids, DryRun: true}
+	rk := desk.Rekeyer{API: s.api, IDs: s.ids, DryRun: true}
 	sum, err := rk.All(r.Context(), nil)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (c *Console) rekeyRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rk := rekey.Rekeyer{API: s.api, IDs: s.ids, Team: team,
+	rk := desk.Rekeyer{API: s.api, IDs: s.ids, Team: team,
 		Rosters: func(ctx context.Context, teams []string) ([]crypto.Recipient, error) {
 			return s.rosters.recipients(ctx, teams, accepted)
 		}}
@@ -107,10 +107,10 @@ func (c *Console) rekeyRun(w http.ResponseWriter, r *http.Request) error {
 }
 
 // fill copies a run's results into the page, in the page's language.
-func (p *rekeyPage) fill(sum rekey.Summary) {
+func (p *rekeyPage) fill(sum desk.RekeySummary) {
 	p.Rekeyed, p.Skipped = sum.Rekeyed, sum.Skipped
 	for _, cs := range sum.Cases {
-		if cs.Outcome == rekey.Refused {
+		if cs.Outcome == desk.Refused {
 			p.Refused = append(p.Refused, cs.Reference)
 		}
 		for _, l := range cs.Left {

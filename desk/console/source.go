@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"runtime"
@@ -374,12 +373,15 @@ func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Not
 	if err != nil {
 		return nil, nil, err
 	}
-	c := OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
-	if c.Meta.Reference != ref {
-		// Another case in place of the one asked for: none of its
-		// content is kept, shown or searched.
-		c.wipe()
-		c.Problem = problemTampered
+	// The case asked for, never the one the server answers with: of
+	// another case in its place nothing is decrypted, kept, shown or
+	// searched.
+	var c *Case
+	if cs.Reference != ref {
+		c = &Case{Meta: cs.CaseMeta, Problem: problemTampered}
+		c.Meta.Reference = ref
+	} else {
+		c = OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
 	}
 	c.replyTo = cs.ReplyRecipient
 	for _, n := range notes {
@@ -407,18 +409,18 @@ func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *
 		return c
 	}
 	// The envelope's strings are copies: the decrypted bytes are zeroed
-	// at once.
-	err = json.Unmarshal(plain, &c.Env)
+	// at once. envelope.ParseCase is the one check of the report's kind,
+	// version and case.
+	c.Env, err = envelope.ParseCase(plain, meta.Reference)
 	clear(plain)
-	if err != nil {
+	switch {
+	case errors.Is(err, envelope.ErrForeign):
+		c.wipe()
+		c.Problem = problemTampered
+		return c
+	case err != nil:
 		c.wipe()
 		c.Problem = problemBroken
-		return c
-	}
-	if c.Env.Kind != "report" || c.Env.Reference != meta.Reference {
-		c.wipe()
-		c.Env = envelope.Case{}
-		c.Problem = problemTampered
 		return c
 	}
 	c.Summary = summarise(&c.Env.Report)

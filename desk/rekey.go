@@ -1,18 +1,7 @@
-// Package rekey re-encrypts a team's cases to the verified rosters of the
-// teams they are routed to, after a roster change. It is the one
-// implementation behind both 'casectl rekey' and the console's Rekey.
-//
-// The server is treated as hostile: each thing is decrypted only if it
-// proves to be what it should be (the case asked for, a follow-up, note,
-// reply or file manifest sealed for this case), is re-encrypted only to
-// recipients the caller verified against pinned rosters (never a list the
-// server names), and anything else is left exactly as it is and reported.
-// Nothing decrypted is ever sent back in the clear.
-package rekey
+package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -22,47 +11,6 @@ import (
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
-
-// ErrNotForYou is a case not encrypted to the handler's identity.
-var ErrNotForYou = errors.New("not encrypted to your identity")
-
-// ErrMoved is a case whose ciphertext is not its own report (another
-// case's, or not a report at all).
-var ErrMoved = errors.New("holds the content of another case")
-
-// Fetch gets a case and decrypts it in memory, checking that the envelope
-// is a report for the reference asked for. The caller clears the
-// plaintext.
-func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Identity) (handlerapi.Case, envelope.Case, []byte, error) {
-	var env envelope.Case
-	cs, err := api.Case(ctx, ref)
-	if err != nil {
-		return cs, env, nil, err
-	}
-	// Everything is checked against the reference the handler asked for,
-	// never the one the server answers with: a server that answers a
-	// request for A with its own planted case B is refused.
-	if cs.Reference != ref {
-		return cs, env, nil, fmt.Errorf("asked for case %s, the server answered with %s: it %w: the server's data has been tampered with", ref, handlerapi.Safe(cs.Reference), ErrMoved)
-	}
-	plain, err := crypto.Open(cs.Ciphertext, ids...)
-	var nm *age.NoIdentityMatchError
-	if errors.As(err, &nm) {
-		return cs, env, nil, fmt.Errorf("case %s is %w yet: a colleague who can read it runs 'casectl rekey'", ref, ErrNotForYou)
-	}
-	if err != nil {
-		return cs, env, nil, fmt.Errorf("decrypting %s: %w", ref, err)
-	}
-	if err := json.Unmarshal(plain, &env); err != nil || env.Kind != "report" {
-		clear(plain)
-		return cs, env, nil, fmt.Errorf("case %s decrypted but is not a report: %w: the server's data has been tampered with", ref, ErrMoved)
-	}
-	if env.Reference != ref {
-		clear(plain)
-		return cs, env, nil, fmt.Errorf("case %s %w (%s): the server's data has been tampered with", ref, ErrMoved, handlerapi.Safe(env.Reference))
-	}
-	return cs, env, plain, nil
-}
 
 // Why a thing was left as it is (English; the console translates them).
 const (
@@ -90,21 +38,25 @@ const (
 	Refused                // its content is not its own (ErrMoved)
 )
 
-// Case is the result for one case.
-type Case struct {
+// RekeyResult is the result for one case.
+type RekeyResult struct {
 	Reference string
 	Outcome   Outcome
 	Reason    error  // why it was refused
 	Left      []Left // things of a rekeyed case left as they are
 }
 
-// Summary counts the results of a run.
-type Summary struct {
+// RekeySummary counts the results of a run.
+type RekeySummary struct {
 	Rekeyed, Skipped, Refused int
-	Cases                     []Case
+	Cases                     []RekeyResult
 }
 
-// Rekeyer re-encrypts cases. Team and Rosters must return recipients
+// Rekeyer re-encrypts a team's cases to the verified rosters of the teams
+// they are routed to, after a roster change: the one implementation
+// behind both 'casectl rekey' and the console's Rekey. Each thing is
+// re-encrypted only if it proves to belong to the case (Fetch,
+// envelope.Check); anything else is left exactly as it is and reported. Team and Rosters must return recipients
 // verified against the handler's pins only.
 type Rekeyer struct {
 	API *handlerapi.Client
@@ -121,8 +73,8 @@ type Rekeyer struct {
 // calling each (if not nil) after each case. A refused case does not stop
 // the run (a removed handler must not keep access to every case because
 // one was tampered with); any other error does.
-func (r *Rekeyer) All(ctx context.Context, each func(Case)) (Summary, error) {
-	var sum Summary
+func (r *Rekeyer) All(ctx context.Context, each func(RekeyResult)) (RekeySummary, error) {
+	var sum RekeySummary
 	for page := 1; ; page++ {
 		res, err := r.API.Cases(ctx, handlerapi.CaseQuery{Page: page, PerPage: 100, Sort: "-received"})
 		if err != nil {
@@ -157,8 +109,8 @@ func (r *Rekeyer) All(ctx context.Context, each func(Case)) (Summary, error) {
 // One re-encrypts one case, the team's notes on it, its follow-ups and
 // replies, and its attachment manifests, to the verified rosters of the
 // teams it is routed to (replies: to the reply key sealed in the report).
-func (r *Rekeyer) One(ctx context.Context, ref string) (Case, error) {
-	out := Case{Reference: ref}
+func (r *Rekeyer) One(ctx context.Context, ref string) (RekeyResult, error) {
+	out := RekeyResult{Reference: ref}
 	cs, env, plain, err := Fetch(ctx, r.API, ref, r.IDs)
 	switch {
 	case errors.Is(err, ErrNotForYou):
@@ -196,7 +148,7 @@ func (r *Rekeyer) One(ctx context.Context, ref string) (Case, error) {
 
 // notes re-seals the notes, follow-ups and replies of a case that prove
 // to belong to it.
-func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Case, caseRecs []crypto.Recipient, out *Case) (map[int64][]byte, error) {
+func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Case, caseRecs []crypto.Recipient, out *RekeyResult) (map[int64][]byte, error) {
 	list, err := r.API.Notes(ctx, cs.Reference)
 	if err != nil {
 		return nil, err
@@ -219,7 +171,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Ca
 			// to the reply key sealed in the report: anything else the
 			// server lists as a reply would otherwise come back to a key
 			// it names (a decryption oracle).
-			_, binding := envelope.OpenNote(text, "reply", env.Reference)
+			_, binding := envelope.OpenNote(text, envelope.KindReply, cs.Reference)
 			if binding != envelope.NoteBound {
 				left("reply", WhyNotReply)
 				continue
@@ -242,8 +194,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Ca
 			}
 			recs = replyRecs
 		case "followup": // the reporter's: for every team the case is routed to
-			var f envelope.FollowUp
-			if json.Unmarshal(text, &f) != nil || f.Kind != "followup" || f.Reference != env.Reference {
+			if envelope.Check(text, envelope.KindFollowUp, cs.Reference, false) != nil {
 				left("follow-up", WhyNotFollowUp)
 				continue
 			}
@@ -252,7 +203,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Ca
 			// Unbound (older) notes go to the verified team roster only,
 			// which can read them already; another case's content is
 			// left alone.
-			if _, binding := envelope.OpenNote(text, "note", env.Reference); binding == envelope.NoteForeign {
+			if _, binding := envelope.OpenNote(text, envelope.KindNote, cs.Reference); binding == envelope.NoteForeign {
 				left("note", WhyNotNote)
 				continue
 			}
@@ -272,7 +223,7 @@ func (r *Rekeyer) notes(ctx context.Context, cs handlerapi.Case, env envelope.Ca
 
 // manifests re-seals the attachment manifests that open and name this
 // case.
-func (r *Rekeyer) manifests(ctx context.Context, ref string, recs []crypto.Recipient, out *Case) (map[string][]byte, error) {
+func (r *Rekeyer) manifests(ctx context.Context, ref string, recs []crypto.Recipient, out *RekeyResult) (map[string][]byte, error) {
 	listed, err := r.API.Attachments(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -283,8 +234,7 @@ func (r *Rekeyer) manifests(ctx context.Context, ref string, recs []crypto.Recip
 		if err != nil {
 			continue
 		}
-		var m envelope.Manifest
-		if json.Unmarshal(plain, &m) != nil || m.Reference != ref {
+		if envelope.Check(plain, envelope.KindAttachment, ref, false) != nil {
 			clear(plain)
 			out.Left = append(out.Left, Left{What: "file", ID: handlerapi.Safe(a.ID), Why: WhyNotFile})
 			continue
