@@ -2,7 +2,7 @@
 // Secretary-General's annual report on reprisals needs from the cases a
 // team has decrypted: counts for a period, and a CSV of the cases whose
 // consent allows them to appear, each with exactly the fields its consent
-// allows. It is pure Go over decrypted reports (intake.Report) and the
+// allows. It is pure Go over decrypted reports (envelope.Report) and the
 // cases' clear metadata; it does no I/O beyond the writer it is given, and
 // the server learns nothing of what it computes.
 //
