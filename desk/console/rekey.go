@@ -8,7 +8,7 @@ import (
 	"github.com/ohchr-reprisals/intake/desk"
 )
 
-// The console's Rekey runs casectl's rekey (desk/rekey):
+// The console's Rekey runs casectl's rekey (desk.Rekeyer):
 // the same checks, to the same verified rosters. The team page offers it;
 // a first POST checks (dry run) and shows the roster, or the change still
 // to accept, with what would be re-encrypted; a second POST, with the

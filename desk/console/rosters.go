@@ -142,7 +142,7 @@ type rosterEntry struct {
 
 // showTeam verifies the team's roster now: a change is shown in plain
 // words, to accept before anything is encrypted to it; after a change,
-// older cases are re-encrypted with Rekey (desk/rekey.go).
+// older cases are re-encrypted with Rekey (desk.Rekeyer).
 func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 	s := c.cfg.Source
 	p := teamPage{base: c.base(r, "Team roster")}
