@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intermediary"
@@ -124,20 +125,9 @@ func New(svc *intake.Service, cases *casework.Service, log *slog.Logger, opts Op
 	if err != nil {
 		return nil, err
 	}
-	if opts.QuickExitURL == "" {
-		opts.QuickExitURL = "https://www.wikipedia.org/"
-	}
-	if opts.AcknowledgeDays <= 0 {
-		opts.AcknowledgeDays = 5
-	}
-	if opts.AnswerDeadline <= 0 {
-		opts.AnswerDeadline = 20 * time.Second
-	}
-	if opts.Attach.MaxFileBytes == 0 {
-		opts.Attach = intake.AttachLimits{MaxFiles: 20, MaxFileBytes: 2 << 30}
-	}
+	opts = opts.withDefaults()
 	s := &Server{svc: svc, cases: cases, log: log, r: r, cat: cat, opts: opts, questions: questions,
-		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads.withDefaults()}
+		metrics: newHTTPMetrics(opts.Metrics), uploadLimits: opts.Uploads}
 	s.uploadSlots = make(chan struct{}, s.uploadLimits.MaxConcurrent)
 	s.lookups = make(chan struct{}, receiptLookups)
 	s.challengeSlots = make(chan struct{}, challengeSlots)
@@ -343,4 +333,36 @@ func checkIDs(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// withDefaults fills what opts leaves unset from the configuration's
+// defaults (config.Default), their one owner.
+func (opts Options) withDefaults() Options {
+	d := config.Default()
+	if opts.QuickExitURL == "" {
+		opts.QuickExitURL = d.QuickExitURL
+	}
+	if opts.AcknowledgeDays <= 0 {
+		opts.AcknowledgeDays = d.Reporters.AcknowledgeDays
+	}
+	if opts.AnswerDeadline <= 0 {
+		opts.AnswerDeadline = d.Reporters.AnswerDeadline.Duration
+	}
+	if opts.Attach.MaxFileBytes == 0 {
+		opts.Attach = intake.AttachLimits{MaxFiles: d.Attachments.MaxFiles, MaxFileBytes: d.Attachments.MaxFileBytes}
+	}
+	u, a := &opts.Uploads, d.Attachments
+	if u.MaxConcurrent <= 0 {
+		u.MaxConcurrent = a.MaxConcurrentUploads
+	}
+	if u.MinRate <= 0 {
+		u.MinRate = a.MinUploadRate
+	}
+	if u.Window <= 0 {
+		u.Window = a.UploadRateWindow.Duration
+	}
+	if u.MaxDuration <= 0 {
+		u.MaxDuration = a.MaxUploadTime.Duration
+	}
+	return opts
 }

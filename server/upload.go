@@ -18,7 +18,7 @@ import (
 )
 
 // UploadLimits bound uploads of attachments. Zero fields take the
-// defaults.
+// configuration's defaults (config.Default; the figures below are those).
 type UploadLimits struct {
 	// MaxConcurrent is how many uploads may run at once, across all
 	// clients (default 32). One more is refused with 503 and Retry-After.
@@ -33,22 +33,6 @@ type UploadLimits struct {
 	// MaxDuration is the longest one upload request may take (default 6
 	// hours): evidence such as phone video can take hours over Tor.
 	MaxDuration time.Duration
-}
-
-func (l UploadLimits) withDefaults() UploadLimits {
-	if l.MaxConcurrent <= 0 {
-		l.MaxConcurrent = 32
-	}
-	if l.MinRate <= 0 {
-		l.MinRate = 1 << 10
-	}
-	if l.Window <= 0 {
-		l.Window = 2 * time.Minute
-	}
-	if l.MaxDuration <= 0 {
-		l.MaxDuration = 6 * time.Hour
-	}
-	return l
 }
 
 // maxFilesPerRequest bounds the files of one upload request.
