@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -71,13 +70,11 @@ func (c *cli) login() error {
 // server cannot send a handler's notes to another pinned team.
 func (c *cli) teamOfMine() ([]crypto.Recipient, error) {
 	recs, err := c.teamRoster(c.sess.Team)
-	if err != nil || len(c.sess.Recipients) == 0 {
-		return recs, err
+	if err != nil {
+		return nil, err
 	}
-	for _, r := range recs {
-		if slices.Contains(c.sess.Recipients, r.String()) {
-			return recs, nil
-		}
+	if desk.CheckTeamOfMine(recs, c.sess.Recipients) == nil {
+		return recs, nil
 	}
 	return nil, fmt.Errorf("the server says your team is %s, but that team's signed roster does not list your key. "+
 		"Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point", handlerapi.Safe(c.sess.Team))
@@ -348,17 +345,16 @@ func (c *cli) text() ([]byte, error) {
 // the report (reports from before it was sealed there are taken on the
 // server's word, and the handler is told).
 func (c *cli) replyRecipients(cs handlerapi.Case, env envelope.Case) ([]crypto.Recipient, error) {
-	if env.ReplyRecipient != "" && env.ReplyRecipient != cs.ReplyRecipient {
+	reporter, err := desk.ReplyKey(env, cs.ReplyRecipient, c.serverReplyKey)
+	switch {
+	case errors.Is(err, desk.ErrReplyKeySwapped):
 		return nil, fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
-			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", cs.Reference)
-	}
-	if env.ReplyRecipient == "" && !c.serverReplyKey {
+			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", handlerapi.Safe(cs.Reference))
+	case errors.Is(err, desk.ErrReplyKeyUnsealed):
 		return nil, fmt.Errorf("%s predates reply keys sealed in the report, so its reply key is only the server's word: "+
 			"a server that swapped it would read your reply. Nothing was sent. Write the reply so that is safe, "+
 			"then send it again with -trust-server-reply-key", handlerapi.Safe(cs.Reference))
-	}
-	reporter, err := crypto.ParseRecipient(cs.ReplyRecipient)
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
 	teams, err := c.caseRecipients(env.Teams)

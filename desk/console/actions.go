@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"errors"
 	"mime"
 	"net/http"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -284,14 +286,11 @@ func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypt
 	if !cs.Readable() {
 		return nil, &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
 	}
-	if cs.Env.ReplyRecipient != "" && cs.Env.ReplyRecipient != cs.replyTo {
-		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
-	}
-	if cs.Env.ReplyRecipient == "" && r.PostFormValue("trust_server_reply_key") != "yes" {
+	reporter, err := desk.ReplyKey(cs.Env, cs.replyTo, r.PostFormValue("trust_server_reply_key") == "yes")
+	switch {
+	case errors.Is(err, desk.ErrReplyKeyUnsealed):
 		return nil, invalid(mUnsealedReplyKey)
-	}
-	reporter, err := crypto.ParseRecipient(cs.replyTo)
-	if err != nil {
+	case err != nil:
 		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
 	}
 	teams, err := s.rosters.recipients(r.Context(), cs.Env.Teams, accepted)
@@ -330,14 +329,10 @@ func (s *Source) teamOfMine(r *http.Request, accepted string) ([]crypto.Recipien
 	if err != nil {
 		return nil, err
 	}
-	mine := s.ownRecipients()
-	if len(mine) == 0 { // plugin identities only: their recipients are not known here
+	// With plugin identities only, the handler's recipients are not known
+	// here and the roster is taken as it is.
+	if desk.CheckTeamOfMine(recs, s.ownRecipients()) == nil {
 		return recs, nil
-	}
-	for _, rc := range recs {
-		if slices.Contains(mine, rc.String()) {
-			return recs, nil
-		}
 	}
 	return nil, invalid(mNotInRoster, handlerapi.Safe(s.Team()))
 }
