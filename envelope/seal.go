@@ -115,6 +115,37 @@ func decode(plain []byte, v any) error {
 	return nil
 }
 
+// record is a sealed format with a header: Case, FollowUp, Manifest.
+type record interface{ head() header }
+
+func (c Case) head() header     { return header{c.Version, c.Kind, c.Reference} }
+func (f FollowUp) head() header { return header{f.Version, f.Kind, f.Reference} }
+func (m Manifest) head() header { return header{m.Version, m.Kind, m.Reference} }
+
+// parse decodes a plaintext once, then checks its binding (the header
+// fields are the record's own).
+func parse[T record](plain []byte, kind, ref string) (T, error) {
+	var v, zero T
+	if err := decode(plain, &v); err != nil {
+		return zero, err
+	}
+	if err := v.head().check(kind, ref); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// openRecord decrypts and parses; the plaintext is wiped.
+func openRecord[T record](ciphertext []byte, ids []age.Identity, p func([]byte, string) (T, error), ref string) (T, error) {
+	plain, err := open(ciphertext, ids)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer clear(plain)
+	return p(plain, ref)
+}
+
 // SealCase encrypts a case's report to recs. The envelope's Version and
 // Kind are set here.
 func SealCase(c Case, recs []crypto.Recipient) ([]byte, error) {
@@ -125,36 +156,12 @@ func SealCase(c Case, recs []crypto.Recipient) ([]byte, error) {
 // OpenCase decrypts the report of case ref, refusing anything that is not
 // the report of ref (ErrForeign), whatever the server says it is.
 func OpenCase(ciphertext []byte, ref string, ids ...age.Identity) (Case, error) {
-	var c Case
-	plain, err := open(ciphertext, ids)
-	if err != nil {
-		return c, err
-	}
-	defer clear(plain)
-	return ParseCase(plain, ref)
+	return openRecord(ciphertext, ids, ParseCase, ref)
 }
 
-// ParseCase checks and decodes a decrypted case of case ref, as OpenCase does.
-func ParseCase(plain []byte, ref string) (Case, error) {
-	var c Case
-	if err := parseCase(plain, ref, &c); err != nil {
-		return Case{}, err
-	}
-	return c, nil
-}
-
-// parseCase decodes once, then checks the binding (the header fields are
-// the record's own).
-func parseCase(plain []byte, ref string, c *Case) error {
-	if err := decode(plain, c); err != nil {
-		return err
-	}
-	if err := (header{c.Version, c.Kind, c.Reference}).check(KindReport, ref); err != nil {
-		*c = Case{}
-		return err
-	}
-	return nil
-}
+// ParseCase checks and decodes a decrypted report of case ref, as
+// OpenCase does.
+func ParseCase(plain []byte, ref string) (Case, error) { return parse[Case](plain, KindReport, ref) }
 
 // SealFollowUp encrypts a reporter's follow-up to recs.
 func SealFollowUp(f FollowUp, recs []crypto.Recipient) ([]byte, error) {
@@ -164,33 +171,13 @@ func SealFollowUp(f FollowUp, recs []crypto.Recipient) ([]byte, error) {
 
 // OpenFollowUp decrypts a follow-up of case ref.
 func OpenFollowUp(ciphertext []byte, ref string, ids ...age.Identity) (FollowUp, error) {
-	var f FollowUp
-	plain, err := open(ciphertext, ids)
-	if err != nil {
-		return f, err
-	}
-	defer clear(plain)
-	return ParseFollowUp(plain, ref)
+	return openRecord(ciphertext, ids, ParseFollowUp, ref)
 }
 
-// ParseFollowUp checks and decodes a decrypted followup of case ref, as OpenFollowUp does.
+// ParseFollowUp checks and decodes a decrypted follow-up of case ref, as
+// OpenFollowUp does.
 func ParseFollowUp(plain []byte, ref string) (FollowUp, error) {
-	var f FollowUp
-	if err := parseFollowUp(plain, ref, &f); err != nil {
-		return FollowUp{}, err
-	}
-	return f, nil
-}
-
-func parseFollowUp(plain []byte, ref string, f *FollowUp) error {
-	if err := decode(plain, f); err != nil {
-		return err
-	}
-	if err := (header{f.Version, f.Kind, f.Reference}).check(KindFollowUp, ref); err != nil {
-		*f = FollowUp{}
-		return err
-	}
-	return nil
+	return parse[FollowUp](plain, KindFollowUp, ref)
 }
 
 // SealNoteTo encrypts a handler's note or reply (kind) on case ref to
@@ -235,39 +222,23 @@ func SealManifest(m Manifest, recs []crypto.Recipient) ([]byte, error) {
 // binding, a size that is not negative, a SHA-256 in hex and a key that
 // parses, so a caller can trust every field it uses.
 func OpenManifest(ciphertext []byte, ref string, ids ...age.Identity) (Manifest, error) {
-	var m Manifest
-	plain, err := open(ciphertext, ids)
-	if err != nil {
-		return m, err
-	}
-	defer clear(plain)
-	return ParseManifest(plain, ref)
+	return openRecord(ciphertext, ids, ParseManifest, ref)
 }
 
-// ParseManifest checks and decodes a decrypted manifest of case ref, as OpenManifest does.
+// ParseManifest checks and decodes a decrypted manifest of case ref, as
+// OpenManifest does.
 func ParseManifest(plain []byte, ref string) (Manifest, error) {
-	var m Manifest
-	if err := parseManifest(plain, ref, &m); err != nil {
+	m, err := parse[Manifest](plain, KindAttachment, ref)
+	if err != nil {
 		return Manifest{}, err
 	}
-	return m, nil
-}
-
-func parseManifest(plain []byte, ref string, m *Manifest) error {
-	if err := decode(plain, m); err != nil {
-		return err
-	}
-	if err := (header{m.Version, m.Kind, m.Reference}).check(KindAttachment, ref); err != nil {
-		*m = Manifest{}
-		return err
-	}
 	if sum, err := hex.DecodeString(m.SHA256); m.Size < 0 || err != nil || len(sum) != 32 {
-		return ErrBroken
+		return Manifest{}, ErrBroken
 	}
 	if _, err := age.ParseX25519Identity(m.Key); err != nil {
-		return ErrBroken
+		return Manifest{}, ErrBroken
 	}
-	return nil
+	return m, nil
 }
 
 // Reseal re-encrypts a sealed record of kind on case ref to recs, keeping
@@ -300,11 +271,14 @@ func Reseal(ciphertext []byte, kind, ref string, ids []age.Identity, recs []cryp
 func Check(plain []byte, kind, ref string, unbound bool) error {
 	switch kind {
 	case KindReport:
-		return parseCase(plain, ref, &Case{})
+		_, err := ParseCase(plain, ref)
+		return err
 	case KindFollowUp:
-		return parseFollowUp(plain, ref, &FollowUp{})
+		_, err := ParseFollowUp(plain, ref)
+		return err
 	case KindAttachment:
-		return parseManifest(plain, ref, &Manifest{})
+		_, err := ParseManifest(plain, ref)
+		return err
 	case KindNote, KindReply:
 		switch _, b := OpenNote(plain, kind, ref); {
 		case b == NoteBound, b == NoteUnbound && unbound && kind == KindNote:
