@@ -10,9 +10,10 @@ const module = "github.com/ohchr-reprisals/intake/"
 
 // layers places every package of the module (docs/architecture.md). A
 // package not listed takes the layer of the nearest listed folder above it
-// (intake/intaketest is intake's); a new top-level package must be added.
+// (intake/intaketest is intake's), or else one above the highest of its
+// imports (and is named in the test's log, to be added here).
 var layers = map[string]int{
-	"crypto": 0, "country": 0, "audit": 0, "migrations": 0, "web": 0, "internal/debian": 0,
+	"crypto": 0, "country": 0, "audit": 0, "migrations": 0, "web": 0, "internal/debian": 0, "internal/proxyproto": 0,
 	"envelope": 1, "roster": 1, "internal/browsertest": 1, "store/pgtemp": 1, "internal/archtest": 1,
 	"handlerapi": 2, "config": 2,
 	"store": 3, "desk": 3, "desk/sgreport": 3,
@@ -53,28 +54,48 @@ func TestImportRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	imports := map[string][]string{}
+	var order []string
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Fields(line)
 		p, ok := strings.CutPrefix(f[0], module)
 		if !ok {
 			t.Fatalf("go list named %q outside the module", f[0])
 		}
-		n++
-		lp, ok := layerOf(p)
-		if !ok {
-			t.Errorf("package %s has no layer: add it to layers here and to docs/architecture.md", p)
-			continue
-		}
+		order = append(order, p)
 		for _, imp := range f[1:] {
-			q, ours := strings.CutPrefix(imp, module)
-			if !ours {
-				continue
+			if q, ours := strings.CutPrefix(imp, module); ours {
+				imports[p] = append(imports[p], q)
 			}
-			lq, ok := layerOf(q)
+		}
+	}
+	if len(order) < 20 {
+		t.Fatalf("go list listed only %d packages", len(order))
+	}
+	inferred := map[string]int{}
+	var layer func(p string, depth int) int
+	layer = func(p string, depth int) int {
+		if l, ok := layerOf(p); ok {
+			return l
+		}
+		if l, ok := inferred[p]; ok {
+			return l
+		}
+		l := 0
+		if depth < 64 { // go list has no cycles; this only bounds the walk
+			for _, q := range imports[p] {
+				l = max(l, layer(q, depth+1)+1)
+			}
+		}
+		inferred[p] = l
+		t.Logf("package %s has no layer in this test: taken as %d (add it here and to docs/architecture.md)", p, l)
+		return l
+	}
+	for _, p := range order {
+		lp := layer(p, 0)
+		for _, q := range imports[p] {
+			lq := layer(q, 0)
 			switch {
-			case !ok:
-				t.Errorf("%s imports %s, which has no layer", p, q)
 			case lq >= lp:
 				t.Errorf("%s (layer %d) imports %s (layer %d): imports go to lower layers only", p, lp, q, lq)
 			case isClient(p) && !isClient(q) && !clientMay[q]:
@@ -83,8 +104,5 @@ func TestImportRules(t *testing.T) {
 				t.Errorf("%s imports the client's %s", p, q)
 			}
 		}
-	}
-	if n < 20 {
-		t.Fatalf("go list listed only %d packages", n)
 	}
 }
