@@ -32,6 +32,13 @@ const (
 
 var hashSem = make(chan struct{}, hashSlots)
 
+// legacySem is the one slot for Argon2id work that no quick check has
+// screened: a password for an account from before quick checks (migration
+// 012), and, while any such account exists, the dummy hash of an unknown
+// name. A flood of wrong passwords on that path fills only this slot, and
+// never keeps an account that has a quick check waiting.
+var legacySem = make(chan struct{}, 1)
+
 // hashWait bounds how long a sign-in waits for a hash slot: under a flood
 // of sign-ins, staff get "busy, try again" instead of an endless wait.
 var hashWait = 30 * time.Second
@@ -42,16 +49,21 @@ var ErrBusy = errors.New("sign-in is busy")
 // hashPassword waits for a hash slot, unless ctx ends or hashWait passes
 // first, and hashes.
 func hashPassword(ctx context.Context, password string, salt []byte) ([]byte, error) {
+	return hashIn(ctx, hashSem, password, salt)
+}
+
+// hashIn is hashPassword with a slot from sem.
+func hashIn(ctx context.Context, sem chan struct{}, password string, salt []byte) ([]byte, error) {
 	t := time.NewTimer(hashWait)
 	defer t.Stop()
 	select {
-	case hashSem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-t.C:
 		return nil, ErrBusy
 	}
-	defer func() { <-hashSem }()
+	defer func() { <-sem }()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -76,8 +88,9 @@ func passwordCheck(key []byte, password string, salt []byte) []byte {
 	return m.Sum(nil)[:checkBytes]
 }
 
-func checkPassword(ctx context.Context, password string, salt, hash []byte) (bool, error) {
-	h, err := hashPassword(ctx, password, salt)
+// checkPassword hashes password in a slot from sem and compares.
+func checkPassword(ctx context.Context, sem chan struct{}, password string, salt, hash []byte) (bool, error) {
+	h, err := hashIn(ctx, sem, password, salt)
 	return err == nil && subtle.ConstantTimeCompare(h, hash) == 1, err
 }
 

@@ -44,7 +44,7 @@ func TestPasswordsAndSealing(t *testing.T) {
 		t.Fatal(err)
 	}
 	check := func(p string, salt []byte) bool {
-		ok, err := checkPassword(ctx, p, salt, h)
+		ok, err := checkPassword(ctx, hashSem, p, salt, h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +122,28 @@ func TestHashQueueIsBounded(t *testing.T) {
 	}
 }
 
+// TestLegacyHashesTakeTheirOwnSlot: with the legacy slot (unscreened
+// Argon2id work: accounts without a quick check, and unknown names while
+// one exists) held for longer than hashWait, a screened hash still runs at
+// once, and only the legacy path is busy.
+func TestLegacyHashesTakeTheirOwnSlot(t *testing.T) {
+	defer func(d time.Duration) { hashWait = d }(hashWait)
+	hashWait = 50 * time.Millisecond
+	legacySem <- struct{}{}
+	defer func() { <-legacySem }()
+	salt := newSalt()
+	h, err := hashPassword(context.Background(), "right", salt)
+	if err != nil {
+		t.Fatalf("a screened hash while the legacy slot is held: %v", err)
+	}
+	if ok, err := checkPassword(context.Background(), hashSem, "right", salt, h); !ok || err != nil {
+		t.Errorf("a screened check while the legacy slot is held: %v %v", ok, err)
+	}
+	if _, err := checkPassword(context.Background(), legacySem, "wrong", salt, h); !errors.Is(err, ErrBusy) {
+		t.Errorf("a legacy check while its slot is held: %v, want ErrBusy", err)
+	}
+}
+
 // BenchmarkWrongPassword is the work a wrong password costs the server:
 // before quick checks, one Argon2id hash (in a queue of hashSlots); now,
 // one HMAC.
@@ -130,7 +152,7 @@ func BenchmarkWrongPassword(b *testing.B) {
 	check := passwordCheck(key, newPassword(), salt)
 	b.Run("argon2id", func(b *testing.B) {
 		for b.Loop() {
-			checkPassword(context.Background(), "wrong-password", salt, check)
+			checkPassword(context.Background(), hashSem, "wrong-password", salt, check)
 		}
 	})
 	b.Run("quick-check", func(b *testing.B) {

@@ -16,7 +16,9 @@
 // disabled account, wrong password or code), gets the same answer after
 // the same pause; a wrong password (for a known name or not) takes the
 // same work, and only a right one adds an Argon2id hash, which tells
-// nothing to anyone who does not already have it. Sessions are random tokens in secure, HttpOnly,
+// nothing to anyone who does not already have it. (An account from before
+// quick checks, and while one exists an unknown name, is hashed in a single
+// slot of its own, so it never delays accounts that have a check.) Sessions are random tokens in secure, HttpOnly,
 // SameSite=Strict cookies, stored only as hashes, with an idle and an
 // absolute expiry. What staff can see of their organisation's cases is
 // their reference, day and status: never content or replies.
@@ -190,23 +192,37 @@ var dummySalt, dummyCheck = newSalt(), newSalt()[:checkBytes]
 // while waiting for a hash slot, it returns ctx's error without hashing.
 func (s *Service) SignIn(ctx context.Context, username, password, code string) (string, store.Staff, error) {
 	var salt, hash, check []byte
+	var legacy bool
 	var err error
 	if ValidUsername(username) {
-		salt, hash, check, err = s.db.StaffPassword(ctx, username)
+		salt, hash, check, legacy, err = s.db.StaffPassword(ctx, username)
 	} else {
 		// No account can have this name: never sent to the database.
 		err = store.ErrNotFound
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		// Unknown: the same work as a wrong password.
+		// Unknown: the same work as a wrong password for an account that
+		// exists. While some account has no quick check, that is a dummy
+		// Argon2id hash in the legacy slot, as for that account.
 		salt, hash, check = dummySalt, nil, dummyCheck
+		if legacy {
+			check = nil
+		}
 	} else if err != nil {
 		return "", store.Staff{}, err
 	}
 	if check != nil && subtle.ConstantTimeCompare(passwordCheck(s.checkKey, password, salt), check) != 1 {
 		return "", store.Staff{}, s.failed(ctx)
 	}
-	passOK, err := checkPassword(ctx, password, salt, hash)
+	// A password its quick check let through takes a shared hash slot;
+	// one with no check (a legacy account, or an unknown name while one
+	// exists) takes the single legacy slot, so a flood there never starves
+	// accounts that have a check.
+	sem := hashSem
+	if check == nil {
+		sem = legacySem
+	}
+	passOK, err := checkPassword(ctx, sem, password, salt, hash)
 	if err != nil {
 		return "", store.Staff{}, err
 	}

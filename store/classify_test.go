@@ -19,7 +19,7 @@ func TestInvalidTextIsInvalidInput(t *testing.T) {
 	t.Parallel()
 	db := storetest.NewDB(t)
 	for _, s := range []string{"BADTEXT\x00b", "BADTEXT\xff\xfeb"} {
-		_, _, _, err := db.StaffPassword(context.Background(), s)
+		_, _, _, _, err := db.StaffPassword(context.Background(), s)
 		if !errors.Is(err, store.ErrInvalidInput) {
 			t.Errorf("StaffPassword(%q) = %v, want ErrInvalidInput", s, err)
 		}
@@ -27,7 +27,7 @@ func TestInvalidTextIsInvalidInput(t *testing.T) {
 			t.Errorf("the error quotes the value: %v", err)
 		}
 	}
-	if _, _, _, err := db.StaffPassword(context.Background(), "nobody"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, _, _, err := db.StaffPassword(context.Background(), "nobody"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("StaffPassword(nobody) = %v, want ErrNotFound", err)
 	}
 }

@@ -59,17 +59,23 @@ func scanStaff(row pgx.Row) (Staff, error) {
 // StaffPassword returns the password salt, hash and quick check of an
 // account, whatever its state, so that a sign-in can check the password
 // before it counts anything. check is nil for an account whose password
-// was set before quick checks existed (until its next sign-in). An unknown
-// username is ErrNotFound.
-func (db *DB) StaffPassword(ctx context.Context, username string) (salt, hash, check []byte, err error) {
-	err = db.pool.QueryRow(ctx, `SELECT password_salt, password_hash, password_check FROM staff WHERE username = $1`, username).Scan(&salt, &hash, &check)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil, nil, fmt.Errorf("store.StaffPassword: %w", ErrNotFound)
-	}
+// was set before quick checks existed (until its next sign-in). legacy
+// says whether any account still has no quick check; it is answered for
+// an unknown username too, by the same one statement. An unknown username
+// is ErrNotFound.
+func (db *DB) StaffPassword(ctx context.Context, username string) (salt, hash, check []byte, legacy bool, err error) {
+	var found bool
+	err = db.pool.QueryRow(ctx, `
+		SELECT s.id IS NOT NULL, s.password_salt, s.password_hash, s.password_check,
+		       EXISTS (SELECT 1 FROM staff WHERE password_check IS NULL)
+		FROM (SELECT 1) AS one LEFT JOIN staff s ON s.username = $1`, username).Scan(&found, &salt, &hash, &check, &legacy)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("store.StaffPassword: %w", classify(err))
+		return nil, nil, nil, false, fmt.Errorf("store.StaffPassword: %w", classify(err))
 	}
-	return salt, hash, check, nil
+	if !found {
+		return nil, nil, nil, legacy, fmt.Errorf("store.StaffPassword: %w", ErrNotFound)
+	}
+	return salt, hash, check, legacy, nil
 }
 
 // SetStaffPasswordCheck stores the quick check of an account's password
