@@ -26,15 +26,19 @@ var (
 	ErrFileTooLarge = errors.New("attachment too large")
 )
 
-// defaultAbandonAfter is how long an unfinished upload is kept before it
-// counts as abandoned and is deleted, unless AttachLimits says otherwise.
+// defaultAbandonAfter is how long an unfinished upload is kept at most,
+// unless AttachLimits says otherwise.
 const defaultAbandonAfter = 12 * time.Hour
 
 // AttachLimits bound attachments.
 type AttachLimits struct {
 	MaxFiles     int           // per case
 	MaxFileBytes int64         // per file
-	AbandonAfter time.Duration // how long an unfinished upload is kept (default 12h)
+	AbandonAfter time.Duration // how long an unfinished upload is kept at most (default 12h)
+	// Lease is how long an unfinished upload outlives its request if the
+	// request vanishes (a crash): the request renews it while it runs,
+	// and the sweep deletes it once expired (default 2 minutes).
+	Lease time.Duration
 }
 
 // Attach streams one file from r into storage: it is encrypted with age to
@@ -47,14 +51,24 @@ func (s *Service) Attach(ctx context.Context, c store.ReturnCase, name, contentT
 	if abandon <= 0 {
 		abandon = defaultAbandonAfter
 	}
-	id, err := s.db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(abandon))
+	lease := min(lim.Lease, abandon)
+	if lease <= 0 {
+		lease = min(defaultLease, abandon)
+	}
+	id, err := s.db.BeginAttachment(ctx, c.ID, lim.MaxFiles, s.now().Add(lease))
 	if errors.Is(err, store.ErrNoSlot) {
 		return envelope.Manifest{}, ErrTooManyFiles
 	}
 	if err != nil {
 		return envelope.Manifest{}, err
 	}
+	// The lease is renewed while the upload runs, up to abandon in all;
+	// what a crashed request left is swept within a lease.
+	renewCtx, cancel := context.WithTimeout(ctx, abandon-lease)
+	stop := s.renewEvery(renewCtx, lease, func() { s.db.RenewStaged(renewCtx, []string{id}, nil, "", lease) })
 	m, err := s.attach(ctx, s.db, c, id, name, contentType, r, lim, nil, nil)
+	stop()
+	cancel()
 	if err != nil {
 		// Leave nothing of a failed upload; if even this fails, the
 		// abandoned-upload sweep removes it.

@@ -237,6 +237,13 @@ func (st *staged) count() int {
 // renewLeases renews, every quarter lease until the returned function is
 // called, the leases of what st has staged and of the claim.
 func (s *Service) renewLeases(ctx context.Context, st *staged, once []byte, claim string, lease time.Duration) (stop func()) {
+	return s.renewEvery(ctx, lease, func() { s.db.RenewStaged(ctx, st.idList(), once, claim, lease) })
+}
+
+// renewEvery calls renew every quarter lease until the returned function
+// is called or ctx is done. A failed renewal is retried at the next tick;
+// a lease missed three times lets the sweep remove what it covers.
+func (s *Service) renewEvery(ctx context.Context, lease time.Duration, renew func()) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -251,9 +258,7 @@ func (s *Service) renewLeases(ctx context.Context, st *staged, once []byte, clai
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				// A failure is retried at the next tick; a lease missed
-				// three times makes the commit fail (ErrStagedGone).
-				s.db.RenewStaged(ctx, st.idList(), once, claim, lease)
+				renew()
 			}
 		}
 	}()
