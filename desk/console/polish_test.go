@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -184,7 +185,8 @@ func TestTeamRosterShowsWhoAndWhich(t *testing.T) {
 	}
 	fp := e.rosterKeys["reprisals-team"].Public().Fingerprint()
 	contains(t, "team page", page, `id="roster-version">2<`, `<span class="fingerprint">`+fp+`</span>`,
-		"handler-0", `<span class="badge">you</span>`, "team-key", id.Recipient().String())
+		"handler-0", `<span class="badge">you</span>`, "team-key", id.Recipient().String(),
+		`id="roster-signed">Signed <span class="token">`+time.Now().UTC().Format("2006-01-02"), "valid until")
 }
 
 // TestClosedPageIsBare: the page shown after Quit has no navigation, no

@@ -131,7 +131,10 @@ type teamPage struct {
 	Entries    []rosterEntry
 	Recipients []string
 	Signers    []string // fingerprints of the pinned roster keys that signed it
-	Change     *rosterPage
+	// Signed and Expires are the roster's signing time and expiry (UTC,
+	// as dates); "" for a roster signed before rosters carried them.
+	Signed, Expires string
+	Change          *rosterPage
 }
 
 // rosterEntry is one recipient of the verified roster.
@@ -156,6 +159,9 @@ func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 	}
 	mine := s.ownRecipients()
 	p.Version = ros.Version
+	if ros.Dated() {
+		p.Signed, p.Expires = ros.Signed.UTC().Format("2006-01-02 15:04 UTC"), ros.Expires.UTC().Format("2006-01-02 15:04 UTC")
+	}
 	for _, e := range ros.Entries {
 		p.Entries = append(p.Entries, rosterEntry{Label: e.Label, Recipient: e.Recipient, Mine: slices.Contains(mine, e.Recipient)})
 		p.Recipients = append(p.Recipients, e.Recipient)
