@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -116,7 +115,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	data := filepath.Join(dir, "data")
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
 		"-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = initdbAttr(cred)
 	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pgtemp: initdb: %v\n%s", err, tail(out))
@@ -135,7 +134,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	c.cmd = exec.Command(filepath.Join(bin, "postgres"), args...)
 	c.cmd.Dir = dir
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	c.cmd.SysProcAttr = serverAttr(cred)
 	if err := c.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("pgtemp: starting postgres: %w", err)
 	}
@@ -196,24 +195,6 @@ func (c *Cluster) Stop() error {
 		}
 	})
 	return err
-}
-
-// credential returns the unprivileged user to run PostgreSQL as when the
-// process is root, or nil to run as the current user.
-func credential() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-	}
-	return nil, errors.New("pgtemp: running as root, but there is no 'postgres' or 'nobody' user to run PostgreSQL as")
 }
 
 // tailBuffer keeps the last 8 KiB of the server's output for error messages.
