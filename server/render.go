@@ -170,7 +170,7 @@ type visitPage struct {
 	Text       string
 	Error      string
 	Added      bool
-	Attached   []string
+	FilesAdded bool // after files were attached (the page the upload redirects to)
 }
 
 type replyView struct {

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -49,10 +51,21 @@ func TestRepliesStayAfterAddingInformation(t *testing.T) {
 	}
 
 	ct, mb := multipartWith(token, next, map[string][]byte{"note.txt": []byte("more")})
-	resp, b := e.do("POST", "/attachments", ct, mb)
+	resp, b := e.browserDo("POST", "/attachments", ct, mb)
 	doc = parseHTML(t, b)
 	if resp.StatusCode != 200 || byID(doc, "attached") == nil || !strings.Contains(text(byID(doc, "messages")), "We are looking into this.") {
 		t.Errorf("after adding a file the reply is gone (%d)", resp.StatusCode)
+	}
+	// The file was answered by a redirect: the page is a GET, whose
+	// reload sends nothing again, and its address names no file.
+	if resp.Request.Method != http.MethodGet || strings.Contains(resp.Request.URL.String(), "note.txt") {
+		t.Errorf("after adding a file the page is a %s of %s, want a GET that names no file", resp.Request.Method, resp.Request.URL)
+	}
+	e.browserDo("GET", resp.Request.URL.RequestURI(), "", nil)
+	var files int
+	e.db.Pool().QueryRow(context.Background(), `SELECT count(*) FROM attachments`).Scan(&files)
+	if files != 1 {
+		t.Errorf("after adding one file and reloading, %d attachments are stored, want 1", files)
 	}
 
 	// Another case's box, or a forged one, shows no reply.

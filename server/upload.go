@@ -111,7 +111,7 @@ func (s *Server) upload(c echo.Context) error {
 		return g.explain(err, nil)
 	}
 	// A return visit's form carries the replies it showed, sealed, next.
-	first, box, err := repliesPart(mr)
+	first, _, err := repliesPart(mr)
 	if errors.Is(err, io.EOF) {
 		return &intake.DecodeError{Message: "Choose at least one file to attach."}
 	}
@@ -151,12 +151,10 @@ func (s *Server) upload(c echo.Context) error {
 		}
 		return c.JSON(http.StatusCreated, map[string]any{"attachments": out})
 	}
-	page := s.visitPage(c, rcase, nil)
-	s.keepReplies(&page, rcase.ID, box)
-	for _, m := range added {
-		page.Attached = append(page.Attached, m.Name)
-	}
-	return s.r.render(c, http.StatusOK, "visit", page)
+	// Added once: the answer is a redirect to the case page (which needs
+	// the visit cookie), so a reload sends no file again. The files'
+	// names stay out of the address, which browsers keep in history.
+	return c.Redirect(http.StatusSeeOther, "/return/case?lang="+s.base(c, "").Lang+"&attached=1#attached")
 }
 
 // receiveFiles stores each "files" part of mr (starting with first, if

@@ -126,6 +126,7 @@ func (s *Server) showVisit(c echo.Context) error {
 	}
 	page := s.visitPage(c, visit.Case, visit.Replies)
 	page.Added = added
+	page.FilesAdded = c.QueryParam("attached") == "1"
 	return s.r.render(c, http.StatusOK, "visit", page)
 }
 

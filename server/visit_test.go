@@ -64,16 +64,21 @@ func (e *env) openReturn(receipt string) (*http.Response, *html.Node, []byte) {
 	return resp, parseHTML(e.t.(*testing.T), b), b
 }
 
-// postFormTo posts a form as a browser does: the visit cookie is kept,
-// and redirects are followed (the receipt and a follow-up are answered by
-// a redirect to the case page).
-func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
+// browserDo sends a request as a browser does, as postFormTo.
+func (e *env) browserDo(method, path, contentType string, body io.Reader) (*http.Response, []byte) {
 	e.t.Helper()
 	if e.browser == nil {
 		jar, _ := cookiejar.New(nil)
 		e.browser = &http.Client{Jar: jar}
 	}
-	resp, err := e.browser.PostForm(e.srv.URL+path, v)
+	req, err := http.NewRequest(method, e.srv.URL+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.browser.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -83,6 +88,14 @@ func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
 		e.t.Fatal(err)
 	}
 	return resp, b
+}
+
+// postFormTo posts a form as a browser does: the visit cookie is kept,
+// and redirects are followed (the receipt and a follow-up are answered by
+// a redirect to the case page).
+func (e *env) postFormTo(path string, v url.Values) (*http.Response, []byte) {
+	e.t.Helper()
+	return e.browserDo("POST", path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))
 }
 
 func TestReturnVisit(t *testing.T) {
