@@ -185,13 +185,16 @@ func (s *Service) submitWithFiles(ctx context.Context, sub Submission, once []by
 			return
 		}
 		// Leave nothing of a report that was not stored; if even this
-		// fails, the sweep removes it once its lease is over.
+		// fails, the sweep removes it once its lease is over. The claim
+		// goes first, so that once the staged files are gone the form
+		// can be sent again at once (a resend never adopts them: they
+		// are deleted by id).
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		s.db.DeleteAttachments(c, st.idList())
 		if claim != "" {
 			s.db.ReleaseClaim(c, once, claim)
 		}
+		s.db.DeleteAttachments(c, st.idList())
 	}()
 
 	stop := s.renewLeases(ctx, st, once, claim, lease)
