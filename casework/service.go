@@ -3,10 +3,12 @@ package casework
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +48,6 @@ type Service struct {
 	origin   string // this server's origin, which login challenges name
 	tokenKey []byte // seals login challenge ids (logintoken.go)
 	now      func() time.Time
-	ch       challenges // the handlers login challenges need (challengecache.go)
 }
 
 // NewService returns a Service. cfg must have been validated and hold a
@@ -121,36 +122,34 @@ type Challenge struct {
 
 // NewChallenge starts a login for the handler called name. For a name that
 // is unknown or disabled it returns a challenge that looks the same, to a
-// decoy key of a type chosen as real handlers' keys are (see decoyFor),
-// so neither the stanza type nor the size tells anyone which names exist;
-// and it does the same work for every name, reading no database
-// (challengecache.go). It stores nothing.
+// throwaway key of a type chosen as real handlers' keys are (see
+// decoyRecipient), so neither the stanza type nor the size tells anyone
+// which names exist. It stores nothing.
 func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, error) {
 	if name == "" || len(name) > tokenNameBytes {
 		return Challenge{}, &InvalidError{Field: "handler", Message: "give your handler name"}
 	}
-	cache, err := s.handlerCache(ctx)
-	if err != nil {
-		return Challenge{}, err
-	}
-	h, known := cache.handlers[name]
-	kind := ""
-	if known {
-		kind = h.kind
-	}
-	// Every name gets its decoy (the same work for all); an active
-	// handler's challenge is then encrypted to their key instead.
-	recipient, err := s.decoyFor(cache, name, kind)
-	if err != nil {
-		return Challenge{}, err
-	}
+	var recipient crypto.Recipient
 	var tag [8]byte
-	rand.Read(tag[:])
-	if known && h.active {
-		if h.err != nil {
-			return Challenge{}, fmt.Errorf("casework: handler %s has an unusable recipient: %w", name, h.err)
+	h, err := s.db.HandlerByName(ctx, name)
+	switch {
+	case err == nil && h.Active:
+		if recipient, err = crypto.ParseRecipient(h.Recipient); err != nil {
+			return Challenge{}, fmt.Errorf("casework: handler %s has an unusable recipient: %w", h.Name, err)
 		}
-		recipient, tag = h.recipient, h.tag
+		tag = recipientTag(h.Recipient)
+	case err == nil: // disabled: a throwaway key of the same type as theirs
+		if recipient, err = crypto.ThrowawayRecipient(crypto.RecipientKind(h.Recipient)); err != nil {
+			return Challenge{}, err
+		}
+		rand.Read(tag[:])
+	case errors.Is(err, store.ErrNotFound):
+		if recipient, err = s.decoyRecipient(ctx, name); err != nil {
+			return Challenge{}, err
+		}
+		rand.Read(tag[:])
+	default:
+		return Challenge{}, err
 	}
 	t := loginToken{expires: s.now().Add(s.cfg.Handlers.ChallengeTTL.Duration).Truncate(time.Second), recipientTag: tag, name: name}
 	rand.Read(t.nonce[:])
@@ -170,6 +169,31 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 		return Challenge{}, err
 	}
 	return c, nil
+}
+
+// decoyRecipient returns a throwaway recipient for an unknown name, of a
+// key type drawn from the active handlers' key types in proportion, by a
+// keyed hash of the name: the same name always gets the same type, and
+// the types unknown names get are distributed like real handlers'.
+func (s *Service) decoyRecipient(ctx context.Context, name string) (crypto.Recipient, error) {
+	byTeam, err := s.db.ActiveRecipients(ctx)
+	if err != nil {
+		return crypto.Recipient{}, err
+	}
+	var kinds []string
+	for _, list := range byTeam {
+		for _, r := range list {
+			kinds = append(kinds, crypto.RecipientKind(r))
+		}
+	}
+	kind := crypto.KindX25519
+	if len(kinds) > 0 {
+		slices.Sort(kinds)
+		m := hmac.New(sha256.New, s.auditKey)
+		m.Write([]byte("login-decoy-kind\x00" + name))
+		kind = kinds[binary.BigEndian.Uint64(m.Sum(nil))%uint64(len(kinds))]
+	}
+	return crypto.ThrowawayRecipient(kind)
 }
 
 // Session is a successful login.

@@ -96,9 +96,9 @@ func (s *Server) loginChallenge(c echo.Context) error {
 	if in.Handler == "" || len(in.Handler) > 64 {
 		return &casework.InvalidError{Field: "handler", Message: "give your handler name"}
 	}
-	// No budget: a challenge is stored nowhere, reads no database and costs
-	// one encryption, so there is nothing to exhaust but CPU, which
-	// challengeSlots bounds (the rest wait their turn).
+	// No budget: a challenge is stored nowhere and costs one lookup and one
+	// encryption, so there is nothing to exhaust but CPU and database
+	// connections, which challengeSlots bounds (the rest wait their turn).
 	ctx := c.Request().Context()
 	select {
 	case s.challengeSlots <- struct{}{}:

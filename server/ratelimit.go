@@ -1,7 +1,6 @@
 package server
 
 import (
-	"runtime"
 	"strconv"
 	"time"
 
@@ -14,9 +13,8 @@ import (
 // that anyone there can turn on everyone else. Instead:
 //
 //   - Login challenges are stateless (casework/logintoken.go): issuing one
-//     stores nothing, reads no database (the handlers are kept in memory,
-//     casework/challengecache.go) and needs no budget; challengeSlots (one
-//     per CPU) bounds the CPU they take, and a flood only queues.
+//     stores nothing and needs no budget; challengeSlots bounds the CPU and
+//     database connections they take, and a flood only queues.
 //   - Receipt lookups: receiptLookups at once, the rest queue (visit.go).
 //   - Staff sign-ins: a wrong password is refused by a cheap keyed check
 //     before any Argon2id work and is never counted against the account;
@@ -29,13 +27,11 @@ const (
 	// receiptLookups bounds receipt lookups running at once, so a flood
 	// of wrong receipts cannot take every database connection.
 	receiptLookups = 4
+	// challengeSlots bounds login challenges being made at once (one
+	// handler lookup and one age encryption each, about a millisecond), so
+	// a flood of them cannot take every database connection.
+	challengeSlots = 4
 )
-
-// challengeSlots bounds login challenges being made at once: one per CPU.
-// A challenge is brief, pure CPU work (a map lookup and one age
-// encryption, well under a millisecond) that touches no database, so
-// this only keeps a flood from taking more than the CPUs.
-var challengeSlots = runtime.NumCPU()
 
 // setRetryAfter tells the client when to try again, in whole seconds.
 func setRetryAfter(c echo.Context, wait time.Duration) {

@@ -20,29 +20,10 @@ type Handler struct {
 
 // AddHandler registers a handler.
 func (db *DB) AddHandler(ctx context.Context, h Handler, a Audit) error {
-	defer db.handlersChanged()
 	return db.Audited(ctx, a, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO handlers (name, team, recipient) VALUES ($1, $2, $3)`, h.Name, h.Team, h.Recipient)
 		return err
 	})
-}
-
-// handlersChanged records that the handlers table may have changed.
-func (db *DB) handlersChanged() {
-	if db.handlers != nil {
-		db.handlers.Add(1)
-	}
-}
-
-// HandlersVersion counts the changes to handlers made in this process
-// through db (AddHandler, UpdateHandler). It reads no database: a cache
-// of handlers compares it to see that it must be read again. Changes made
-// by another process (the reprisals CLI) are not counted.
-func (db *DB) HandlersVersion() uint64 {
-	if db.handlers == nil {
-		return 0
-	}
-	return db.handlers.Load()
 }
 
 // ListHandlers returns every handler, by team and name.
@@ -84,7 +65,6 @@ func (db *DB) handler(ctx context.Context, where string, arg any) (Handler, erro
 // UpdateHandler sets a handler's active flag and recipient, and ends all of
 // their sessions (a disabled handler or a replaced key must log in again).
 func (db *DB) UpdateHandler(ctx context.Context, name string, active bool, recipient string, a Audit) error {
-	defer db.handlersChanged()
 	return db.Audited(ctx, a, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `UPDATE handlers SET active = $2, recipient = $3 WHERE name = $1 RETURNING id`, name, active, recipient).Scan(&id)

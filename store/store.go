@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,10 +44,6 @@ var (
 type DB struct {
 	pool *pgxpool.Pool
 	tx   pgx.Tx // set inside InTx
-	// handlers counts the changes to handlers made through this DB (and
-	// the transactions it opens), so that a cache of them in this process
-	// (casework's login challenges) can see at once that it is stale.
-	handlers *atomic.Uint64
 }
 
 // queryer is what a pool and a transaction have in common.
@@ -75,7 +70,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *DB) error) error {
 		return fmt.Errorf("store.InTx: %w", classify(err))
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&DB{pool: db.pool, tx: tx, handlers: db.handlers}); err != nil {
+	if err := fn(&DB{pool: db.pool, tx: tx}); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -140,7 +135,7 @@ func OpenPool(ctx context.Context, url string, p Pool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", classify(err))
 	}
-	return &DB{pool: pool, handlers: new(atomic.Uint64)}, nil
+	return &DB{pool: pool}, nil
 }
 
 // Close closes every connection.
