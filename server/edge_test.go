@@ -3,7 +3,6 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -21,8 +20,6 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
-	"github.com/ohchr-reprisals/intake/intermediary"
-	"github.com/ohchr-reprisals/intake/server"
 )
 
 // rawRequest sends a request over a fresh connection: the header says
@@ -66,28 +63,7 @@ func rawRequest(t *testing.T, addr, method, path, contentType string, header []s
 // for the user, and no ERROR line in the log.
 func TestBadBodiesOnEveryRoute(t *testing.T) {
 	t.Parallel()
-	u := newUploadEnv(t, server.Options{}, 10*time.Second)
-	orgs := intermediary.New(u.db.DB, u.teams.Config)
-	ctx := context.Background()
-	if err := orgs.AddOrganisation(ctx, "nhri-a", "NHRI A", "test"); err != nil {
-		t.Fatal(err)
-	}
-	cr, err := orgs.AddStaff(ctx, "nhri-a", "staff-a", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := u.addHandler("omar", "reprisals-team")
-	tok := u.login("omar", id)
-	ref, _ := u.uploadToken("hrc_session")
-
-	oh := newOrgServer(t, u, orgs)
-	staff := client()
-	c, _ := intermediary.Code(cr.TOTPSecret, time.Now())
-	resp, err := staff.PostForm(oh.URL+"/org/login", url.Values{"username": {"staff-a"}, "password": {cr.Password}, "code": {c}})
-	if err != nil || resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("staff sign-in: %v %v", err, resp.StatusCode)
-	}
-	resp.Body.Close()
+	u, tok, ref, oh, staff := everyoneSignedIn(t)
 	ou, _ := url.Parse(oh.URL)
 	var cookie []string
 	for _, ck := range staff.Jar.Cookies(ou) {

@@ -21,29 +21,7 @@ import (
 // routes: each is a 4xx (never a 500), and nothing of it reaches the log.
 func TestMalformedIdentifiers(t *testing.T) {
 	t.Parallel()
-	u := newUploadEnv(t, server.Options{}, 10*time.Second)
-	orgs := intermediary.New(u.db.DB, u.teams.Config)
-	ctx := context.Background()
-	if err := orgs.AddOrganisation(ctx, "nhri-a", "NHRI A", "test"); err != nil {
-		t.Fatal(err)
-	}
-	cr, err := orgs.AddStaff(ctx, "nhri-a", "staff-a", "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := u.addHandler("omar", "reprisals-team")
-	tok := u.login("omar", id)
-	ref, _ := u.uploadToken("hrc_session")
-
-	// Staff sign in on a server that has the staff pages (same database).
-	oh := newOrgServer(t, u, orgs)
-	staff := client()
-	c, _ := intermediary.Code(cr.TOTPSecret, time.Now())
-	resp, err := staff.PostForm(oh.URL+"/org/login", url.Values{"username": {"staff-a"}, "password": {cr.Password}, "code": {c}})
-	if err != nil || resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("staff sign-in: %v %v", err, resp.StatusCode)
-	}
-	resp.Body.Close()
+	u, tok, ref, oh, staff := everyoneSignedIn(t)
 
 	bad := []string{
 		"BADID000-zzzz-zzzz-zzzz-zzzzzzzzzzzz", // 36 characters, not a UUID
@@ -97,6 +75,36 @@ func TestMalformedIdentifiers(t *testing.T) {
 type orgServer struct {
 	URL  string
 	logs *syncBuffer
+}
+
+// everyoneSignedIn starts an upload server with a handler (omar, signed
+// in: tok) and a case (ref, with its upload token), and a staff member
+// signed in (staff) on a server that has the staff pages (oh), over the
+// same database.
+func everyoneSignedIn(t *testing.T) (u *uploadEnv, tok, ref string, oh *orgServer, staff *http.Client) {
+	t.Helper()
+	u = newUploadEnv(t, server.Options{}, 10*time.Second)
+	orgs := intermediary.New(u.db.DB, u.teams.Config)
+	ctx := context.Background()
+	if err := orgs.AddOrganisation(ctx, "nhri-a", "NHRI A", "test"); err != nil {
+		t.Fatal(err)
+	}
+	cr, err := orgs.AddStaff(ctx, "nhri-a", "staff-a", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := u.addHandler("omar", "reprisals-team")
+	tok = u.login("omar", id)
+	ref, _ = u.uploadToken("hrc_session")
+	oh = newOrgServer(t, u, orgs)
+	staff = client()
+	c, _ := intermediary.Code(cr.TOTPSecret, time.Now())
+	resp, err := staff.PostForm(oh.URL+"/org/login", url.Values{"username": {"staff-a"}, "password": {cr.Password}, "code": {c}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("staff sign-in: %v %v", err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	return u, tok, ref, oh, staff
 }
 
 func newOrgServer(t *testing.T, u *uploadEnv, orgs *intermediary.Service) *orgServer {
