@@ -9,6 +9,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/envelope"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // Statuses are the workflow statuses, by key, in the order a case usually
@@ -50,8 +51,10 @@ var transitions = map[string][]string{
 	"duplicate":               {"under_assessment"},
 }
 
-// ClosureReasons are the reasons a case may be closed for.
-var ClosureReasons = []string{"resolved", "consent_withdrawn", "no_contact", "victim_request", "out_of_scope_referred"}
+// ClosureReasons are the reasons a case may be closed for. The last,
+// handlerapi.NotAReport ("not_a_report"), is for machine-written junk and
+// the like: such a case is left out of every figure the handlers compute.
+var ClosureReasons = []string{"resolved", "consent_withdrawn", "no_contact", "victim_request", "out_of_scope_referred", handlerapi.NotAReport}
 
 // Urgencies are the urgency classes: U1 imminent risk to life or physical
 // integrity, U2 ongoing or imminent deprivation of liberty or movement, U3

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 func TestEveryStatusHasTransitionsAndAName(t *testing.T) {
@@ -22,6 +24,19 @@ func TestEveryStatusHasTransitionsAndAName(t *testing.T) {
 	}
 	if len(transitions) != len(Statuses) || len(DefaultStatusNames) != len(Statuses) {
 		t.Error("transitions or names list statuses that do not exist")
+	}
+}
+
+// TestEveryClosureReasonHasAName: the command line names each reason in
+// words (handlerapi.ClosureReasonNames), "not a report" included.
+func TestEveryClosureReasonHasAName(t *testing.T) {
+	for _, r := range ClosureReasons {
+		if handlerapi.ClosureReasonNames[r] == "" {
+			t.Errorf("closing reason %s has no name", r)
+		}
+	}
+	if !slices.Contains(ClosureReasons, handlerapi.NotAReport) {
+		t.Errorf("%q is not a closing reason", handlerapi.NotAReport)
 	}
 }
 
@@ -47,6 +62,10 @@ func TestCheckStatusChange(t *testing.T) {
 		{"closed", "follow_up", "", ""},
 		{"closed", "received", "", "status"},
 		{"on_hold", "closed", "victim_request", ""},
+		{"received", "closed", "not_a_report", ""},
+		{"under_assessment", "closed", "not_a_report", ""},
+		{"duplicate", "closed", "not_a_report", "status"},
+		{"received", "closed", "Not_A_Report", "status_detail"},
 		{"duplicate", "under_assessment", "", ""},
 	}
 	for _, tt := range tests {

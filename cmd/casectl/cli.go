@@ -93,7 +93,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.IntVar(&c.page, "page", 1, "page number")
 	case "triage":
 		c.fs.StringVar(&c.status, "status", "", "new status")
-		c.fs.StringVar(&c.detail, "detail", "", "closure reason (for closed) or the original's reference (for duplicate)")
+		c.fs.StringVar(&c.detail, "detail", "", "closure reason (for closed: resolved, consent_withdrawn, no_contact, victim_request, out_of_scope_referred, or not_a_report for junk, left out of every figure) or the original's reference (for duplicate)")
 		c.fs.StringVar(&c.urgency, "urgency", "", "U1-U4, or \"\" to clear")
 		c.fs.StringVar(&c.assignee, "assignee", "", "a handler of your team, or \"\" to unassign")
 		c.fs.StringVar(&c.deadline, "deadline", "", "next deadline as YYYY-MM-DD, or \"\" to clear")

@@ -108,7 +108,7 @@ func (c *cli) cases() error {
 	for _, m := range res.Cases {
 		status := m.StatusName
 		if m.StatusDetail != "" {
-			status += " (" + m.StatusDetail + ")"
+			status += " (" + closureOrDetail(m) + ")"
 		}
 		safe := handlerapi.Safe
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d KiB\t%s\t%s\n", safe(m.Reference), safe(m.ReceivedOn), safe(status), safe(dash(m.Urgency)),
@@ -283,6 +283,15 @@ func valueName(f reflect.StructField, v string) string {
 	return v
 }
 
+// closureOrDetail is a status's detail in words: a closed case's reason
+// by its name, a duplicate's original by its reference.
+func closureOrDetail(m handlerapi.CaseMeta) string {
+	if m.Status == "closed" {
+		return handlerapi.ClosureName(m.StatusDetail)
+	}
+	return handlerapi.Safe(m.StatusDetail)
+}
+
 // channelName says how a case arrived, in words.
 func channelName(ch string) string {
 	if slug, ok := strings.CutPrefix(ch, "org:"); ok {
@@ -318,7 +327,7 @@ func (c *cli) triage() error {
 		return err
 	}
 	fmt.Fprintf(c.out, "%s: %s%s, urgency %s, assignee %s, deadline %s\n", handlerapi.Safe(m.Reference), handlerapi.Safe(m.StatusName),
-		map[bool]string{true: " (" + m.StatusDetail + ")", false: ""}[m.StatusDetail != ""], dash(m.Urgency), dash(m.Assignee), dash(m.NextDeadline))
+		map[bool]string{true: " (" + closureOrDetail(m) + ")", false: ""}[m.StatusDetail != ""], dash(m.Urgency), dash(m.Assignee), dash(m.NextDeadline))
 	return nil
 }
 

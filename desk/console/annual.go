@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/desk/sgreport"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // The annual report page counts the loaded cases of a period by State,
@@ -73,6 +74,11 @@ func (s *Source) reportCases() ([]sgreport.Case, int) {
 	out := make([]sgreport.Case, 0, len(s.cases))
 	unreadable := 0
 	for _, c := range s.cases {
+		// Closed as not a report: in no figure, not even "unreadable"
+		// (the clear status says what it is).
+		if c.Meta.Status == "closed" && c.Meta.StatusDetail == handlerapi.NotAReport {
+			continue
+		}
 		day, err := time.Parse(time.DateOnly, c.Meta.ReceivedOn)
 		if !c.Readable() || err != nil {
 			unreadable++

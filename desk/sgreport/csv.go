@@ -128,7 +128,7 @@ func WriteCSV(w io.Writer, r Result, lang string) error {
 	for i := range r.Included {
 		c := &r.Included[i]
 		lvl := level(c.Report.Consent.Publication)
-		if lvl == "" || exclusion(*c) != "" {
+		if lvl == "" || !Counted(*c) || exclusion(*c) != "" {
 			return fmt.Errorf("sgreport: case %s is not one the CSV may include", c.Reference)
 		}
 		for j, col := range columns {

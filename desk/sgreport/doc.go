@@ -11,7 +11,10 @@
 // A case belongs to a period when its received day is within the period
 // (both ends included; AnnualPeriod gives the usual 1 May to 30 April).
 // Cases marked duplicate are left out of everything, since their original
-// is counted. Counts cover every other case in the period. The CSV leaves
+// is counted, and so are cases closed as not a report (the closing reason
+// "not_a_report", handlerapi.NotAReport: machine-written junk, spam,
+// tests), which are in no figure at all (Counted). Counts cover every
+// other case in the period. The CSV leaves
 // out, and Result.Excluded counts by reason:
 //
 //   - "publication_no": the consent to publication is "not at all";

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/envelope"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
 // Case is one decrypted case: its clear metadata, as the handler API lists
@@ -106,7 +107,7 @@ func (t Tally) Rows() []Row {
 
 // Counts are the period's cases counted along the report's dimensions.
 type Counts struct {
-	Cases          int // cases in the period, duplicates left out
+	Cases          int // cases in the period, duplicates and what is not a report left out
 	ByState        Tally
 	ByIncidentType Tally
 	ByUNBody       Tally
@@ -136,7 +137,7 @@ func Compute(cases []Case, p Period) Result {
 		Excluded: Tally{},
 	}
 	for _, c := range cases {
-		if c.Status == "duplicate" || !p.Contains(c.ReceivedOn) {
+		if !Counted(c) || !p.Contains(c.ReceivedOn) {
 			continue
 		}
 		rep := &c.Report
@@ -163,6 +164,15 @@ func Compute(cases []Case, p Period) Result {
 			cmp.Compare(a.Reference, b.Reference))
 	})
 	return r
+}
+
+// Counted reports whether c is in the report's figures at all. A
+// duplicate (its original is counted) and a case closed as not a report
+// (handlerapi.NotAReport: machine-written junk and the like) are left out
+// of everything: the counts, the CSV and the annex drafts. Every figure
+// this package computes asks Counted first.
+func Counted(c Case) bool {
+	return c.Status != "duplicate" && !(c.Status == "closed" && c.StatusDetail == handlerapi.NotAReport)
 }
 
 // exclusion returns why c stays out of the CSV, or "".
