@@ -17,6 +17,10 @@ type Note struct {
 	Reference string `json:"reference"`
 	Author    string `json:"author,omitempty"` // the handler who wrote it, as their client knew them
 	Text      string `json:"text"`
+	// Entry is a structured entry (a UN action, a State response, a
+	// publication, a link), set only on a team note; Text then holds its
+	// Summary, for readers that know no entries.
+	Entry *Entry `json:"entry,omitempty"`
 }
 
 // NoteBinding is what OpenNote found a decrypted note or reply to be.
@@ -32,7 +36,8 @@ const (
 	NoteUnbound
 	// NoteForeign is a JSON object that is not an envelope of the kind
 	// and reference expected: another case's note or reply, a report, a
-	// follow-up, a manifest. It is never shown or re-encrypted.
+	// follow-up, a manifest; or one whose entry is not well formed (or
+	// is on a reply). It is never shown or re-encrypted.
 	NoteForeign
 )
 
@@ -48,9 +53,10 @@ func SealNote(kind, ref, author, text string) ([]byte, error) {
 }
 
 // OpenNote checks a decrypted note or reply that the server listed as
-// kind on case ref. A NoteBound envelope is returned as it is; NoteUnbound
-// plain text is returned as the envelope's Text (its Author and Reference
-// empty); a NoteForeign one as the zero envelope.
+// kind on case ref. A NoteBound envelope is returned as it is (with its
+// Entry, if any, checked whole by Entry.Validate); NoteUnbound plain text
+// is returned as the envelope's Text (its Author and Reference empty); a
+// NoteForeign one as the zero envelope.
 func OpenNote(plain []byte, kind, ref string) (Note, NoteBinding) {
 	trimmed := bytes.TrimSpace(plain)
 	if len(trimmed) == 0 || trimmed[0] != '{' || !json.Valid(trimmed) {
@@ -58,6 +64,9 @@ func OpenNote(plain []byte, kind, ref string) (Note, NoteBinding) {
 	}
 	var n Note
 	if check(trimmed, kind, ref) != nil || json.Unmarshal(trimmed, &n) != nil {
+		return Note{}, NoteForeign
+	}
+	if n.Entry != nil && (kind != KindNote || n.Entry.Validate() != nil) {
 		return Note{}, NoteForeign
 	}
 	return n, NoteBound

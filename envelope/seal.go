@@ -207,9 +207,27 @@ func OpenNoteOf(ciphertext []byte, kind, ref string, ids ...age.Identity) (Note,
 	defer clear(plain)
 	n, b := OpenNote(plain, kind, ref)
 	if b == NoteForeign {
+		if check(bytes.TrimSpace(plain), kind, ref) == nil {
+			return Note{}, b, ErrBroken // bound, but its entry is not well formed
+		}
 		return Note{}, b, &ForeignError{WantKind: kind, WantReference: ref, Kind: "something else"}
 	}
 	return n, b, nil
+}
+
+// SealEntryTo encrypts a structured entry on case ref, as a team note
+// (SealEntry), to recs.
+func SealEntryTo(ref, author string, e Entry, recs []crypto.Recipient) ([]byte, error) {
+	plain, err := SealEntry(ref, author, e)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	s, err := crypto.Seal(plain, recs)
+	if err != nil {
+		return nil, err
+	}
+	return s.Ciphertext, nil
 }
 
 // SealManifest encrypts an attachment's manifest to recs.

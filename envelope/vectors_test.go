@@ -90,6 +90,10 @@ func TestVectors(t *testing.T) {
 			}
 		})
 	}
+	// Entries are shown accepted and refused when not well formed.
+	if !seen["note broken"] || !seen["reply broken"] {
+		t.Error("the vectors lack a refused entry")
+	}
 	// Every kind is shown both accepted and refused as another case's.
 	for _, k := range []string{envelope.KindReport, envelope.KindFollowUp, envelope.KindNote, envelope.KindReply, envelope.KindAttachment} {
 		if !seen[k+" ok"] || !seen[k+" foreign"] {
@@ -181,6 +185,12 @@ func writeVectors(t *testing.T) {
 	negative.Size = -1
 	v2 := report
 	v2.Version = 2
+	actionCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: "2026-03-14", Symbol: "AL TEST 1/2026", Summary: "TEST VECTOR: a communication."}}, recs))
+	responseCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Response: &envelope.Response{Date: "2026-04-20", Stance: envelope.StanceDenies, Summary: "TEST VECTOR: the State denies."}}, recs))
+	publishedCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Published: &envelope.Published{Report: "A/HRC/TEST/1", Annex: "I", Paragraph: "7"}}, recs))
+	badEntry := func(entry string) []byte {
+		return raw(`{"version":1,"kind":"note","reference":"`+a+`","author":"omar","text":"TEST VECTOR","entry":`+entry+`}`, recs)
+	}
 
 	vs := []vector{
 		{Name: "report", Kind: "report", Reference: a, Cipher: enc(reportCT), Want: "ok"},
@@ -203,6 +213,17 @@ func writeVectors(t *testing.T) {
 		{Name: "reply", Kind: "reply", Reference: a, Cipher: enc(replyCT), Want: "ok"},
 		{Name: "reply of another case", Kind: "reply", Reference: b, Cipher: enc(replyCT), Want: "foreign"},
 		{Name: "note listed as a reply", Kind: "reply", Reference: a, Cipher: enc(noteCT), Want: "foreign"},
+		{Name: "note with a UN action", Kind: "note", Reference: a, Cipher: enc(actionCT), Want: "ok"},
+		{Name: "note with a State response", Kind: "note", Reference: a, Cipher: enc(responseCT), Want: "ok"},
+		{Name: "note with a published-in entry", Kind: "note", Reference: a, Cipher: enc(publishedCT), Want: "ok"},
+		{Name: "UN action of another case", Kind: "note", Reference: b, Cipher: enc(actionCT), Want: "foreign"},
+		{Name: "UN action listed as a reply", Kind: "reply", Reference: a, Cipher: enc(actionCT), Want: "foreign"},
+		{Name: "entry with no member", Kind: "note", Reference: a, Cipher: enc(badEntry(`{}`)), Want: "broken"},
+		{Name: "entry with two members", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"action":{"kind":"referral","date":"2026-01-01"},"published":{"report":"A/HRC/TEST/1","annex":"I"}}`)), Want: "broken"},
+		{Name: "entry of an unknown kind", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"action":{"kind":"coffee","date":"2026-01-01"}}`)), Want: "broken"},
+		{Name: "entry with a bad date", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"response":{"date":"2026-02-30","stance":"denies"}}`)), Want: "broken"},
+		{Name: "entry with a control character", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"action":{"kind":"referral","date":"2026-01-01","summary":"\u001b[2J"}}`)), Want: "broken"},
+		{Name: "entry on a reply", Kind: "reply", Reference: a, Cipher: enc(raw(`{"version":1,"kind":"reply","reference":"`+a+`","text":"TEST VECTOR","entry":{"action":{"kind":"referral","date":"2026-01-01"}}}`, recs)), Want: "broken"},
 		{Name: "manifest", Kind: "attachment", Reference: a, Cipher: enc(manifestCT), Want: "ok"},
 		{Name: "manifest of another case", Kind: "attachment", Reference: b, Cipher: enc(manifestCT), Want: "foreign"},
 		{Name: "follow-up listed as a manifest", Kind: "attachment", Reference: a, Cipher: enc(followCT), Want: "foreign"},
