@@ -63,9 +63,9 @@ var LinkKinds = []string{LinkSame, LinkDuplicate}
 
 // Limits on an entry's fields, in characters.
 const (
-	MaxSymbol        = 100  // a reference symbol: "AL BLR 1/2026", "A/HRC/60/62"
-	MaxEntrySummary  = 2000 // an action's or a response's summary
-	MaxParagraph     = 20   // a paragraph number or range in a report
+	MaxSymbol       = 100  // a reference symbol: "AL BLR 1/2026", "A/HRC/60/62"
+	MaxEntrySummary = 2000 // an action's or a response's summary
+	MaxParagraph    = 20   // a paragraph number or range in a report
 )
 
 // DateLayout is the layout of every entry date (YYYY-MM-DD).
