@@ -65,20 +65,32 @@ func (c *cli) login() error {
 	return nil
 }
 
-// teamOfMine returns the verified roster of the handler's team. The team
-// is the server's word at login, so it must be pinned (teamRoster refuses
-// otherwise) and its signed roster must list a key used at login: a
-// server cannot send a handler's notes to another pinned team.
+// teamOfMine returns the verified roster of the handler's team
+// (desk.TeamOfMine).
 func (c *cli) teamOfMine() ([]crypto.Recipient, error) {
-	recs, err := c.teamRoster(c.sess.Team)
+	d, err := c.desk(nil)
 	if err != nil {
 		return nil, err
 	}
-	if desk.CheckTeamOfMine(recs, c.sess.Recipients) == nil {
-		return recs, nil
+	recs, err := d.TeamOfMine(c.ctx)
+	if errors.Is(err, desk.ErrNotInRoster) {
+		return nil, c.notInRoster()
 	}
-	return nil, fmt.Errorf("the server says your team is %s, but that team's signed roster does not list your key. "+
-		"Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point", handlerapi.Safe(c.sess.Team))
+	return recs, err
+}
+
+// desk is the handler-side core for this command, with identities ids
+// (nil where the command needs none).
+func (c *cli) desk(ids []age.Identity) (desk.Desk, error) {
+	api, err := c.client()
+	if err != nil {
+		return desk.Desk{}, err
+	}
+	rs, err := c.rosters()
+	if err != nil {
+		return desk.Desk{}, err
+	}
+	return desk.Desk{API: api, IDs: ids, Rosters: rs, Handler: c.sess.Handler, Team: c.sess.Team, Mine: c.sess.Recipients}, nil
 }
 
 func (c *cli) logout() error {
@@ -137,35 +149,6 @@ func (c *cli) fetch(ref string, ids []age.Identity) (handlerapi.Case, envelope.C
 	return desk.Fetch(c.ctx, api, ref, ids)
 }
 
-// checkCase checks that the server answers a request for case ref with
-// case ref: opened and checked as fetch does when the handler has named an
-// identity, by the reference of the answer otherwise.
-func (c *cli) checkCase(ref string) error {
-	if c.identityFile != "" {
-		ids, err := c.identities()
-		if err != nil {
-			return err
-		}
-		_, _, plain, err := c.fetch(ref, ids)
-		clear(plain)
-		if errors.Is(err, errNotForYou) {
-			return nil // a case of the team not readable with this identity
-		}
-		return err
-	}
-	cs, err := c.getCase(ref)
-	if err != nil {
-		return err
-	}
-	return desk.CheckAnswer(cs, ref)
-}
-
-// errNotForYou is a case not encrypted to the handler's identity.
-var errNotForYou = desk.ErrNotForYou
-
-// errMoved is a case whose ciphertext is another case's.
-var errMoved = desk.ErrMoved
-
 // refAndIdentities returns the case reference argument and the identities.
 func (c *cli) refAndIdentities() (string, []age.Identity, error) {
 	ref, err := c.ref()
@@ -201,15 +184,6 @@ func (c *cli) show() error {
 	}
 	writeAttachmentList(c.out, list)
 	return nil
-}
-
-// getCase fetches a case.
-func (c *cli) getCase(ref string) (handlerapi.Case, error) {
-	api, err := c.client()
-	if err != nil {
-		return handlerapi.Case{}, err
-	}
-	return api.Case(c.ctx, ref)
 }
 
 // printCase prints a decrypted case readably. Every string goes through
@@ -349,100 +323,82 @@ func (c *cli) text() ([]byte, error) {
 	return b, nil
 }
 
-// replyRecipients are the reporter's reply key and, when age allows mixing
-// them, the verified roster recipients of the teams sealed in the report
-// (never the server's list), so the teams can read their replies too. The reply key the server names must be the one sealed in
-// the report (reports from before it was sealed there are taken on the
-// server's word, and the handler is told).
-func (c *cli) replyRecipients(cs handlerapi.Case, env envelope.Case) ([]crypto.Recipient, error) {
-	reporter, err := desk.ReplyKey(env, cs.ReplyRecipient, c.serverReplyKey)
-	switch {
-	case errors.Is(err, desk.ErrReplyKeySwapped):
-		return nil, fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
-			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", handlerapi.Safe(cs.Reference))
-	case errors.Is(err, desk.ErrReplyKeyUnsealed):
-		return nil, fmt.Errorf("%s predates reply keys sealed in the report, so its reply key is only the server's word: "+
-			"a server that swapped it would read your reply. Nothing was sent. Write the reply so that is safe, "+
-			"then send it again with -trust-server-reply-key", handlerapi.Safe(cs.Reference))
-	case err != nil:
-		return nil, err
-	}
-	teams, err := c.caseRecipients(env.Teams)
-	if err != nil {
-		return nil, err
-	}
-	return crypto.ReplyRecipients(reporter, teams), nil
-}
-
 // orgWarning is shown for a case an intermediary logged: its staff saw the
 // receipt, so they can read replies.
 func orgWarning(env envelope.Case) string {
 	if env.Intermediary == nil {
 		return ""
 	}
-	return fmt.Sprintf("This case was logged by %s (%s) on the victim's behalf: its staff saw the receipt and can read every reply at /return.",
-		handlerapi.Safe(env.Intermediary.OrganisationName), handlerapi.Safe(env.Intermediary.Organisation))
+	return intermediaryWarning(*env.Intermediary)
 }
 
-func (c *cli) note() error { return c.addNote("note") }
+func intermediaryWarning(in envelope.IntermediaryRecord) string {
+	return fmt.Sprintf("This case was logged by %s (%s) on the victim's behalf: its staff saw the receipt and can read every reply at /return.",
+		handlerapi.Safe(in.OrganisationName), handlerapi.Safe(in.Organisation))
+}
 
-func (c *cli) reply() error { return c.addNote("reply") }
+func (c *cli) note() error { return c.addNote(desk.KindNote) }
 
+func (c *cli) reply() error { return c.addNote(desk.KindReply) }
+
+// addNote writes a note or reply with desk (Prepare checks the case and
+// the recipients, asking about rosters; then the text is read and Send
+// seals it), wording desk's refusals for the terminal.
 func (c *cli) addNote(kind string) error {
 	ref, err := c.ref()
 	if err != nil {
 		return err
 	}
-	var recs []crypto.Recipient
-	if kind == "note" {
-		// The note goes onto the case the handler names, never one the
-		// server swaps in: with an identity the case is opened and its
-		// sealed reference checked; without one, only the server's answer
-		// is checked to name it.
-		if err := c.checkCase(ref); err != nil {
-			return err
-		}
-		recs, err = c.teamOfMine()
-	} else {
-		var ids []age.Identity
+	var ids []age.Identity
+	if kind == desk.KindReply || c.identityFile != "" {
 		if ids, err = c.identities(); err != nil {
 			return err
 		}
-		cs, env, plain, ferr := c.fetch(ref, ids)
-		clear(plain)
-		if ferr != nil {
-			return ferr
-		}
-		if w := orgWarning(env); w != "" && !c.orgMayRead {
-			return errors.New(w + " Write the reply so that is safe for the victim, then send it again with -org-may-read.")
-		}
-		recs, err = c.replyRecipients(cs, env)
 	}
+	d, err := c.desk(ids)
 	if err != nil {
 		return err
+	}
+	out, err := d.Prepare(c.ctx, kind, ref, desk.NoteOptions{OrgMayRead: c.orgMayRead, TrustServerReplyKey: c.serverReplyKey})
+	if err != nil {
+		return c.noteRefusal(ref, err)
 	}
 	text, err := c.text()
 	if err != nil {
 		return err
 	}
-	// The kind and reference are sealed with the text, binding it to
-	// this case (see envelope.Note).
-	plain, err := envelope.SealNote(kind, ref, c.sess.Handler, string(text))
+	id, err := out.Send(c.ctx, string(text))
 	clear(text)
 	if err != nil {
 		return err
 	}
-	sealed, err := crypto.Seal(plain, recs)
-	clear(plain)
-	if err != nil {
-		return err
-	}
-	id, err := c.api.AddNote(c.ctx, ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %d recipient(s).\n", kind, id, ref, len(recs))
+	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %d recipient(s).\n", kind, id, ref, out.Recipients())
 	return nil
+}
+
+// noteRefusal words desk's refusals of a note or reply.
+func (c *cli) noteRefusal(ref string, err error) error {
+	var org *desk.OrgMayReadError
+	switch {
+	case errors.As(err, &org):
+		return errors.New(intermediaryWarning(org.Intermediary) + " Write the reply so that is safe for the victim, then send it again with -org-may-read.")
+	case errors.Is(err, desk.ErrReplyKeySwapped):
+		return fmt.Errorf("the server names a reply key for %s that is not the one sealed in the report: "+
+			"someone may be trying to read your reply. Nothing was sent. Tell your security focal point", handlerapi.Safe(ref))
+	case errors.Is(err, desk.ErrReplyKeyUnsealed):
+		return fmt.Errorf("%s predates reply keys sealed in the report, so its reply key is only the server's word: "+
+			"a server that swapped it would read your reply. Nothing was sent. Write the reply so that is safe, "+
+			"then send it again with -trust-server-reply-key", handlerapi.Safe(ref))
+	case errors.Is(err, desk.ErrNotInRoster):
+		return c.notInRoster()
+	}
+	return err
+}
+
+// notInRoster words desk.ErrNotInRoster.
+func (c *cli) notInRoster() error {
+	return fmt.Errorf("the server says your team is %s, but that team's signed roster does not list your key. "+
+		"Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point", handlerapi.Safe(c.sess.Team))
 }
 
 func (c *cli) listNotes(ref string) ([]handlerapi.Note, error) {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
-	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
@@ -220,9 +219,10 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 	return c.backToCase(w, r, ref, "triage", "done")
 }
 
-// addNote encrypts a team note (kind "note", to the team's verified roster) or
-// a reply (kind "reply", to the reporter's reply key and the case's
-// verified rosters) here, and sends only the ciphertext.
+// addNote writes a team note (to the team's verified roster) or a reply
+// (to the reporter's sealed reply key and the case's verified rosters)
+// with desk.AddNote, which checks the case and the recipients and sends
+// only the ciphertext; a roster not accepted yet is shown first.
 func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		ref, err := caseRef(r)
@@ -240,64 +240,56 @@ func (c *Console) addNote(kind string) func(http.ResponseWriter, *http.Request) 
 			return &userError{status: http.StatusRequestEntityTooLarge, heading: hTooLarge, message: mTooLarge, args: []any{MaxText}}
 		}
 		s := c.cfg.Source
-		cs, ok := s.Lookup(ref)
-		if !ok {
+		if _, ok := s.Lookup(ref); !ok {
 			return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 		}
-		if kind == "reply" && cs.Env.Intermediary != nil && r.PostFormValue("org_may_read") != "yes" {
-			return invalid(mOrgMayRead, handlerapi.Safe(cs.Env.Intermediary.OrganisationName))
-		}
-		recs, err := s.noteRecipients(r, cs, kind)
+		opt := desk.NoteOptions{OrgMayRead: r.PostFormValue("org_may_read") == "yes", TrustServerReplyKey: r.PostFormValue("trust_server_reply_key") == "yes"}
+		var id int64
+		err = s.withDesk(r.PostFormValue("accept_roster"), func(d desk.Desk) (err error) {
+			id, _, err = d.AddNote(r.Context(), kind, ref, text, opt)
+			return err
+		})
 		if ch, ok := asRosterChange(err); ok {
 			return c.confirmRoster(w, r, ch)
 		}
 		if err != nil {
-			return err
-		}
-		// The kind and reference are sealed with the text, binding it to
-		// this case (see envelope.Note).
-		plain, err := envelope.SealNote(kind, ref, s.Handler(), text)
-		if err != nil {
-			return err
-		}
-		sealed, err := crypto.Seal(plain, recs)
-		clear(plain)
-		if err != nil {
-			return err
-		}
-		id, err := s.api.AddNote(r.Context(), ref, handlerapi.NewNote{Kind: kind, Ciphertext: sealed.Ciphertext})
-		if err != nil {
-			return err
+			return s.refusal(err)
 		}
 		return c.backToCase(w, r, ref, kind, kind+"-"+strconv.FormatInt(id, 10))
 	}
 }
 
-// noteRecipients are whom a note or a reply on cs is encrypted to: for a
-// note, the verified roster of the handler's team; for a reply, the
-// reporter's reply key (which must be the one sealed in the report) and,
-// when age allows mixing them, the verified rosters of the case's teams
-// (from the decrypted report, not the server's word).
-func (s *Source) noteRecipients(r *http.Request, cs *Case, kind string) ([]crypto.Recipient, error) {
-	accepted := r.PostFormValue("accept_roster")
-	if kind == "note" {
-		return s.teamOfMine(r, accepted)
-	}
-	if !cs.Readable() {
-		return nil, &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
-	}
-	reporter, err := desk.ReplyKey(cs.Env, cs.replyTo, r.PostFormValue("trust_server_reply_key") == "yes")
+// refusal words desk's refusals of a note, reply or rekey for the
+// handler.
+func (s *Source) refusal(err error) error {
+	var org *desk.OrgMayReadError
 	switch {
+	case errors.As(err, &org):
+		return invalid(mOrgMayRead, handlerapi.Safe(org.Intermediary.OrganisationName))
+	case errors.Is(err, desk.ErrNotForYou):
+		return &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
+	case errors.Is(err, desk.ErrMoved):
+		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemTampered}
 	case errors.Is(err, desk.ErrReplyKeyUnsealed):
-		return nil, invalid(mUnsealedReplyKey)
-	case err != nil:
-		return nil, &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
+		return invalid(mUnsealedReplyKey)
+	case errors.Is(err, desk.ErrReplyKeySwapped):
+		return &userError{status: http.StatusBadGateway, heading: hFailed, message: mReplyKeySwapped}
+	case errors.Is(err, desk.ErrNotInRoster):
+		return invalid(mNotInRoster, handlerapi.Safe(s.Team()))
+	case errors.Is(err, desk.ErrEmptyText):
+		return invalid(mEmptyText)
 	}
-	teams, err := s.rosters.recipients(r.Context(), cs.Env.Teams, accepted)
-	if err != nil {
-		return nil, err
-	}
-	return crypto.ReplyRecipients(reporter, teams), nil
+	return err
+}
+
+// withDesk runs fn with the handler-side core for one request, its
+// rosters verified against the pins afresh: a roster change not accepted
+// yet (accepted is not the digest of what was shown) is returned as
+// *rosterChange.
+func (s *Source) withDesk(accepted string, fn func(desk.Desk) error) error {
+	return s.rosters.check(accepted, func(rs *handlerapi.Rosters) error {
+		return fn(desk.Desk{API: s.api, IDs: s.ids, Rosters: rs, Handler: s.Handler(), Team: s.Team(), Mine: s.ownRecipients()})
+	})
 }
 
 // ownRecipients are the handler's own public keys: those casectl recorded
@@ -320,21 +312,21 @@ func (s *Source) ownRecipients() []string {
 // before a note.
 func (s *Source) SetOwnRecipients(list []string) { s.own = list }
 
-// teamOfMine returns the verified roster of the handler's team. The team
-// is the server's word, so its roster must be pinned and must list one of
-// the handler's own keys: a server cannot send the handler's notes to
-// another pinned team.
+// teamOfMine returns the verified roster of the handler's team
+// (desk.TeamOfMine).
 func (s *Source) teamOfMine(r *http.Request, accepted string) ([]crypto.Recipient, error) {
-	recs, err := s.rosters.recipients(r.Context(), []string{s.Team()}, accepted)
-	if err != nil {
+	var recs []crypto.Recipient
+	err := s.withDesk(accepted, func(d desk.Desk) (err error) {
+		recs, err = d.TeamOfMine(r.Context())
+		return err
+	})
+	if _, ok := asRosterChange(err); ok {
 		return nil, err
 	}
-	// With plugin identities only, the handler's recipients are not known
-	// here and the roster is taken as it is.
-	if desk.CheckTeamOfMine(recs, s.ownRecipients()) == nil {
-		return recs, nil
+	if err != nil {
+		return nil, s.refusal(err)
 	}
-	return nil, invalid(mNotInRoster, handlerapi.Safe(s.Team()))
+	return recs, nil
 }
 
 const (
