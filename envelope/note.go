@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"time"
 )
 
 // Note is the sealed form of a handler's team note (kind "note")
@@ -21,6 +22,13 @@ type Note struct {
 	// publication, a link), set only on a team note; Text then holds its
 	// Summary, for readers that know no entries.
 	Entry *Entry `json:"entry,omitempty"`
+	// A signed reply (see SignReply) carries when it was signed, the
+	// signer's public signing key and the Ed25519 signature; notes and
+	// replies from before replies were signed carry none. Signature is
+	// standard base64.
+	Time      time.Time `json:"time,omitzero"`
+	Signer    string    `json:"signer,omitempty"`
+	Signature string    `json:"signature,omitempty"`
 }
 
 // NoteBinding is what OpenNote found a decrypted note or reply to be.

@@ -34,9 +34,12 @@ type vectorFile struct {
 	Comment string `json:"comment"`
 	// Identity opens every vector; Other is a second test identity, which
 	// opens none.
-	Identity string   `json:"identity"`
-	Other    string   `json:"other_identity"`
-	Vectors  []vector `json:"vectors"`
+	Identity string `json:"identity"`
+	Other    string `json:"other_identity"`
+	// Signer is the TEST handler's public signing key (its private half
+	// is thrown away): the key every "verified" reply is signed with.
+	Signer  string   `json:"signer"`
+	Vectors []vector `json:"vectors"`
 }
 
 type vector struct {
@@ -49,6 +52,9 @@ type vector struct {
 	Want string `json:"want"`
 	// Result is what an accepted vector opens to.
 	Result json.RawMessage `json:"result,omitempty"`
+	// Signature is what VerifyReply finds in an accepted reply:
+	// "verified" (by the file's Signer), "unsigned" or "forged".
+	Signature string `json:"signature,omitempty"`
 }
 
 func TestVectors(t *testing.T) {
@@ -88,6 +94,13 @@ func TestVectors(t *testing.T) {
 					t.Errorf("opened to\n%s\nwant\n%s", res, v.Result)
 				}
 			}
+			if v.Kind == envelope.KindReply && v.Want == "ok" {
+				sig := signatureOf(res, vf.Signer)
+				if sig != v.Signature {
+					t.Errorf("signature: %s, want %s", sig, v.Signature)
+				}
+				seen["reply "+sig] = true
+			}
 		})
 	}
 	// Entries are shown accepted and refused when not well formed.
@@ -100,6 +113,30 @@ func TestVectors(t *testing.T) {
 			t.Errorf("the vectors lack an accepted or a foreign %s", k)
 		}
 	}
+	for _, s := range []string{"verified", "unsigned", "forged"} {
+		if !seen["reply "+s] {
+			t.Errorf("the vectors lack a reply whose signature is %s", s)
+		}
+	}
+}
+
+// signatureOf names what VerifyReply finds in an opened reply: verified
+// (by signer), unsigned or forged.
+func signatureOf(res []byte, signer string) string {
+	var n envelope.Note
+	if json.Unmarshal(res, &n) != nil {
+		return "broken"
+	}
+	key, err := envelope.VerifyReply(n)
+	switch {
+	case errors.Is(err, envelope.ErrUnsigned):
+		return "unsigned"
+	case err != nil:
+		return "forged"
+	case key.String() != signer:
+		return "signed by another key"
+	}
+	return "verified"
 }
 
 // openAs opens ct as a record of kind on case ref with the Open of that
@@ -177,6 +214,33 @@ func writeVectors(t *testing.T) {
 	reportCT := must(envelope.SealCase(report, recs))
 	noteCT := must(envelope.SealNoteTo("note", a, "omar", "TEST VECTOR: a team note.", recs))
 	replyCT := must(envelope.SealNoteTo("reply", a, "omar", "TEST VECTOR: a reply.", recs))
+	signing, err := crypto.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedPlain, err := envelope.SealReply(a, "omar", "TEST VECTOR: a signed reply.", at, signing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signed envelope.Note
+	if err := json.Unmarshal(signedPlain, &signed); err != nil {
+		t.Fatal(err)
+	}
+	// changed seals the signed reply with one field changed after
+	// signing, as a server (or anyone who writes to its database) would.
+	changed := func(change func(*envelope.Note)) string {
+		n := signed
+		change(&n)
+		b, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc(raw(string(b), recs))
+	}
+	stranger, _ := crypto.GenerateSigningKey()
+	strangerPlain, _ := envelope.SealReply(a, "omar", "TEST VECTOR: a signed reply.", at, stranger)
+	var strangerNote envelope.Note
+	json.Unmarshal(strangerPlain, &strangerNote)
 	manifestCT := must(envelope.SealManifest(manifest, recs))
 	followCT := must(envelope.SealFollowUp(followup, recs))
 	badKey := manifest
@@ -210,7 +274,6 @@ func writeVectors(t *testing.T) {
 		{Name: "reply listed as a note", Kind: "note", Reference: a, Cipher: enc(replyCT), Want: "foreign"},
 		{Name: "report listed as a note", Kind: "note", Reference: a, Cipher: enc(reportCT), Want: "foreign"},
 		{Name: "legacy plain-text note", Kind: "note", Reference: a, Cipher: enc(raw("TEST VECTOR: an older note.\n", recs)), Want: "unbound"},
-		{Name: "reply", Kind: "reply", Reference: a, Cipher: enc(replyCT), Want: "ok"},
 		{Name: "reply of another case", Kind: "reply", Reference: b, Cipher: enc(replyCT), Want: "foreign"},
 		{Name: "note listed as a reply", Kind: "reply", Reference: a, Cipher: enc(noteCT), Want: "foreign"},
 		{Name: "note with a UN action", Kind: "note", Reference: a, Cipher: enc(actionCT), Want: "ok"},
@@ -224,6 +287,21 @@ func writeVectors(t *testing.T) {
 		{Name: "entry with a bad date", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"response":{"date":"2026-02-30","stance":"denies"}}`)), Want: "broken"},
 		{Name: "entry with a control character", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"action":{"kind":"referral","date":"2026-01-01","summary":"\u001b[2J"}}`)), Want: "broken"},
 		{Name: "entry on a reply", Kind: "reply", Reference: a, Cipher: enc(raw(`{"version":1,"kind":"reply","reference":"`+a+`","text":"TEST VECTOR","entry":{"action":{"kind":"referral","date":"2026-01-01"}}}`, recs)), Want: "broken"},
+		{Name: "signed reply", Kind: "reply", Reference: a, Cipher: enc(raw(string(signedPlain), recs)), Want: "ok", Signature: "verified"},
+		{Name: "signed reply of another case", Kind: "reply", Reference: b, Cipher: enc(raw(string(signedPlain), recs)), Want: "foreign"},
+		{Name: "signed reply with its text changed", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Text = "TEST VECTOR: go to the police station." }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with another author", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Author = "ines" }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with its time changed", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Time = n.Time.Add(time.Hour) }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply moved to another case", Kind: "reply", Reference: b, Cipher: changed(func(n *envelope.Note) { n.Reference = b }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with another key named", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Signer = stranger.Public().String() }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with a stranger's signature", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Signature = strangerNote.Signature }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with its signature cut", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Signature = n.Signature[:20] }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply without its signature", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Signature = "" }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with its signer removed", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) { n.Signer = "" }), Want: "ok", Signature: "forged"},
+		{Name: "signed reply with the roster key prefix", Kind: "reply", Reference: a, Cipher: changed(func(n *envelope.Note) {
+			n.Signer = "reprisals-roster-key-ed25519:" + n.Signer[len("reprisals-signing-key-ed25519:"):]
+		}), Want: "ok", Signature: "forged"},
+		{Name: "unsigned reply", Kind: "reply", Reference: a, Cipher: enc(replyCT), Want: "ok", Signature: "unsigned"},
 		{Name: "manifest", Kind: "attachment", Reference: a, Cipher: enc(manifestCT), Want: "ok"},
 		{Name: "manifest of another case", Kind: "attachment", Reference: b, Cipher: enc(manifestCT), Want: "foreign"},
 		{Name: "follow-up listed as a manifest", Kind: "attachment", Reference: a, Cipher: enc(followCT), Want: "foreign"},
@@ -232,15 +310,20 @@ func writeVectors(t *testing.T) {
 	}
 	for i := range vs {
 		ct, _ := base64.StdEncoding.DecodeString(vs[i].Cipher)
-		if got, res, err := openAs(vs[i].Kind, vs[i].Reference, ct, id); got != vs[i].Want {
+		got, res, err := openAs(vs[i].Kind, vs[i].Reference, ct, id)
+		if got != vs[i].Want {
 			t.Fatalf("%s: %s (%v), want %s", vs[i].Name, got, err, vs[i].Want)
-		} else {
-			vs[i].Result = res
+		}
+		vs[i].Result = res
+		if vs[i].Kind == envelope.KindReply && got == "ok" {
+			if sig := signatureOf(res, signing.Public().String()); sig != vs[i].Signature {
+				t.Fatalf("%s: signature %s, want %s", vs[i].Name, sig, vs[i].Signature)
+			}
 		}
 	}
 	vf := vectorFile{
 		Comment:  "TEST VECTORS ONLY. These identities are throwaway test keys generated for this file; they protect nothing. Regenerate with: go test ./envelope -run TestVectors -generate",
-		Identity: id.String(), Other: other.String(), Vectors: vs,
+		Identity: id.String(), Other: other.String(), Signer: signing.Public().String(), Vectors: vs,
 	}
 	out, _ := json.MarshalIndent(vf, "", "  ")
 	os.MkdirAll(filepath.Dir(vectorsFile), 0o755)

@@ -14,7 +14,7 @@ import (
 func TestRosterDates(t *testing.T) {
 	a := recipient(t)
 	signed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	r := Roster{Team: "t", Version: 2, Signed: signed, Expires: signed.Add(90 * 24 * time.Hour), Entries: []Entry{{a, "amal"}}}
+	r := Roster{Team: "t", Version: 2, Signed: signed, Expires: signed.Add(90 * 24 * time.Hour), Entries: []Entry{{Recipient: a, Label: "amal"}}}
 	text := string(r.Marshal())
 	if !strings.Contains(text, "\nsigned: 2026-01-02T03:04:05Z\nexpires: 2026-04-02T03:04:05Z\n") {
 		t.Fatalf("dated roster text:\n%s", text)
@@ -23,7 +23,7 @@ func TestRosterDates(t *testing.T) {
 	if err != nil || !got.Signed.Equal(r.Signed) || !got.Expires.Equal(r.Expires) {
 		t.Fatalf("round trip: %+v %v", got, err)
 	}
-	undated := Roster{Team: "t", Version: 2, Entries: []Entry{{a, "amal"}}}
+	undated := Roster{Team: "t", Version: 2, Entries: []Entry{{Recipient: a, Label: "amal"}}}
 	if want := Context + "\nteam: t\nversion: 2\nrecipient: " + a + " amal\n"; string(undated.Marshal()) != want {
 		t.Errorf("undated roster text changed:\n%s", undated.Marshal())
 	}
@@ -74,11 +74,11 @@ func TestPinsRefuseExpiredAndUndatedRosters(t *testing.T) {
 	p, _ := LoadPins(filepath.Join(t.TempDir(), "pins.json"))
 	p.Pin("reprisals-team", key.Public())
 
-	expired := sign(Roster{Team: "reprisals-team", Version: 1, Signed: now.Add(-100 * 24 * time.Hour), Expires: now.Add(-time.Hour), Entries: []Entry{{a, "amal"}}})
+	expired := sign(Roster{Team: "reprisals-team", Version: 1, Signed: now.Add(-100 * 24 * time.Hour), Expires: now.Add(-time.Hour), Entries: []Entry{{Recipient: a, Label: "amal"}}})
 	if _, err := p.Check("reprisals-team", expired); !errors.Is(err, ErrExpired) {
 		t.Errorf("an expired roster on first use: %v", err)
 	}
-	undated := signUndated(Roster{Team: "reprisals-team", Version: 1, Entries: []Entry{{a, "amal"}}})
+	undated := signUndated(Roster{Team: "reprisals-team", Version: 1, Entries: []Entry{{Recipient: a, Label: "amal"}}})
 	if _, err := p.Check("reprisals-team", undated); !errors.Is(err, ErrUndated) {
 		t.Errorf("an undated roster on first use: %v", err)
 	}
@@ -92,10 +92,10 @@ func TestPinsRefuseExpiredAndUndatedRosters(t *testing.T) {
 	if d := ch.Describe(); !strings.Contains(d, "no signing time or expiry") {
 		t.Errorf("Describe does not say the roster is undated: %s", d)
 	}
-	if _, err := p.Check("reprisals-team", signUndated(Roster{Team: "reprisals-team", Version: 2, Entries: []Entry{{a, "amal"}, {recipient(t), "x"}}})); !errors.Is(err, ErrUndated) {
+	if _, err := p.Check("reprisals-team", signUndated(Roster{Team: "reprisals-team", Version: 2, Entries: []Entry{{Recipient: a, Label: "amal"}, {Recipient: recipient(t), Label: "x"}}})); !errors.Is(err, ErrUndated) {
 		t.Errorf("an undated change: %v", err)
 	}
-	fresh := sign(Roster{Team: "reprisals-team", Version: 2, Entries: []Entry{{a, "amal"}}})
+	fresh := sign(Roster{Team: "reprisals-team", Version: 2, Entries: []Entry{{Recipient: a, Label: "amal"}}})
 	ch, err = p.Check("reprisals-team", fresh)
 	if err != nil || !ch.Changed {
 		t.Fatalf("a renewed roster: %+v %v", ch, err)
@@ -105,7 +105,7 @@ func TestPinsRefuseExpiredAndUndatedRosters(t *testing.T) {
 	}
 	p.Accept(ch.Roster)
 	// The accepted roster expires: refused too.
-	old := sign(Roster{Team: "reprisals-team", Version: 3, Signed: now.Add(-50 * 24 * time.Hour), Expires: now.Add(-time.Minute), Entries: []Entry{{a, "amal"}}})
+	old := sign(Roster{Team: "reprisals-team", Version: 3, Signed: now.Add(-50 * 24 * time.Hour), Expires: now.Add(-time.Minute), Entries: []Entry{{Recipient: a, Label: "amal"}}})
 	if _, err := p.Check("reprisals-team", old); !errors.Is(err, ErrExpired) {
 		t.Errorf("an expired later version: %v", err)
 	}

@@ -197,7 +197,7 @@ func (c Checked) Describe() string {
 	if c.Previous == nil {
 		fmt.Fprintf(&b, "Team %s's roster, version %d, signed by a pinned roster key, %s, lists %d recipient(s):\n", c.Roster.Team, c.Roster.Version, c.Roster.Age(time.Now()), len(c.Roster.Entries))
 		for _, e := range c.Roster.Entries {
-			fmt.Fprintf(&b, "  %s\n", e)
+			fmt.Fprintf(&b, "  %s%s\n", e, map[bool]string{true: ", signs replies"}[e.Signer != ""])
 		}
 		return b.String()
 	}
@@ -212,7 +212,20 @@ func (c Checked) Describe() string {
 	for _, e := range c.Removed {
 		fmt.Fprintf(&b, "  REMOVED: %s will no longer be able to read new material\n", e)
 	}
-	if len(c.Added) == 0 && len(c.Removed) == 0 {
+	signers := 0
+	for _, e := range c.Roster.Entries {
+		for _, p := range c.Previous.Entries {
+			if p.Recipient == e.Recipient && p.Signer != e.Signer {
+				signers++
+				if e.Signer == "" {
+					fmt.Fprintf(&b, "  SIGNING: %s no longer has a signing key: their replies will not be shown to reporters\n", e)
+				} else {
+					fmt.Fprintf(&b, "  SIGNING: %s signs replies with a new key (%s)\n", e, e.Signer)
+				}
+			}
+		}
+	}
+	if len(c.Added) == 0 && len(c.Removed) == 0 && signers == 0 {
 		fmt.Fprintf(&b, "  (same recipients; labels or order changed)\n")
 	}
 	return b.String()

@@ -45,6 +45,13 @@ var ErrInvalid = errors.New("not a valid team roster")
 type Entry struct {
 	Recipient string // canonical age1... string
 	Label     string // the handler's name, or a short description
+	// Signer is the handler's public signing key
+	// (reprisals-signing-key-ed25519:..., canonical), with which their
+	// replies to reporters are signed; empty for an entry without one
+	// (a team key, or a roster from before signing keys): replies signed
+	// by no listed key cannot be verified, and are never shown to a
+	// reporter.
+	Signer string
 }
 
 func (e Entry) String() string {
@@ -99,8 +106,10 @@ var (
 // Marshal returns the roster's canonical text: the context line, team,
 // version, for a dated roster "signed: TIME" and "expires: TIME"
 // (RFC 3339, UTC), then one "recipient: KEY LABEL" line per entry, in
-// order. An undated roster's text is exactly what it was before rosters
-// had dates, so its signatures still verify.
+// order, each followed by "signer: SIGNING-KEY" when the entry has a
+// signing key. An undated roster's text, and one without signing keys,
+// is exactly what it was before rosters had them, so its signatures still
+// verify.
 func (r Roster) Marshal() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nteam: %s\nversion: %d\n", Context, r.Team, r.Version)
@@ -113,13 +122,16 @@ func (r Roster) Marshal() []byte {
 			fmt.Fprintf(&b, " %s", e.Label)
 		}
 		b.WriteByte('\n')
+		if e.Signer != "" {
+			fmt.Fprintf(&b, "signer: %s\n", e.Signer)
+		}
 	}
 	return b.Bytes()
 }
 
 // Check validates a roster: a team name, a positive version, one to
 // MaxEntries distinct, canonical, mutually compatible recipients, and
-// well-formed labels.
+// well-formed labels, and signing keys that are canonical and distinct.
 func (r Roster) Check() error {
 	if !teamRE.MatchString(r.Team) {
 		return fmt.Errorf("%w: the team name is not valid", ErrInvalid)
@@ -141,7 +153,7 @@ func (r Roster) Check() error {
 	if len(r.Entries) == 0 || len(r.Entries) > MaxEntries {
 		return fmt.Errorf("%w: a roster has 1 to %d recipients", ErrInvalid, MaxEntries)
 	}
-	seen := map[string]bool{}
+	seen, signers := map[string]bool{}, map[string]bool{}
 	var recs []crypto.Recipient
 	for i, e := range r.Entries {
 		rec, err := crypto.ParseRecipient(e.Recipient)
@@ -154,6 +166,15 @@ func (r Roster) Check() error {
 		seen[e.Recipient] = true
 		if e.Label != "" && !labelRE.MatchString(e.Label) {
 			return fmt.Errorf("%w: the label of recipient %d is not valid (letters, digits, . _ @ -)", ErrInvalid, i+1)
+		}
+		if e.Signer != "" {
+			if _, err := crypto.ParseSigningPublicKey(e.Signer); err != nil {
+				return fmt.Errorf("%w: the signing key of recipient %d is not a canonical signing key", ErrInvalid, i+1)
+			}
+			if signers[e.Signer] {
+				return fmt.Errorf("%w: the signing key of recipient %d appears twice", ErrInvalid, i+1)
+			}
+			signers[e.Signer] = true
 		}
 		recs = append(recs, rec)
 	}
@@ -202,6 +223,14 @@ func Parse(b []byte) (Roster, error) {
 		rest = rest[2:]
 	}
 	for _, line := range rest {
+		if signer, ok := strings.CutPrefix(line, "signer: "); ok {
+			// The signing key of the entry just before, once.
+			if len(r.Entries) == 0 || r.Entries[len(r.Entries)-1].Signer != "" || signer == "" {
+				return Roster{}, ErrInvalid
+			}
+			r.Entries[len(r.Entries)-1].Signer = signer
+			continue
+		}
 		rest, ok := strings.CutPrefix(line, "recipient: ")
 		if !ok {
 			return Roster{}, ErrInvalid
@@ -229,6 +258,18 @@ func (r Roster) Recipients() ([]crypto.Recipient, error) {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// Signer returns the entry whose signing key is key, if the roster lists
+// it.
+func (r Roster) Signer(key crypto.SigningPublicKey) (Entry, bool) {
+	s := key.String()
+	for _, e := range r.Entries {
+		if e.Signer != "" && e.Signer == s {
+			return e, true
+		}
+	}
+	return Entry{}, false
 }
 
 // Diff returns the entries of next that are not in prev (added) and those

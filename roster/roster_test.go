@@ -2,6 +2,8 @@ package roster
 
 import (
 	"errors"
+
+	"github.com/ohchr-reprisals/intake/crypto"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,7 +29,7 @@ func mustKey(t testing.TB) PrivateKey {
 
 func TestParseAndMarshal(t *testing.T) {
 	a, b := recipient(t), recipient(t)
-	good := Roster{Team: "reprisals-team", Version: 3, Entries: []Entry{{a, "amal"}, {b, ""}}}
+	good := Roster{Team: "reprisals-team", Version: 3, Entries: []Entry{{Recipient: a, Label: "amal"}, {Recipient: b, Label: ""}}}
 	text := string(good.Marshal())
 	if r, err := Parse([]byte(text)); err != nil || string(r.Marshal()) != text {
 		t.Fatalf("round trip: %v", err)
@@ -54,7 +56,7 @@ func TestParseAndMarshal(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	k1, k2, stranger := mustKey(t), mustKey(t), mustKey(t)
-	r := Roster{Team: "upr-secretariat", Version: 1, Entries: []Entry{{recipient(t), "ines"}}}
+	r := Roster{Team: "upr-secretariat", Version: 1, Entries: []Entry{{Recipient: recipient(t), Label: "ines"}}}
 	s, err := Sign(r, k1)
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +105,7 @@ func TestPins(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "pins.json")
 	p, _ := LoadPins(path)
-	v1 := sign(1, Entry{a, "amal"}, Entry{b, "bilal"})
+	v1 := sign(1, Entry{Recipient: a, Label: "amal"}, Entry{Recipient: b, Label: "bilal"})
 	if _, err := p.Check("reprisals-team", v1); !errors.Is(err, ErrNotPinned) {
 		t.Fatalf("not pinned: %v", err)
 	}
@@ -123,7 +125,7 @@ func TestPins(t *testing.T) {
 	if ch, err := p.Check("reprisals-team", v1); err != nil || ch.Changed {
 		t.Fatalf("same roster again: %+v, %v", ch, err)
 	}
-	v2 := sign(2, Entry{a, "amal"}, Entry{c, "chen"})
+	v2 := sign(2, Entry{Recipient: a, Label: "amal"}, Entry{Recipient: c, Label: "chen"})
 	ch, err = p.Check("reprisals-team", v2)
 	if err != nil || !ch.Changed || len(ch.Added) != 1 || ch.Added[0].Label != "chen" || len(ch.Removed) != 1 || ch.Removed[0].Label != "bilal" {
 		t.Fatalf("v2: %+v, %v", ch, err)
@@ -136,7 +138,7 @@ func TestPins(t *testing.T) {
 	if _, err := p.Check("reprisals-team", v1); !errors.Is(err, ErrRollback) {
 		t.Errorf("rollback to v1: %v", err)
 	}
-	if _, err := p.Check("reprisals-team", sign(2, Entry{a, "amal"})); !errors.Is(err, ErrEquivocation) {
+	if _, err := p.Check("reprisals-team", sign(2, Entry{Recipient: a, Label: "amal"})); !errors.Is(err, ErrEquivocation) {
 		t.Errorf("another v2: %v", err)
 	}
 	if _, err := p.Check("upr-secretariat", v2); !errors.Is(err, ErrNotPinned) {
@@ -172,8 +174,9 @@ func TestKeys(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	f.Add([]byte(Roster{Team: "t", Version: 1, Entries: []Entry{{recipient(f), "x"}}}.Marshal()))
+	f.Add([]byte(Roster{Team: "t", Version: 1, Entries: []Entry{{Recipient: recipient(f), Label: "x"}}}.Marshal()))
 	f.Add([]byte(Context + "\nteam: t\nversion: 1\nrecipient: age1\n"))
+	f.Add([]byte(Roster{Team: "t", Version: 1, Entries: []Entry{{Recipient: recipient(f), Label: "x", Signer: signer(f)}, {Recipient: recipient(f)}}}.Marshal()))
 	f.Add([]byte("{}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Parse(b)
@@ -187,4 +190,79 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("parsed roster fails Check")
 		}
 	})
+}
+
+func signer(t testing.TB) string {
+	file, pub, err := crypto.NewSigningKeyFile(mustRecipient(t))
+	if err != nil || len(file) == 0 {
+		t.Fatal(err)
+	}
+	return pub.String()
+}
+
+func mustRecipient(t testing.TB) crypto.Recipient {
+	r, err := crypto.ParseRecipient(recipient(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestSigners: an entry's signing key is carried through Marshal, Parse
+// and signing; a roster without signing keys keeps its old text (its
+// signatures still verify) and lists no signer; malformed, repeated or
+// orphan signing keys are refused.
+func TestSigners(t *testing.T) {
+	t.Parallel()
+	a, b, sa := recipient(t), recipient(t), signer(t)
+	plain := Roster{Team: "reprisals-team", Version: 3, Entries: []Entry{{Recipient: a, Label: "amal"}, {Recipient: b}}}
+	if strings.Contains(string(plain.Marshal()), "signer") {
+		t.Fatal("a roster without signing keys has a signer line")
+	}
+	withSigner := plain
+	withSigner.Entries = []Entry{{Recipient: a, Label: "amal", Signer: sa}, {Recipient: b}}
+	text := string(withSigner.Marshal())
+	if want := "recipient: " + a + " amal\nsigner: " + sa + "\nrecipient: " + b + "\n"; !strings.HasSuffix(text, want) {
+		t.Fatalf("canonical text:\n%s\nwant it to end with\n%s", text, want)
+	}
+	r, err := Parse([]byte(text))
+	if err != nil || r.Entries[0].Signer != sa || r.Entries[1].Signer != "" {
+		t.Fatalf("round trip: %v %+v", err, r.Entries)
+	}
+	pub, _ := crypto.ParseSigningPublicKey(sa)
+	if e, ok := r.Signer(pub); !ok || e.Label != "amal" {
+		t.Errorf("Signer(amal's key) = %+v, %t", e, ok)
+	}
+	if _, ok := plain.Signer(pub); ok {
+		t.Error("a roster without signing keys lists a signer")
+	}
+	k := mustKey(t)
+	s, err := Sign(withSigner, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := Verify(s, []PublicKey{k.Public()}, 1); err != nil || v.Entries[0].Signer != sa {
+		t.Fatalf("signed with a signing key: %v", err)
+	}
+	// The server cannot add or swap a signing key: the text is signed.
+	swapped := s
+	swapped.Roster = strings.Replace(s.Roster, sa, signer(t), 1)
+	if _, err := Verify(swapped, []PublicKey{k.Public()}, 1); !errors.Is(err, ErrUnsigned) {
+		t.Errorf("a swapped signing key verified: %v", err)
+	}
+	for name, bad := range map[string]string{
+		"signer first":           strings.Replace(text, "recipient: "+a+" amal\nsigner: "+sa+"\n", "signer: "+sa+"\nrecipient: "+a+" amal\n", 1),
+		"two signers":            strings.Replace(text, "signer: "+sa+"\n", "signer: "+sa+"\nsigner: "+signer(t)+"\n", 1),
+		"repeated signing key":   text + "signer: " + sa + "\n",
+		"empty signer":           strings.Replace(text, "signer: "+sa, "signer: ", 1),
+		"roster key as signer":   strings.Replace(text, sa, k.Public().String(), 1),
+		"signer with space":      strings.Replace(text, "signer: "+sa, "signer:  "+sa, 1),
+		"truncated signing key":  strings.Replace(text, sa, sa[:len(sa)-4], 1),
+		"identity as signer":     strings.Replace(text, sa, "AGE-SECRET-KEY-1QQQQ", 1),
+		"signer without newline": strings.TrimSuffix(text, "\n"),
+	} {
+		if _, err := Parse([]byte(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
 }
