@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -23,12 +24,24 @@ const (
 )
 
 // column is one CSV column: the consent levels that may see it, and its
-// value for a case at a level.
+// values for a case at a level (one per victim or incident for the
+// aligned ones, each once for categories), joined in one cell by how.
 type column struct {
 	name   string
 	levels []string
-	value  func(c *Case, level, lang string) string
+	how    joining
+	values func(c *Case, level, lang string) []string
 }
+
+// joining is how a column's values make one cell.
+type joining int
+
+const (
+	joinOne       joining = iota // a single value
+	joinSet                      // categories, each once, empty ones dropped
+	joinPositions                // one per victim or incident, empty ones kept
+	joinParagraph                // texts separated by a blank line
+)
 
 var (
 	all           = []string{PatternOnly, Anonymous, Named}
@@ -38,69 +51,100 @@ var (
 	joinSeparator = "; "
 )
 
+func one(f func(c *Case, level, lang string) string) func(c *Case, level, lang string) []string {
+	return func(c *Case, level, lang string) []string { return []string{f(c, level, lang)} }
+}
+
 // columns are the CSV's columns, in order, with the consent levels allowed
 // to see each: the one table of the field sets that the package doc
-// describes.
+// describes. The annex drafts read a case through the same table (view).
 var columns = []column{
-	{"reference", all, func(c *Case, _, _ string) string { return c.Reference }},
-	{"publication", all, func(c *Case, level, _ string) string { return level }},
-	{"received", all, func(c *Case, level, _ string) string {
+	{"reference", all, joinOne, one(func(c *Case, _, _ string) string { return c.Reference })},
+	{"publication", all, joinOne, one(func(c *Case, level, _ string) string { return level })},
+	{"linked_cases", all, joinSet, func(c *Case, _, _ string) []string { return c.linked }},
+	{"received", all, joinOne, one(func(c *Case, level, _ string) string {
 		if level == PatternOnly {
 			return c.ReceivedOn.Format("2006-01")
 		}
 		return c.ReceivedOn.Format(dayLayout)
+	})},
+	{"state", all, joinOne, one(func(c *Case, _, _ string) string { return stateKey(c.Report.StateConcerned) })},
+	{"state_name", all, joinOne, one(func(c *Case, _, lang string) string { return country.Name(c.Report.StateConcerned, lang) })},
+	{"un_body", all, joinOne, one(func(c *Case, _, _ string) string { return choiceKey("un_body", c.Report.Cooperation.Body) })},
+	{"incident_types", all, joinSet, func(c *Case, _, _ string) []string { return incidentTypes(&c.Report) }},
+	{"victim_roles", all, joinSet, func(c *Case, _, _ string) []string { return victimRoles(&c.Report) }},
+	{"perpetrator_kinds", all, joinSet, func(c *Case, _, _ string) []string {
+		return distinct("perpetrator", incidents(c, func(in envelope.Incident) string { return in.PerpetratorKind }))
 	}},
-	{"state", all, func(c *Case, _, _ string) string { return stateKey(c.Report.StateConcerned) }},
-	{"state_name", all, func(c *Case, _, lang string) string { return country.Name(c.Report.StateConcerned, lang) }},
-	{"un_body", all, func(c *Case, _, _ string) string { return choiceKey("un_body", c.Report.Cooperation.Body) }},
-	{"incident_types", all, func(c *Case, _, _ string) string { return join(incidentTypes(&c.Report)) }},
-	{"victim_roles", all, func(c *Case, _, _ string) string { return join(victimRoles(&c.Report)) }},
-	{"perpetrator_kinds", all, func(c *Case, _, _ string) string {
-		return join(distinct("perpetrator", incidents(c, func(in envelope.Incident) string { return in.PerpetratorKind })))
-	}},
-	{"cooperation_nature", anonymousUp, func(c *Case, _, _ string) string { return choiceKey("cooperation", c.Report.Cooperation.Nature) }},
-	{"incident_dates", anonymousUp, func(c *Case, level, _ string) string {
-		return joinAligned(incidents(c, func(in envelope.Incident) string {
+	{"cooperation_nature", anonymousUp, joinOne, one(func(c *Case, _, _ string) string { return choiceKey("cooperation", c.Report.Cooperation.Nature) })},
+	{"incident_dates", anonymousUp, joinPositions, func(c *Case, level, _ string) []string {
+		return incidents(c, func(in envelope.Incident) string {
 			if level == Named {
 				return in.Date
 			}
 			return monthRE.FindString(in.Date)
-		}))
+		})
 	}},
-	{"victim_count", anonymousUp, func(c *Case, _, _ string) string { return strconv.Itoa(len(c.Report.Victims)) }},
-	{"victim_kinds", anonymousUp, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return choiceKey("victim_kind", v.Kind) }))
+	{"victim_count", anonymousUp, joinOne, one(func(c *Case, _, _ string) string { return strconv.Itoa(len(c.Report.Victims)) })},
+	{"victim_kinds", anonymousUp, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return choiceKey("victim_kind", v.Kind) })
 	}},
-	{"victim_genders", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Gender }))
+	{"victim_genders", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return v.Gender })
 	}},
-	{"victim_statuses", anonymousUp, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return choiceKey("victim_status", v.Status) }))
+	{"victim_statuses", anonymousUp, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return choiceKey("victim_status", v.Status) })
 	}},
-	{"victim_names", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Name }))
+	{"victim_names", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return v.Name })
 	}},
-	{"victim_ages", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Age }))
+	{"victim_ages", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return v.Age })
 	}},
-	{"victim_nationalities", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return v.Nationality }))
+	{"victim_nationalities", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return v.Nationality })
 	}},
-	{"places_of_detention", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(victims(c, func(v envelope.Victim) string { return v.PlaceOfDetention }))
+	{"places_of_detention", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return victims(c, func(v envelope.Victim) string { return v.PlaceOfDetention })
 	}},
-	{"un_body_other", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.BodyOther }},
-	{"session_ref", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.SessionRef }},
-	{"cooperation_form", namedOnly, func(c *Case, _, _ string) string { return c.Report.Cooperation.Form }},
-	{"incident_places", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(incidents(c, func(in envelope.Incident) string { return in.Place }))
+	{"un_body_other", namedOnly, joinOne, one(func(c *Case, _, _ string) string { return c.Report.Cooperation.BodyOther })},
+	{"session_ref", namedOnly, joinOne, one(func(c *Case, _, _ string) string { return c.Report.Cooperation.SessionRef })},
+	{"cooperation_form", namedOnly, joinOne, one(func(c *Case, _, _ string) string { return c.Report.Cooperation.Form })},
+	{"incident_places", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return incidents(c, func(in envelope.Incident) string { return in.Place })
 	}},
-	{"perpetrators", namedOnly, func(c *Case, _, _ string) string {
-		return joinAligned(incidents(c, func(in envelope.Incident) string { return in.Perpetrator }))
+	{"perpetrators", namedOnly, joinPositions, func(c *Case, _, _ string) []string {
+		return incidents(c, func(in envelope.Incident) string { return in.Perpetrator })
 	}},
-	{"narratives", namedOnly, func(c *Case, _, _ string) string {
-		return strings.Join(incidents(c, func(in envelope.Incident) string { return in.Narrative }), "\n\n")
+	{"narratives", namedOnly, joinParagraph, func(c *Case, _, _ string) []string {
+		return incidents(c, func(in envelope.Incident) string { return in.Narrative })
 	}},
+}
+
+// cell joins a column's values into one CSV cell.
+func (col column) cell(vals []string) string {
+	switch col.how {
+	case joinSet:
+		return join(vals)
+	case joinPositions:
+		return joinAligned(vals)
+	case joinParagraph:
+		return strings.Join(vals, "\n\n")
+	}
+	return strings.Join(vals, "")
+}
+
+// view returns the columns that consent level lvl allows, by name, with
+// their values for c: what the CSV row holds, unjoined. Nothing else of
+// the report is read by the annex drafts.
+func view(c *Case, lvl, lang string) map[string][]string {
+	out := make(map[string][]string, len(columns))
+	for _, col := range columns {
+		if slices.Contains(col.levels, lvl) {
+			out[col.name] = col.values(c, lvl, lang)
+		}
+	}
+	return out
 }
 
 // Columns returns the CSV header, and for each column the consent levels
@@ -127,7 +171,7 @@ func WriteCSV(w io.Writer, r Result, lang string) error {
 	row := make([]string, len(columns))
 	for i := range r.Included {
 		c := &r.Included[i]
-		lvl := level(c.Report.Consent.Publication)
+		lvl := shownLevel(c)
 		if lvl == "" || !Counted(*c) || exclusion(*c) != "" {
 			return fmt.Errorf("sgreport: case %s is not one the CSV may include", c.Reference)
 		}
@@ -135,7 +179,7 @@ func WriteCSV(w io.Writer, r Result, lang string) error {
 			row[j] = ""
 			for _, l := range col.levels {
 				if l == lvl {
-					row[j] = SafeCell(col.value(c, lvl, lang))
+					row[j] = SafeCell(col.cell(col.values(c, lvl, lang)))
 				}
 			}
 		}

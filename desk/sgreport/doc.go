@@ -1,8 +1,9 @@
 // Package sgreport computes, on the handler's own machine, what the
 // Secretary-General's annual report on reprisals needs from the cases a
-// team has decrypted: counts for a period, and a CSV of the cases whose
-// consent allows them to appear, each with exactly the fields its consent
-// allows. It is pure Go over decrypted reports (envelope.Report) and the
+// team has decrypted: counts for a period, a CSV of the cases whose
+// consent allows them to appear, and drafts of the report's two annexes
+// (Annexes; Markdown by WriteMarkdown), each case with exactly the fields
+// its consent allows. It is pure Go over decrypted reports (envelope.Report) and the
 // cases' clear metadata; it does no I/O beyond the writer it is given, and
 // the server learns nothing of what it computes.
 //
@@ -13,9 +14,18 @@
 // Cases marked duplicate are left out of everything, since their original
 // is counted, and so are cases closed as not a report (the closing reason
 // "not_a_report", handlerapi.NotAReport: machine-written junk, spam,
-// tests), which are in no figure at all (Counted). Counts cover every
-// other case in the period. The CSV leaves
-// out, and Result.Excluded counts by reason:
+// tests), which are in no figure at all (Counted), and so is a case that
+// a sealed "duplicate" link entry marks as a duplicate.
+//
+// Cases linked as the same person or event (a sealed "same" link entry on
+// either case: corroborating sources) are one Group: one case with N
+// sources in every figure and annex. A group belongs to the period of its
+// first received case; it counts once under each value any of its sources
+// has, and is shown at its most restrictive source's consent level (a
+// source without consent to publication keeps the whole group out).
+// Counts cover every other case (group) in the period. The CSV (one row
+// per case, with its group's other cases in linked_cases) leaves out, and
+// Result.Excluded counts by reason:
 //
 //   - "publication_no": the consent to publication is "not at all";
 //   - "consent_withdrawn": the case was closed because consent was
@@ -23,6 +33,26 @@
 //   - "on_hold": the case is on hold to do no harm;
 //   - "unknown_consent": the publication answer is not one of the four
 //     levels (a report that did not pass validation).
+//
+// # Annexes
+//
+// Annex I holds the groups first received in the period and not published
+// in an earlier report; Annex II the groups published in an earlier
+// report with UN actions or State responses dated after that publication
+// and up to the period's end. "Earlier" is a "published" entry whose note
+// the server lists as added on or before the period's end (the one clear
+// date used: a server that lied about it could move a case between the
+// two annexes of a draft, never put words in it). Each annex is by State
+// in the alphabetical order (collation) of the draft's language, English,
+// French or Spanish; the answers that are not a State come last. An
+// entry's description comes only from the CSV's columns its level allows
+// (view, over the one table below): named and anonymous groups are
+// described one by one; pattern-only groups only counted per State with
+// their incident types. Action and response summaries, which handlers
+// write, are shown for named entries only, like every free text. Draft.Word
+// words a draft (Words: the console's catalogue) into a Doc, which the
+// console's page and WriteMarkdown both print; MarkdownText makes every
+// value inert Markdown.
 //
 // # Counts
 //

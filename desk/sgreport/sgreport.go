@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ohchr-reprisals/intake/country"
@@ -20,6 +21,26 @@ type Case struct {
 	StatusDetail string    // the closure reason of a closed case, such as "consent_withdrawn"
 	Urgency      string    // "U1" to "U4", or ""
 	Report       envelope.Report
+	// Entries are the case's structured entries (UN actions, State
+	// responses, publications, links), in the order they were added.
+	Entries []Entry
+
+	// Set by Compute on the cases it includes: the consent level of the
+	// case's group (the most restrictive of its sources'), and the other
+	// cases of its group.
+	groupLevel string
+	linked     []string
+}
+
+// Entry is one structured entry of a case, as the handler's client opened
+// it from a sealed team note (envelope.Entry, checked by envelope.OpenNote).
+type Entry struct {
+	envelope.Entry
+	// On is the day the note was added, as the server lists it: the only
+	// thing here that is the server's word. It tells a publication in an
+	// earlier report from one in the report being drafted, and nothing
+	// else (an action's or response's own date is sealed).
+	On time.Time
 }
 
 // Keys used in counts besides the report's own values.
@@ -105,14 +126,24 @@ func (t Tally) Rows() []Row {
 	return rows
 }
 
-// Counts are the period's cases counted along the report's dimensions.
+// Counts are the period's cases counted along the report's dimensions. A
+// group of linked cases (Group) counts as one case, under each value any
+// of its sources has, and under its consent to publication (the most
+// restrictive of its sources').
 type Counts struct {
-	Cases          int // cases in the period, duplicates and what is not a report left out
+	Cases          int // cases in the period (groups of linked cases count once), duplicates and what is not a report left out
 	ByState        Tally
 	ByIncidentType Tally
 	ByUNBody       Tally
 	ByVictimRole   Tally
 	ByPublication  Tally
+	// New are the period's cases not published in an earlier report
+	// (Annex I's); FollowUp the cases published in an earlier report with
+	// UN actions or State responses since (Annex II's), whenever received.
+	New, FollowUp int
+	// BySources counts the period's cases by how many sources (linked
+	// cases) each has: "1", "2"...
+	BySources Tally
 }
 
 // Result is what Compute finds for a period.
@@ -133,29 +164,54 @@ func Compute(cases []Case, p Period) Result {
 		Period: p,
 		Counts: Counts{
 			ByState: Tally{}, ByIncidentType: Tally{}, ByUNBody: Tally{}, ByVictimRole: Tally{}, ByPublication: Tally{},
+			BySources: Tally{},
 		},
 		Excluded: Tally{},
 	}
-	for _, c := range cases {
-		if !Counted(c) || !p.Contains(c.ReceivedOn) {
+	for _, g := range Groups(cases) {
+		switch g.kind(p) {
+		case KindNew:
+			r.Counts.New++
+		case KindFollowUp:
+			r.Counts.FollowUp++
+		}
+		if !p.Contains(g.ReceivedOn()) {
 			continue
 		}
-		rep := &c.Report
 		r.Counts.Cases++
-		r.Counts.ByState[stateKey(rep.StateConcerned)]++
-		r.Counts.ByUNBody[choiceKey("un_body", rep.Cooperation.Body)]++
-		r.Counts.ByPublication[choiceKey("publication", rep.Consent.Publication)]++
-		for _, t := range incidentTypes(rep) {
-			r.Counts.ByIncidentType[t]++
+		r.Counts.BySources[strconv.Itoa(g.Sources())]++
+		r.Counts.ByPublication[choiceKey("publication", g.publication())]++
+		states, bodies, types, roles := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+		for _, c := range g.Cases {
+			rep := &c.Report
+			states[stateKey(rep.StateConcerned)] = true
+			bodies[choiceKey("un_body", rep.Cooperation.Body)] = true
+			for _, t := range incidentTypes(rep) {
+				types[t] = true
+			}
+			for _, role := range victimRoles(rep) {
+				roles[role] = true
+			}
 		}
-		for _, role := range victimRoles(rep) {
-			r.Counts.ByVictimRole[role]++
+		for _, m := range []struct {
+			t    Tally
+			seen map[string]bool
+		}{{r.Counts.ByState, states}, {r.Counts.ByUNBody, bodies}, {r.Counts.ByIncidentType, types}, {r.Counts.ByVictimRole, roles}} {
+			for k := range m.seen {
+				m.t[k]++
+			}
 		}
-		if reason := exclusion(c); reason != "" {
+		if reason := g.exclusion(); reason != "" {
 			r.Excluded[reason]++
 			continue
 		}
-		r.Included = append(r.Included, c)
+		refs := g.References()
+		for _, c := range g.Cases {
+			in := *c
+			in.groupLevel = g.publication()
+			in.linked = slices.DeleteFunc(slices.Clone(refs), func(s string) bool { return s == c.Reference })
+			r.Included = append(r.Included, in)
+		}
 	}
 	slices.SortStableFunc(r.Included, func(a, b Case) int {
 		return cmp.Or(
@@ -188,6 +244,19 @@ func exclusion(c Case) string {
 		return ExcludedUnknownConsent
 	}
 	return ""
+}
+
+// shownLevel is the level a case is shown at: its own consent level, or
+// its group's when Compute set one (never more than its own).
+func shownLevel(c *Case) string {
+	own := level(c.Report.Consent.Publication)
+	if own == "" || c.groupLevel == "" {
+		return own
+	}
+	if g := level(c.groupLevel); g != "" && rank[g] < rank[own] {
+		return g
+	}
+	return own
 }
 
 // level returns the consent level of a publication answer that allows

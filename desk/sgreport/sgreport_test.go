@@ -125,6 +125,8 @@ func TestCompute(t *testing.T) {
 		ByUNBody:       sgreport.Tally{"upr": 3, "special_procedures": 1, "treaty_body": 1, "hrc_session": 2, "other": 1, "invalid": 1},
 		ByVictimRole:   sgreport.Tally{"defender": 7, "journalist": 7, "lawyer": 1, "witness": 1},
 		ByPublication:  sgreport.Tally{"named": 3, "anonymous": 2, "pattern_only": 2, "no": 1, "invalid": 1},
+		New:            9,
+		BySources:      sgreport.Tally{"1": 9},
 	}
 	if diff := cmp.Diff(want, r.Counts); diff != "" {
 		t.Errorf("counts (-want +got):\n%s", diff)
