@@ -289,20 +289,51 @@ func (c *cli) triage() error {
 			*field = &v
 		}
 	}
-	if change == (handlerapi.Change{}) {
-		return errors.New("nothing to change: give -status, -urgency, -assignee or -deadline")
-	}
-	api, err := c.client()
+	d, err := c.desk(nil)
 	if err != nil {
 		return err
 	}
-	m, err := api.Triage(c.ctx, ref, change)
+	m, err := d.TriageCase(c.ctx, ref, change)
 	if err != nil {
-		return err
+		return triageRefusal(ref, err)
 	}
 	fmt.Fprintf(c.out, "%s: %s%s, urgency %s, assignee %s, deadline %s\n", handlerapi.Safe(m.Reference), handlerapi.Safe(m.StatusName),
 		map[bool]string{true: " (" + closureOrDetail(m) + ")", false: ""}[m.StatusDetail != ""], dash(m.Urgency), dash(m.Assignee), dash(m.NextDeadline))
 	return nil
+}
+
+// triageRefusal words desk's refusals of a triage change.
+func triageRefusal(ref string, err error) error {
+	var ce *desk.ChangeError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	choose := ""
+	if len(ce.Allowed) > 0 {
+		q := make([]string, len(ce.Allowed))
+		for i, a := range ce.Allowed {
+			q[i] = fmt.Sprintf("%q", handlerapi.Safe(a))
+		}
+		choose = "; choose one of " + strings.Join(q, ", ")
+	}
+	safe := handlerapi.Safe
+	switch ce.Err {
+	case desk.ErrNoChange:
+		return errors.New("nothing to change: give -status, -urgency, -assignee or -deadline")
+	case desk.ErrNoStatus, desk.ErrTransition:
+		return fmt.Errorf("case %s cannot go from %s to %q%s", safe(ref), safe(ce.From), safe(ce.To), choose)
+	case desk.ErrNeedReason:
+		return fmt.Errorf("closing a case needs a reason in -detail, not %q%s", safe(ce.To), choose)
+	case desk.ErrNeedOriginal:
+		return fmt.Errorf("marking a duplicate needs the original case's reference in -detail (another case), not %q", safe(ce.To))
+	case desk.ErrBadUrgency:
+		return fmt.Errorf("-urgency %q is not one of the team's%s", safe(ce.To), choose)
+	case desk.ErrBadDeadline:
+		return fmt.Errorf("-deadline %q is not a date: give it as YYYY-MM-DD, or \"\" to clear", safe(ce.To))
+	case desk.ErrBadAssignee:
+		return fmt.Errorf("-assignee %q is not a handler of your team%s", safe(ce.To), choose)
+	}
+	return err
 }
 
 // text returns -m or standard input, bounded.

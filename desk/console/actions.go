@@ -5,8 +5,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -55,7 +53,6 @@ const (
 	mEmptyText      = "Write something first."
 )
 
-var datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
 // setStatus moves a case to another status; only the transitions the
 // workflow allows from its current status are accepted, whatever the
@@ -77,31 +74,28 @@ func (c *Console) setStatus(w http.ResponseWriter, r *http.Request) error {
 	if to == "" {
 		return invalid(mChooseStatus)
 	}
-	if !slices.Contains(s.allowed(cs.Meta.Status), to) {
-		return invalid(mNotAllowedMove)
-	}
 	var detail string
 	switch to {
 	case "closed":
 		detail = r.PostFormValue("reason")
-		if !slices.Contains(s.Workflow().ClosureReasons, detail) {
-			return invalid(mNeedReason)
-		}
 	case "duplicate":
 		detail = strings.ToUpper(strings.TrimSpace(r.PostFormValue("original")))
-		if _, ok := s.Lookup(detail); !ok || !refPattern.MatchString(detail) || detail == ref {
-			return invalid(mNeedOriginal)
-		}
-	}
-	if confirmMoves[to] && r.PostFormValue("confirm") != "yes" {
-		return c.confirmMove(w, r, cs, to, detail)
 	}
 	ch := handlerapi.Change{Status: &to}
 	if detail != "" {
 		ch.StatusDetail = &detail
 	}
-	if _, err := s.api.Triage(r.Context(), ref, ch); err != nil {
-		return err
+	if err := desk.CheckChange(s.Workflow(), cs.Meta, ch); err != nil {
+		return changeRefusal(err)
+	}
+	if _, ok := s.Lookup(detail); to == "duplicate" && !ok {
+		return invalid(mNeedOriginal) // one of the team's cases, from the list
+	}
+	if confirmMoves[to] && r.PostFormValue("confirm") != "yes" {
+		return c.confirmMove(w, r, cs, to, detail)
+	}
+	if _, err := s.desk().Triage(r.Context(), s.Workflow(), cs.Meta, ch); err != nil {
+		return changeRefusal(err)
 	}
 	return c.backToCase(w, r, ref, "status", "done")
 }
@@ -177,14 +171,7 @@ func (s *Source) originals(ref string, n int) []*Case {
 }
 
 // allowed returns the statuses a case in status from may move to.
-func (s *Source) allowed(from string) []string {
-	for _, st := range s.Workflow().Statuses {
-		if st.Key == from {
-			return st.Transitions
-		}
-	}
-	return nil
-}
+func (s *Source) allowed(from string) []string { return desk.Transitions(s.Workflow(), from) }
 
 // triage saves urgency, assignee and next deadline together, as the form
 // shows them (empty clears).
@@ -197,24 +184,13 @@ func (c *Console) triage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s := c.cfg.Source
-	urgency := r.PostFormValue("urgency")
-	if urgency != "" && !slices.Contains(s.Workflow().Urgencies, urgency) {
-		return invalid(mBadUrgency)
-	}
 	cs, ok := s.Lookup(ref)
 	if !ok {
 		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 	}
-	assignee := r.PostFormValue("assignee")
-	if assignee != "" && !slices.Contains(s.assignees(cs.Meta.Assignee), assignee) {
-		return invalid(mBadAssignee)
-	}
-	deadline := r.PostFormValue("deadline")
-	if deadline != "" && !datePattern.MatchString(deadline) {
-		return invalid(mBadDeadline)
-	}
-	if _, err := s.api.Triage(r.Context(), ref, handlerapi.Change{Urgency: &urgency, Assignee: &assignee, NextDeadline: &deadline}); err != nil {
-		return err
+	urgency, assignee, deadline := r.PostFormValue("urgency"), r.PostFormValue("assignee"), r.PostFormValue("deadline")
+	if _, err := s.desk().Triage(r.Context(), s.Workflow(), cs.Meta, handlerapi.Change{Urgency: &urgency, Assignee: &assignee, NextDeadline: &deadline}); err != nil {
+		return changeRefusal(err)
 	}
 	return c.backToCase(w, r, ref, "triage", "done")
 }
@@ -280,6 +256,33 @@ func (s *Source) refusal(err error) error {
 		return invalid(mEmptyText)
 	}
 	return err
+}
+
+// changeRefusal words desk's refusals of a triage change.
+func changeRefusal(err error) error {
+	switch {
+	case errors.Is(err, desk.ErrNoStatus):
+		return invalid(mChooseStatus)
+	case errors.Is(err, desk.ErrTransition):
+		return invalid(mNotAllowedMove)
+	case errors.Is(err, desk.ErrNeedReason):
+		return invalid(mNeedReason)
+	case errors.Is(err, desk.ErrNeedOriginal):
+		return invalid(mNeedOriginal)
+	case errors.Is(err, desk.ErrBadUrgency):
+		return invalid(mBadUrgency)
+	case errors.Is(err, desk.ErrBadDeadline):
+		return invalid(mBadDeadline)
+	case errors.Is(err, desk.ErrBadAssignee):
+		return invalid(mBadAssignee)
+	}
+	return err
+}
+
+// desk is the handler-side core without rosters (for what encrypts
+// nothing); withDesk gives one with rosters.
+func (s *Source) desk() desk.Desk {
+	return desk.Desk{API: s.api, IDs: s.ids, Handler: s.Handler(), Team: s.Team(), Mine: s.ownRecipients()}
 }
 
 // withDesk runs fn with the handler-side core for one request, its
