@@ -53,7 +53,6 @@ const (
 	mEmptyText      = "Write something first."
 )
 
-
 // setStatus moves a case to another status; only the transitions the
 // workflow allows from its current status are accepted, whatever the
 // form says (the server checks again).
