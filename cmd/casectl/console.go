@@ -30,7 +30,7 @@ func (c *cli) addConsoleFlags() {
 	c.fs.StringVar(&c.console.templates, "templates", filepath.Join(home, "reprisals", "reply-templates.json"), "the reply templates file")
 	c.fs.DurationVar(&c.console.idle, "idle", console.DefaultIdleTimeout, "close the console after this long unused")
 	c.fs.BoolVar(&c.console.open, "open", false, "open the console in the default browser")
-	c.fs.StringVar(&c.console.lang, "lang", "en", "the console's language: en or fr")
+	c.fs.StringVar(&c.console.lang, "lang", "en", "the console's language: en, fr or es")
 	c.fs.IntVar(&c.console.port, "port", 0, "the port on 127.0.0.1 to listen on (0: any free port)")
 }
 

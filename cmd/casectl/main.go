@@ -13,7 +13,7 @@
 //	casectl notes   -i IDENTITY REF
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
-//	casectl console -i IDENTITY [-open] [-lang en|fr] [-idle 30m] [-templates FILE]
+//	casectl console -i IDENTITY [-open] [-lang en|fr|es] [-idle 30m] [-templates FILE]
 //	casectl roster pin -team TEAM -key KEY     (confirm the fingerprint out of band)
 //	casectl roster show [-team TEAM]
 //	casectl roster keygen -out FILE            (key custodians, offline)
@@ -80,7 +80,7 @@ commands:
 var commandLines = map[string]string{
 	"login":          "login -server URL -handler NAME -i IDENTITY",
 	"logout":         "logout",
-	"console":        "console -i IDENTITY [-open] [-port N] [-lang en|fr] [-idle 30m] [-templates FILE]",
+	"console":        "console -i IDENTITY [-open] [-port N] [-lang en|fr|es] [-idle 30m] [-templates FILE]",
 	"cases":          "cases [-status S] [-urgency U] [-assignee NAME|-] [-sort received|-received|urgency|deadline|status] [-page N]",
 	"show":           "show -i IDENTITY [-json] REF",
 	"triage":         "triage REF [-status S [-detail D]] [-urgency U1..U4] [-assignee NAME] [-deadline YYYY-MM-DD]",

@@ -171,7 +171,7 @@ func (c *Console) annualCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := r.PostFormValue("lang")
-	if lang != "fr" {
+	if !knownLanguage(lang) {
 		lang = "en"
 	}
 	cases, _ := c.cfg.Source.reportCases()

@@ -53,7 +53,7 @@ type Config struct {
 	// IdleTimeout ends the console after this long without a request
 	// (default DefaultIdleTimeout).
 	IdleTimeout time.Duration
-	// Lang is the starting language, "en" or "fr" (default "en").
+	// Lang is the starting language, "en", "fr" or "es" (default "en").
 	Lang string
 }
 
@@ -85,7 +85,7 @@ func Start(cfg Config) (*Console, error) {
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
-	if cfg.Lang != "fr" {
+	if !knownLanguage(cfg.Lang) {
 		cfg.Lang = "en"
 	}
 	p, err := loadPages()

@@ -100,7 +100,7 @@ func (c *Console) open(w http.ResponseWriter, r *http.Request) {
 // leaves the address bar.
 const openedPage = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Case console</title></head>
-<body><p><a href="/">Open the inbox</a> · <a href="/" lang="fr">Ouvrir la boîte de réception</a></p></body></html>
+<body><p><a href="/">Open the inbox</a> · <a href="/" lang="fr">Ouvrir la boîte de réception</a> · <a href="/" lang="es">Abrir la bandeja de entrada</a></p></body></html>
 `
 
 func (c *Console) validSession(r *http.Request) bool {

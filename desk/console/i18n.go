@@ -11,28 +11,45 @@ import (
 	"github.com/ohchr-reprisals/intake/desk"
 )
 
-// The console speaks OHCHR's two working languages. English is the source
-// text; messages/fr.json maps each English string to its French.
+// The console speaks OHCHR's three working languages. English is the
+// source text; messages/fr.json and messages/es.json map each English
+// string to its French and its Spanish.
 //
 //go:embed messages/*.json
 var messageFiles embed.FS
 
 // languages are the console's languages, in the switcher's order.
-var languages = []struct{ Tag, Name string }{{"en", "English"}, {"fr", "Français"}}
+var languages = []struct{ Tag, Name string }{{"en", "English"}, {"fr", "Français"}, {"es", "Español"}}
+
+// knownLanguage reports whether tag is one of the console's languages.
+func knownLanguage(tag string) bool {
+	for _, l := range languages {
+		if l.Tag == tag {
+			return true
+		}
+	}
+	return false
+}
 
 // catalog maps a language to its translations of the English strings.
 type catalog map[string]map[string]string
 
+// loadCatalog reads the message file of every language but English.
 func loadCatalog() (catalog, error) {
-	b, err := messageFiles.ReadFile("messages/fr.json")
-	if err != nil {
-		return nil, err
+	c := catalog{}
+	for _, l := range languages[1:] {
+		name := "messages/" + l.Tag + ".json"
+		b, err := messageFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("console: %s: %w", name, err)
+		}
+		c[l.Tag] = m
 	}
-	fr := map[string]string{}
-	if err := json.Unmarshal(b, &fr); err != nil {
-		return nil, fmt.Errorf("console: messages/fr.json: %w", err)
-	}
-	return catalog{"fr": fr}, nil
+	return c, nil
 }
 
 // translate returns s in lang with {0}, {1}... replaced by args; a string

@@ -36,10 +36,10 @@ func (c *Console) WriteOpenFile(dir string) (string, error) {
 <title>Case console</title>
 </head>
 <body>
-<p><a href="%s">Open the case console</a> · <a href="%s" lang="fr">Ouvrir la console</a></p>
+<p><a href="%s">Open the case console</a> · <a href="%s" lang="fr">Ouvrir la console</a> · <a href="%s" lang="es">Abrir la consola</a></p>
 </body>
 </html>
-`, u, u, u)
+`, u, u, u, u)
 	path := filepath.Join(d, openFileName)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -91,13 +91,10 @@ func (c *Console) setLang(w http.ResponseWriter, r *http.Request) error {
 	if err := c.form(w, r, 4<<10); err != nil {
 		return err
 	}
-	lang := r.PostFormValue("lang")
-	for _, l := range languages {
-		if l.Tag == lang {
-			c.mu.Lock()
-			c.lang = lang
-			c.mu.Unlock()
-		}
+	if lang := r.PostFormValue("lang"); knownLanguage(lang) {
+		c.mu.Lock()
+		c.lang = lang
+		c.mu.Unlock()
 	}
 	back := r.PostFormValue("back")
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
