@@ -15,6 +15,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
@@ -38,6 +39,9 @@ type env struct {
 	cases      *casework.Service
 	teams      intaketest.Teams
 	url        string
+	// signing are the handlers' signing keys, by recipient: rosters list
+	// them, desk signs replies with them.
+	signing map[string]crypto.SigningKey
 }
 
 func newEnv(t testing.TB) *env {
@@ -56,6 +60,11 @@ func newEnv(t testing.TB) *env {
 		rosterKeys[teams.Config.Teams[i].Name] = k
 		teams.Config.Teams[i].RosterKeys = []string{k.Public().String()}
 	}
+	// Validated again, so the server knows the roster keys (it shows a
+	// reporter only replies signed by a key of a roster they verify).
+	if err := teams.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	cases, err := casework.NewService(db.DB, teams.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +76,8 @@ func newEnv(t testing.TB) *env {
 	}
 	srv.Config.Handler = e
 	srv.Start()
-	return &env{t: t, rosterKeys: rosterKeys, versions: map[string]int64{}, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL}
+	return &env{t: t, rosterKeys: rosterKeys, versions: map[string]int64{}, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL,
+		signing: map[string]crypto.SigningKey{}}
 }
 
 // handler registers a handler with a fresh identity.
@@ -78,6 +88,11 @@ func (e *env) handler(name, team string) *age.X25519Identity {
 		e.cases.OperatorAudit("test", "handler.add", name)); err != nil {
 		e.t.Fatal(err)
 	}
+	k, err := crypto.GenerateSigningKey()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.signing[id.Recipient().String()] = k
 	return id
 }
 
@@ -93,7 +108,11 @@ func (e *env) publishRoster(team string, handlers ...*age.X25519Identity) {
 		}
 	}
 	for i, h := range handlers {
-		r.Entries = append(r.Entries, roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)})
+		en := roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)}
+		if k, ok := e.signing[en.Recipient]; ok {
+			en.Signer = k.Public().String()
+		}
+		r.Entries = append(r.Entries, en)
 	}
 	s, err := roster.Sign(r, e.rosterKeys[team])
 	if err != nil {
@@ -161,7 +180,7 @@ func (e *env) desk(addr, name string, id *age.X25519Identity) desk.Desk {
 	api.SetToken(res.Token)
 	rs := &handlerapi.Rosters{API: api, PinsPath: e.pins(), Confirm: func(string) bool { return true }}
 	return desk.Desk{API: api, IDs: []age.Identity{id}, Rosters: rs, Handler: res.Handler, Team: res.Team,
-		Mine: []string{id.Recipient().String()}}
+		Mine: []string{id.Recipient().String()}, Signing: e.signing[id.Recipient().String()]}
 }
 
 // notes counts the notes of a kind stored on any case.

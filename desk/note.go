@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"filippo.io/age"
@@ -12,6 +13,7 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // Desk is one signed-in handler's side of the handler API: the
@@ -30,6 +32,9 @@ type Desk struct {
 	// Mine are the handler's own public keys, as recorded at login (see
 	// CheckTeamOfMine); empty with plugin identities.
 	Mine []string
+	// Signing is the handler's signing key (OpenSigningKey), which signs
+	// their replies; zero when they have none (then no reply is sent).
+	Signing crypto.SigningKey
 }
 
 // Kinds of what a handler writes on a case.
@@ -52,6 +57,13 @@ var (
 	// ErrNeedIdentity: a reply needs the handler's identity, to open the
 	// report its reply key is sealed in.
 	ErrNeedIdentity = errors.New("a reply needs your identity, to open the report")
+	// ErrNoSigningKey: the handler has no signing key, and a reporter is
+	// shown only signed replies.
+	ErrNoSigningKey = errors.New("you have no signing key, and reporters are shown only signed replies")
+	// ErrSignerNotInRoster: no verified roster of the case's teams lists
+	// the handler's signing key, so the reporter would not be shown the
+	// reply.
+	ErrSignerNotInRoster = errors.New("no signed roster of the case's teams lists your signing key, so the reporter would not be shown your reply")
 )
 
 // OrgMayReadError is a reply on a case an intermediary logged: its staff
@@ -98,7 +110,9 @@ type Outgoing struct {
 //     server's word only with TrustServerReplyKey for an older report)
 //     and, as age allows, the verified rosters of the teams sealed in the
 //     report (never the server's list); on a case an intermediary logged
-//     only with OrgMayRead.
+//     only with OrgMayRead. It is signed with the handler's signing key,
+//     which one of those verified rosters must list (the reporter's page
+//     shows nothing else): ErrNoSigningKey, ErrSignerNotInRoster.
 //
 // Rosters not accepted yet go through the Rosters' Confirm.
 func (d Desk) Prepare(ctx context.Context, kind, ref string, opt NoteOptions) (*Outgoing, error) {
@@ -121,12 +135,29 @@ func (d Desk) Prepare(ctx context.Context, kind, ref string, opt NoteOptions) (*
 	return out, nil
 }
 
+// ReplyRosters returns the verified rosters (as the handler's pins
+// verify them) of teams that the server has; a team whose roster cannot
+// be verified is left out. CheckSigners looks replies' keys up in them.
+func (d Desk) ReplyRosters(ctx context.Context, teams []string) []roster.Roster {
+	var out []roster.Roster
+	if d.Rosters == nil {
+		return nil
+	}
+	for _, t := range teams {
+		if r, _, err := d.Rosters.TeamRoster(ctx, t); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Recipients is how many recipients the note or reply is encrypted to.
 func (o *Outgoing) Recipients() int { return len(o.recipients) }
 
 // Send seals text as the note or reply, bound to its kind and case and
-// signed-in handler (envelope.SealNoteTo), to the checked recipients, and
-// sends only the ciphertext. It returns the id the server gave it.
+// signed-in handler (envelope.SealNoteTo; a reply signed with the
+// handler's signing key, envelope.SealReplyTo), to the checked
+// recipients, and sends only the ciphertext. It returns the id the server gave it.
 func (o *Outgoing) Send(ctx context.Context, text string) (int64, error) {
 	if strings.TrimSpace(text) == "" {
 		return 0, ErrEmptyText
@@ -134,7 +165,13 @@ func (o *Outgoing) Send(ctx context.Context, text string) (int64, error) {
 	if len(text) > MaxNoteText || !utf8.ValidString(text) {
 		return 0, ErrTextTooLong
 	}
-	sealed, err := envelope.SealNoteTo(o.kind, o.ref, o.d.Handler, text, o.recipients)
+	var sealed []byte
+	var err error
+	if o.kind == KindReply {
+		sealed, err = envelope.SealReplyTo(o.ref, o.d.Handler, text, time.Now(), o.d.Signing, o.recipients)
+	} else {
+		sealed, err = envelope.SealNoteTo(o.kind, o.ref, o.d.Handler, text, o.recipients)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -208,9 +245,21 @@ func (d Desk) replyRecipients(ctx context.Context, ref string, opt NoteOptions) 
 	if err != nil {
 		return nil, err
 	}
+	if d.Signing.IsZero() {
+		return nil, ErrNoSigningKey
+	}
 	teams, err := d.Rosters.Case(ctx, env.Teams)
 	if err != nil {
 		return nil, err
+	}
+	listed := false
+	for _, r := range d.ReplyRosters(ctx, env.Teams) {
+		if _, ok := r.Signer(d.Signing.Public()); ok {
+			listed = true
+		}
+	}
+	if !listed {
+		return nil, ErrSignerNotInRoster
 	}
 	return crypto.ReplyRecipients(reporter, teams), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // Problem is why a thing of a case is not shown.
@@ -41,6 +42,57 @@ type Entry struct {
 	// bound to their case: it may belong to another case.
 	Unverified bool
 	Problem    Problem
+	// Signature is what a reply's signature proves (SigNone for notes,
+	// follow-ups and what did not open). OpenThread checks the signature
+	// itself; CheckSigners then looks its key up in verified rosters.
+	Signature Signature
+	// Signer is the key of a valid signature; SignedBy the label the
+	// verified roster gives it (SigVerified only).
+	Signer, SignedBy string
+}
+
+// Signature is what a reply's signature shows.
+type Signature int
+
+const (
+	// SigNone: not a reply, or a reply that did not open.
+	SigNone Signature = iota
+	// SigUnsigned: a reply without a signature (from before replies
+	// were signed, or planted): the reporter is not shown it.
+	SigUnsigned
+	// SigForged: a signature that does not verify: the reply was changed
+	// after it was signed, or forged. The reporter is not shown it.
+	SigForged
+	// SigUnlisted: a valid signature by a key that no verified roster of
+	// the case's teams lists (a removed handler, a stranger): the
+	// reporter is not shown it.
+	SigUnlisted
+	// SigVerified: signed by a key the handler's verified roster lists,
+	// as SignedBy: what the reporter is shown.
+	SigVerified
+)
+
+// CheckSigners marks each reply of entries whose signature is valid as
+// SigVerified when one of rosters (verified against the handler's pins:
+// Desk.ReplyRosters) lists its key, SigUnlisted otherwise.
+func CheckSigners(entries []Entry, rosters []roster.Roster) {
+	for i := range entries {
+		e := &entries[i]
+		if e.Signer == "" || (e.Signature != SigUnlisted && e.Signature != SigVerified) {
+			continue
+		}
+		e.Signature, e.SignedBy = SigUnlisted, ""
+		key, err := crypto.ParseSigningPublicKey(e.Signer)
+		if err != nil {
+			continue
+		}
+		for _, r := range rosters {
+			if en, ok := r.Signer(key); ok {
+				e.Signature, e.SignedBy = SigVerified, en.Label
+				break
+			}
+		}
+	}
 }
 
 // OpenThread decrypts a case's notes, replies and follow-ups in the order
@@ -72,7 +124,8 @@ func OpenThread(ref string, notes []handlerapi.Note, ids []age.Identity) []Entry
 				e.Text, e.Language, e.ReceivedAt = strings.TrimRight(f.Text, " \n"), f.Language, f.ReceivedAt
 			}
 		} else {
-			switch env, binding := envelope.OpenNote(plain, n.Kind, ref); binding {
+			env, binding := envelope.OpenNote(plain, n.Kind, ref)
+			switch binding {
 			case envelope.NoteForeign:
 				e.Problem = Foreign
 			case envelope.NoteUnbound:
@@ -82,11 +135,31 @@ func OpenThread(ref string, notes []handlerapi.Note, ids []age.Identity) []Entry
 				e.Author = env.Author
 				e.Text = strings.TrimRight(env.Text, " \n")
 			}
+			if n.Kind == envelope.KindReply && binding != envelope.NoteForeign {
+				e.Signature = replySignature(env, binding, &e.Signer)
+			}
 		}
 		clear(plain)
 		out = append(out, e)
 	}
 	return out
+}
+
+// replySignature checks an opened reply's signature, setting signer to
+// the key of a valid one.
+func replySignature(env envelope.Note, binding envelope.NoteBinding, signer *string) Signature {
+	if binding != envelope.NoteBound {
+		return SigUnsigned
+	}
+	key, err := envelope.VerifyReply(env)
+	switch {
+	case errors.Is(err, envelope.ErrUnsigned):
+		return SigUnsigned
+	case err != nil:
+		return SigForged
+	}
+	*signer = key.String()
+	return SigUnlisted
 }
 
 // File is a listed attachment with its manifest opened.

@@ -10,8 +10,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"filippo.io/age"
+
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/envelope"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -23,14 +26,14 @@ const (
 	msgFollowUpLong  = msgMaxChars
 )
 
-// Reply is a handler's reply, decrypted for the reporter, or the
-// reporter's own earlier follow-up (which they cannot read back: it is
-// encrypted to the teams only).
+// Reply is a handler's reply, decrypted for the reporter and verified, or
+// the reporter's own earlier follow-up (which they cannot read back: it
+// is encrypted to the teams only).
 type Reply struct {
 	Kind string // "reply" or "followup"
 	On   time.Time
-	Text string // empty for follow-ups, and for a reply that would not open
-	OK   bool
+	Text string // empty for follow-ups
+	OK   bool   // a reply that opened and whose signature verified
 }
 
 // Visit is what a reporter sees on a return visit.
@@ -45,6 +48,17 @@ var ErrNoSuchReceipt = errors.New("no case for this receipt")
 // Lookup opens a return visit: it finds the case by the receipt's keyed
 // hash and decrypts the handlers' replies with the receipt-derived key, in
 // memory, for this request only.
+//
+// The reply key is derived from the receipt, and the server (anyone who
+// can write to its database) can encrypt to it, so decrypting proves
+// nothing about who wrote a reply. A reply is shown only when it is
+// sealed as a reply of this case, signed (envelope.VerifyReply), and its
+// signing key is listed in the current signed roster of one of the case's
+// teams, verified against the team's configured roster keys and not
+// expired (replySigners). Any other reply (planted, forged, signed by a
+// key no current roster lists, written before replies were signed, or
+// one that does not open) is left out: nothing is shown for it, and it
+// does not change the status the reporter reads.
 func (s *Service) Lookup(ctx context.Context, receipt crypto.Receipt) (Visit, error) {
 	c, err := s.db.CaseByReceiptHash(ctx, receipt.LookupHash(s.receiptKey))
 	if errors.Is(err, store.ErrNotFound) {
@@ -58,22 +72,75 @@ func (s *Service) Lookup(ctx context.Context, receipt crypto.Receipt) (Visit, er
 	if err != nil {
 		return Visit{}, err
 	}
+	var signers []roster.Roster
+	if slices.ContainsFunc(notes, func(n store.Note) bool { return n.Kind == envelope.KindReply }) {
+		if signers, err = s.replySigners(ctx, c.Teams); err != nil {
+			return Visit{}, err
+		}
+	}
 	key := receipt.ReplyIdentity()
 	for _, n := range notes {
 		r := Reply{Kind: n.Kind, On: n.CreatedOn}
-		if n.Kind == "reply" {
-			if plain, err := crypto.Open(n.Ciphertext, key); err == nil {
-				// A reply of another case is not shown; a reply from
-				// before replies were bound to their case is plain text.
-				if env, b := envelope.OpenNote(plain, "reply", c.Reference); b != envelope.NoteForeign {
-					r.Text, r.OK = strings.TrimRight(env.Text, " \n"), true
-				}
-				clear(plain)
+		if n.Kind == envelope.KindReply {
+			text, ok := openReply(n.Ciphertext, c.Reference, key, signers)
+			if !ok {
+				continue
 			}
+			r.Text, r.OK = strings.TrimRight(text, " \n"), true
 		}
 		v.Replies = append(v.Replies, r)
 	}
 	return v, nil
+}
+
+// openReply decrypts a reply of case ref and returns its text only if it
+// is bound to ref and signed by a key that one of the rosters lists.
+func openReply(ciphertext []byte, ref string, key *age.X25519Identity, rosters []roster.Roster) (string, bool) {
+	plain, err := crypto.Open(ciphertext, key)
+	if err != nil {
+		return "", false
+	}
+	defer clear(plain)
+	env, b := envelope.OpenNote(plain, envelope.KindReply, ref)
+	if b != envelope.NoteBound {
+		return "", false
+	}
+	signer, err := envelope.VerifyReply(env)
+	if err != nil {
+		return "", false
+	}
+	for _, r := range rosters {
+		if _, ok := r.Signer(signer); ok {
+			return env.Text, true
+		}
+	}
+	return "", false
+}
+
+// replySigners returns the current signed rosters of teams that verify
+// against each team's configured roster keys and have not expired: the
+// only source of keys whose replies a reporter is shown. A team without
+// roster keys, or without a roster, has none; a stored roster that no
+// longer verifies (the database was changed) gives none either.
+func (s *Service) replySigners(ctx context.Context, teams []string) ([]roster.Roster, error) {
+	stored, err := s.db.LatestRosters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []roster.Roster
+	for _, t := range s.teams {
+		sr, ok := stored[t.Name]
+		if !ok || !slices.Contains(teams, t.Name) || len(t.RosterPublicKeys()) == 0 {
+			continue
+		}
+		r, err := roster.Verify(sr, t.RosterPublicKeys(), 1)
+		if err != nil || r.Team != t.Name || r.Expired(now) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // CaseByID returns the case a visit token names.

@@ -24,8 +24,10 @@ import (
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/config"
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"
@@ -47,6 +49,14 @@ type env struct {
 	reportPosts *atomic.Int64
 	// browser keeps cookies and follows redirects (postFormTo).
 	browser *http.Client
+	// custodian is the reprisals team's roster key (configured unless the
+	// test configured its own); signers are the handlers e.reply put on
+	// the team's roster, with their signing keys, at rosterVersion.
+	custodian     roster.PrivateKey
+	rosterMu      sync.Mutex
+	signers       []roster.Entry
+	signingKeys   map[string]crypto.SigningKey
+	rosterVersion int64
 }
 
 type syncBuffer struct {
@@ -92,6 +102,20 @@ func newEnvConfig(t testing.TB, db *storetest.DB, opts server.Options, change fu
 			t.Fatal(err)
 		}
 	}
+	// The reprisals team has a roster key, so that e.reply can publish a
+	// roster listing its signing keys (replies are shown to reporters
+	// only when signed by a key of a verified roster). Configured roster
+	// keys change nothing until a roster is published.
+	custodian, err := roster.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(teams.Config.Teams[1].RosterKeys) == 0 {
+		teams.Config.Teams[1].RosterKeys = []string{custodian.Public().String()}
+		if err := teams.Config.Validate(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The server's public address is the test server's, which login
 	// challenges name.
 	srv := httptest.NewUnstartedServer(nil)
@@ -115,7 +139,7 @@ func newEnvConfig(t testing.TB, db *storetest.DB, opts server.Options, change fu
 		e.ServeHTTP(w, r)
 	})
 	srv.Start()
-	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs, reportPosts: posts}
+	return &env{t: t, db: db, cases: cases, teams: teams, echo: e, srv: srv, logs: logs, reportPosts: posts, custodian: custodian}
 }
 
 // do sends a request and returns the response with its body read.

@@ -16,13 +16,17 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"filippo.io/age"
 	"golang.org/x/net/html"
 
 	"github.com/ohchr-reprisals/intake/casework"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/server"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
@@ -37,11 +41,64 @@ func (e *env) submitted(body string) intake.Accepted {
 	return acc
 }
 
-// reply stores a handler's reply the way casectl does.
+// reply stores a handler's reply the way casectl does: signed with the
+// handler's signing key, which the team's current roster lists.
 func (e *env) reply(ref, text string) {
 	e.t.Helper()
-	id := e.addHandler("h-"+strings.ToLower(ref[:4]), "reprisals-team")
-	tok := e.login("h-"+strings.ToLower(ref[:4]), id)
+	name := "h-" + strings.ToLower(ref[:4])
+	id := e.addHandler(name, "reprisals-team")
+	tok := e.login(name, id)
+	key := e.signingKey(name, id)
+	e.replyAs(tok, ref, text, name, id, key)
+}
+
+// signingKey gives handler name a signing key and publishes a new version
+// of the reprisals team's roster listing it (with the team key and the
+// handlers signed on before).
+func (e *env) signingKey(name string, id *age.X25519Identity) crypto.SigningKey {
+	e.t.Helper()
+	key, err := crypto.GenerateSigningKey()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.rosterMu.Lock()
+	defer e.rosterMu.Unlock()
+	if e.signingKeys == nil {
+		e.signingKeys = map[string]crypto.SigningKey{}
+	}
+	e.signingKeys[name] = key
+	e.signers = append(e.signers, roster.Entry{Recipient: id.Recipient().String(), Label: name, Signer: key.Public().String()})
+	e.publishRosterLocked(id, e.signers)
+	return key
+}
+
+// publishRosterLocked signs and publishes the next version of the
+// reprisals team's roster (the team key, then entries), logged in as
+// publisher; e.rosterMu is held.
+func (e *env) publishRosterLocked(publisher *age.X25519Identity, entries []roster.Entry) {
+	e.t.Helper()
+	e.rosterVersion++
+	all := append([]roster.Entry{{Recipient: e.teams.Reprisals.Recipient().String(), Label: "team-key"}}, entries...)
+	sr, err := roster.Sign(roster.Roster{Team: "reprisals-team", Version: e.rosterVersion, Entries: all}, e.custodian)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var name string
+	for _, en := range entries {
+		if en.Recipient == publisher.Recipient().String() {
+			name = en.Label
+		}
+	}
+	if code := e.api(e.login(name, publisher), "POST", "/rosters", sr, nil); code != http.StatusNoContent {
+		e.t.Fatalf("publish roster version %d: %d", e.rosterVersion, code)
+	}
+}
+
+// replyAs posts a reply on ref as the logged-in handler tok, signed with
+// key (none: unsigned), encrypted to the reporter's reply key and the
+// team's.
+func (e *env) replyAs(tok, ref, text, author string, id *age.X25519Identity, key crypto.SigningKey) {
+	e.t.Helper()
 	var cs struct {
 		ReplyRecipient string `json:"reply_recipient"`
 	}
@@ -52,8 +109,17 @@ func (e *env) reply(ref, text string) {
 		r, _ := crypto.ParseRecipient(s)
 		recs = append(recs, r)
 	}
-	sealed, _ := crypto.Seal([]byte(text), recs)
-	if code := e.api(tok, "POST", "/cases/"+ref+"/notes", map[string]any{"kind": "reply", "ciphertext": sealed.Ciphertext}, nil); code != 201 {
+	var ct []byte
+	var err error
+	if key.IsZero() {
+		ct, err = envelope.SealNoteTo("reply", ref, author, text, recs)
+	} else {
+		ct, err = envelope.SealReplyTo(ref, author, text, time.Now(), key, recs)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if code := e.api(tok, "POST", "/cases/"+ref+"/notes", map[string]any{"kind": "reply", "ciphertext": ct}, nil); code != 201 {
 		e.t.Fatalf("reply: %d", code)
 	}
 }

@@ -36,7 +36,8 @@ type cli struct {
 	asJSON, dryRun                                                     bool
 	// roster commands
 	pinsFile, outFile, keyFile, fromFile, team, key string
-	adds, removes, labels                           listFlag
+	adds, removes, labels, signers, setSigners      listFlag
+	recipient                                       string // signing-key
 	orgMayRead                                      bool
 	serverReplyKey                                  bool
 	threshold                                       int
@@ -112,6 +113,8 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.Var(&c.adds, "add", "a recipient (age1...) to add; repeat for several")
 		c.fs.Var(&c.labels, "label", "the name of the handler each -add belongs to, in order")
 		c.fs.Var(&c.removes, "remove", "a recipient (age1...) to remove; repeat for several")
+		c.fs.Var(&c.signers, "signer", "the signing key (reprisals-signing-key-ed25519:...) of each -add, in order (- for none, such as a team key)")
+		c.fs.Var(&c.setSigners, "set-signer", "age1...=SIGNING-KEY: give a recipient already listed its signing key; repeat for several")
 		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to")
 		c.fs.DurationVar(&c.valid, "valid", roster.DefaultValidity, "how long a new version is valid (clients refuse it after)")
 	case "roster renew":
@@ -128,13 +131,15 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	case "roster fetch":
 		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
 		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to (such as current.json)")
+	case "signing-key":
+		c.fs.StringVar(&c.recipient, "recipient", "", "your identity's own recipient (age1tag1... for a hardware key; found from the identity file otherwise)")
 	case "export":
 		c.fs.StringVar(&c.outDir, "out", "", "folder to write the decrypted case into")
 	case "rekey":
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
 	switch name {
-	case "login", "show", "notes", "note", "export", "rekey", "console", "reply":
+	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {
@@ -170,7 +175,7 @@ func (c *cli) parse(args []string) error {
 		c.args = append(c.args, args[0])
 		args = args[1:]
 	}
-	if c.name != "login" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster renew" && c.name != "roster pin" {
+	if c.name != "login" && c.name != "signing-key" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster renew" && c.name != "roster pin" {
 		b, err := os.ReadFile(c.sessionFile)
 		if errors.Is(err, os.ErrNotExist) {
 			return errors.New("not logged in: run casectl login first")

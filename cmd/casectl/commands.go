@@ -390,6 +390,12 @@ func (c *cli) addNote(kind string) error {
 	if err != nil {
 		return err
 	}
+	if kind == desk.KindReply {
+		// Replies are signed: the reporter is shown no other.
+		if d.Signing, err = desk.LoadSigningKey(c.identityFile, ids); err != nil {
+			return err
+		}
+	}
 	out, err := d.Prepare(c.ctx, kind, ref, desk.NoteOptions{OrgMayRead: c.orgMayRead, TrustServerReplyKey: c.serverReplyKey})
 	if err != nil {
 		return c.noteRefusal(ref, err)
@@ -422,6 +428,12 @@ func (c *cli) noteRefusal(ref string, err error) error {
 			"then send it again with -trust-server-reply-key", handlerapi.Safe(ref))
 	case errors.Is(err, desk.ErrNotInRoster):
 		return c.notInRoster()
+	case errors.Is(err, desk.ErrNoSigningKey):
+		return fmt.Errorf("you have no signing key beside %s, and reporters are shown only signed replies. Nothing was sent. "+
+			"Make one (casectl signing-key -i %s), give the public key it prints to your key custodian, and send the reply again once the roster lists it", c.identityFile, c.identityFile)
+	case errors.Is(err, desk.ErrSignerNotInRoster):
+		return errors.New("no signed roster of the case's teams lists your signing key, so the reporter would not be shown your reply. Nothing was sent. " +
+			"Give your signing key (casectl signing-key prints it) to your key custodian, and send the reply again once the roster lists it")
 	}
 	return err
 }
@@ -449,20 +461,45 @@ func (c *cli) notes() error {
 	if err != nil {
 		return err
 	}
-	writeNotes(c.out, ref, list, ids)
+	writeNotes(c.out, ref, list, ids, c.replyRosters(ref, nil))
 	return nil
+}
+
+// replyRosters returns the verified rosters (desk.Desk.ReplyRosters) of
+// case ref's teams (those sealed in the report when known, else the
+// server's word, which can only choose among rosters verified against
+// the handler's pins), against which replies' signing keys are checked.
+func (c *cli) replyRosters(ref string, teams []string) []roster.Roster {
+	if teams == nil {
+		api, err := c.client()
+		if err != nil {
+			return nil
+		}
+		cs, err := api.Case(c.ctx, ref)
+		if err != nil || desk.CheckAnswer(cs, ref) != nil {
+			return nil
+		}
+		teams = cs.Teams
+	}
+	d, err := c.desk(nil)
+	if err != nil {
+		return nil
+	}
+	return d.ReplyRosters(c.ctx, teams)
 }
 
 // writeNotes prints a case's notes, replies and the reporter's
 // follow-ups, decrypted and checked to be things of case ref
 // (desk.OpenThread); everything from the server or the plaintext is
 // printed through handlerapi.Safe or SafeText.
-func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Identity) {
+func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Identity, rosters []roster.Roster) {
 	if len(list) == 0 {
 		fmt.Fprintln(w, "No notes, replies or follow-ups.")
 	}
 	safe := handlerapi.Safe
-	for _, e := range desk.OpenThread(ref, list, ids) {
+	thread := desk.OpenThread(ref, list, ids)
+	desk.CheckSigners(thread, rosters)
+	for _, e := range thread {
 		switch e.Kind {
 		case "followup":
 			fmt.Fprintf(w, "-- follow-up %d from the reporter, %s\n", e.ID, safe(e.CreatedOn))
@@ -485,6 +522,16 @@ func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Ident
 			fmt.Fprintln(w, "   (UNVERIFIED: written before notes were bound to their case, so it may belong to another case)")
 		case e.Author != e.Note.Author:
 			fmt.Fprintf(w, "   (written by %s, whatever the server says)\n", safe(e.Author))
+		}
+		switch e.Signature {
+		case desk.SigVerified:
+			fmt.Fprintf(w, "   (signature verified: signed by %s's signing key, as your team's verified roster lists it; the reporter is shown this reply)\n", safe(e.SignedBy))
+		case desk.SigUnlisted:
+			fmt.Fprintln(w, "   (NOT VERIFIED: signed by a key no verified roster of the case's teams lists, such as a handler since removed; the reporter is not shown this reply)")
+		case desk.SigForged:
+			fmt.Fprintln(w, "   (FORGED: its signature does not verify, so it was changed after it was signed; the reporter is not shown this reply. Tell your security focal point)")
+		case desk.SigUnsigned:
+			fmt.Fprintln(w, "   (NOT SIGNED: written before replies were signed, or put in the server's database by someone else; the reporter is not shown this reply)")
 		}
 		text := e.Text
 		if e.Kind == "followup" {
@@ -531,7 +578,7 @@ func (c *cli) export() error {
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
 	writeAttachmentList(&readable, files)
-	writeNotes(&notesText, ref, list, ids)
+	writeNotes(&notesText, ref, list, ids, c.replyRosters(ref, env.Teams))
 	texts := map[string][]byte{
 		"WARNING.txt": []byte(exportWarning),
 		"report.json": append(envJSON, '\n'),

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -52,6 +53,13 @@ func (c *cli) runConsole() error {
 	}
 	src := console.NewSource(api, ids, c.pinsPath())
 	src.SetOwnRecipients(c.sess.Recipients)
+	// Replies are signed with the key beside the identity (none: the
+	// console refuses replies and says how to make one).
+	signing, err := desk.LoadSigningKey(c.identityFile, ids)
+	if err != nil {
+		return err
+	}
+	src.SetSigningKey(signing)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	err = src.Load(ctx)
 	cancel()

@@ -14,10 +14,11 @@
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
 //	casectl console -i IDENTITY [-open] [-lang en|fr|es] [-idle 30m] [-templates FILE]
+//	casectl signing-key -i IDENTITY [-recipient age1...]   (make or show your signing key)
 //	casectl roster pin -team TEAM -key KEY     (confirm the fingerprint out of band)
 //	casectl roster show [-team TEAM]
 //	casectl roster keygen -out FILE            (key custodians, offline)
-//	casectl roster sign -key FILE (-team T | -from SIGNED) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED
+//	casectl roster sign -key FILE (-team T | -from SIGNED) [-add age1... -label NAME -signer KEY]... [-set-signer age1...=KEY]... [-remove age1...]... -out SIGNED
 //	casectl roster renew -key FILE -from SIGNED -out SIGNED   (a new expiry, same recipients)
 //	casectl roster publish SIGNED
 //
@@ -74,6 +75,7 @@ commands:
   notes    decrypt and print a case's notes, replies and follow-ups
   export   write a decrypted case into a new folder
   rekey    re-encrypt the cases you can read to the teams' current rosters
+  signing-key  make (or show) your signing key, with which your replies are signed
   roster   team rosters (fetch, show, pin; for key custodians: keygen, sign, publish)`
 
 // commandLines are each command's synopsis, for its -h.
@@ -89,11 +91,12 @@ var commandLines = map[string]string{
 	"notes":          "notes -i IDENTITY REF",
 	"export":         "export -i IDENTITY -out DIR REF",
 	"rekey":          "rekey -i IDENTITY [-dry-run]",
+	"signing-key":    "signing-key -i IDENTITY [-recipient age1...]",
 	"roster fetch":   "roster fetch [-team TEAM] -out current.json",
 	"roster show":    "roster show [-team TEAM]",
 	"roster pin":     "roster pin -team TEAM -key KEY [-require N]",
 	"roster keygen":  "roster keygen -out FILE",
-	"roster sign":    "roster sign -key FILE (-team TEAM | -from SIGNED.json) [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json",
+	"roster sign":    "roster sign -key FILE (-team TEAM | -from SIGNED.json) [-add age1... -label NAME -signer KEY]... [-set-signer age1...=KEY]... [-remove age1...]... -out SIGNED.json",
 	"roster renew":   "roster renew -key FILE -from SIGNED.json -out SIGNED.json [-valid DURATION]",
 	"roster publish": "roster publish SIGNED.json",
 }
@@ -118,7 +121,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 	cmds := map[string]func(*cli) error{
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
-		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole,
+		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey,
 	}
 	name := args[0]
 	if name == "roster" {

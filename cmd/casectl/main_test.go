@@ -65,6 +65,9 @@ type world struct {
 	// published roster versions.
 	rosterKeys map[string]roster.PrivateKey
 	rosters    map[string][]roster.Signed
+	// signing are the handlers' signing keys (each kept, sealed, beside
+	// its identity file), which publishRoster lists.
+	signing map[string]crypto.SigningKey
 }
 
 func newWorld(t *testing.T) *world {
@@ -100,7 +103,7 @@ func newWorld(t *testing.T) *world {
 	srv.Config.Handler = e
 	srv.Start()
 	return &world{t: t, db: db, cases: cases, teams: teams, url: srv.URL, dir: dir, ids: map[string]*age.X25519Identity{},
-		rosterKeys: rosterKeys, rosters: map[string][]roster.Signed{}}
+		rosterKeys: rosterKeys, rosters: map[string][]roster.Signed{}, signing: map[string]crypto.SigningKey{}}
 }
 
 // publishRoster signs and stores the next version of team's roster: the
@@ -114,7 +117,11 @@ func (w *world) publishRoster(team string, handlers ...string) roster.Signed {
 		}
 	}
 	for _, h := range handlers {
-		r.Entries = append(r.Entries, roster.Entry{Recipient: w.ids[h].Recipient().String(), Label: h})
+		e := roster.Entry{Recipient: w.ids[h].Recipient().String(), Label: h}
+		if k, ok := w.signing[h]; ok {
+			e.Signer = k.Public().String()
+		}
+		r.Entries = append(r.Entries, e)
 	}
 	s, err := roster.Sign(r, w.rosterKeys[team])
 	if err != nil {
@@ -150,6 +157,15 @@ func (w *world) addHandler(name, team string) string {
 	}
 	path := filepath.Join(w.dir, name+".key")
 	os.WriteFile(path, []byte("# "+name+"\n"+id.String()+"\n"), 0o600)
+	// Its signing key beside it, as keygen makes it.
+	rec, _ := crypto.ParseRecipient(id.Recipient().String())
+	k, _ := crypto.GenerateSigningKey()
+	file, err := crypto.SealSigningKey(k, rec)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	os.WriteFile(crypto.SigningKeyPath(path), file, 0o600)
+	w.signing[name] = k
 	return path
 }
 
@@ -318,8 +334,9 @@ func TestRekey(t *testing.T) {
 	rosterFile := filepath.Join(w.dir, "roster.json")
 	keyFile := filepath.Join(w.dir, "reprisals-team.rosterkey")
 	out := w.must("custodian", "", "roster", "sign", "-key", keyFile, "-team", "reprisals-team",
-		"-add", w.teams.Reprisals.Recipient().String(), "-label", "team-key", "-add", w.ids["omar"].Recipient().String(), "-label", "omar", "-out", rosterFile)
-	contains(t, out, "version 1", "ADDED:   omar")
+		"-add", w.teams.Reprisals.Recipient().String(), "-label", "team-key", "-add", w.ids["omar"].Recipient().String(), "-label", "omar",
+		"-signer", "-", "-signer", w.signing["omar"].Public().String(), "-out", rosterFile)
+	contains(t, out, "version 1", "ADDED:   omar", "SIGNING: omar")
 	contains(t, w.must("omar", "", "roster", "publish", rosterFile), "Published team reprisals-team's roster version 1")
 	w.fails("omar", "not above", "roster", "publish", rosterFile)
 	w.publishRoster("upr-secretariat")

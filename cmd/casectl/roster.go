@@ -120,7 +120,7 @@ const rosterUsage = `usage: casectl roster COMMAND [flags]   ('casectl roster CO
   casectl roster show [-team TEAM]                    verify and show a team's roster
   casectl roster pin -team TEAM -key KEY              pin a team's roster key (confirm its fingerprint out of band)
   casectl roster keygen -out FILE                     (key custodians, offline) make a roster key
-  casectl roster sign -key FILE (-team TEAM | -from current.json) [-add age1... -label NAME]... [-remove age1...]... -out next.json
+  casectl roster sign -key FILE (-team TEAM | -from current.json) [-add age1... -label NAME -signer KEY]... [-set-signer age1...=KEY]... [-remove age1...]... -out next.json
                                                       (key custodians) sign the next version, or co-sign one
   casectl roster renew -key FILE -from current.json -out next.json [-valid 4320h]
                                                       (key custodians) sign the same recipients again as the next version, with a new expiry
@@ -190,7 +190,7 @@ func (c *cli) rosterSign() error {
 		return fmt.Errorf("-valid must be more than 0 and at most %s", roster.MaxValidity)
 	}
 	if c.keyFile == "" || c.outFile == "" {
-		return errors.New("usage: casectl roster sign -key KEYFILE [-from SIGNED.json | -team TEAM] [-add age1... -label NAME]... [-remove age1...]... -out SIGNED.json")
+		return errors.New("usage: casectl roster sign -key KEYFILE [-from SIGNED.json | -team TEAM] [-add age1... -label NAME -signer KEY]... [-set-signer age1...=KEY]... [-remove age1...]... -out SIGNED.json")
 	}
 	key, err := readKeyFile(c.keyFile)
 	if err != nil {
@@ -214,6 +214,9 @@ func (c *cli) rosterSign() error {
 	if len(c.labels) > 0 && len(c.labels) != len(c.adds) {
 		return errors.New("give one -label per -add, in the same order, or none")
 	}
+	if len(c.signers) > 0 && len(c.signers) != len(c.adds) {
+		return errors.New("give one -signer per -add, in the same order, or none")
+	}
 	old := r
 	r.Entries = slices.Clone(r.Entries)
 	for i, a := range c.adds {
@@ -225,7 +228,26 @@ func (c *cli) rosterSign() error {
 		if len(c.labels) > 0 {
 			e.Label = c.labels[i]
 		}
+		if len(c.signers) > 0 && c.signers[i] != "-" {
+			pub, err := crypto.ParseSigningPublicKey(strings.TrimSpace(c.signers[i]))
+			if err != nil {
+				return fmt.Errorf("-signer %d: %w", i+1, err)
+			}
+			e.Signer = pub.String()
+		}
 		r.Entries = append(r.Entries, e)
+	}
+	for i, set := range c.setSigners {
+		rec, key, ok := strings.Cut(strings.TrimSpace(set), "=")
+		pub, err := crypto.ParseSigningPublicKey(key)
+		if !ok || err != nil {
+			return fmt.Errorf("-set-signer %d: give age1...=reprisals-signing-key-ed25519:...", i+1)
+		}
+		j := slices.IndexFunc(r.Entries, func(e roster.Entry) bool { return e.Recipient == rec })
+		if j < 0 {
+			return fmt.Errorf("-set-signer: %s is not in the roster", handlerapi.Safe(rec))
+		}
+		r.Entries[j].Signer = pub.String()
 	}
 	for _, rm := range c.removes {
 		n := len(r.Entries)
@@ -235,7 +257,7 @@ func (c *cli) rosterSign() error {
 		}
 	}
 	var out handlerapi.SignedRoster
-	if len(c.adds) == 0 && len(c.removes) == 0 && c.fromFile != "" && !renew {
+	if len(c.adds) == 0 && len(c.removes) == 0 && len(c.setSigners) == 0 && c.fromFile != "" && !renew {
 		// No change: co-sign the same version.
 		if out, err = prev.AddSignature(key); err != nil {
 			return err
@@ -256,6 +278,13 @@ func (c *cli) rosterSign() error {
 		}
 		for _, e := range removed {
 			fmt.Fprintf(c.out, "  REMOVED: %s\n", e)
+		}
+		for _, e := range r.Entries {
+			if i := slices.IndexFunc(old.Entries, func(p roster.Entry) bool { return p.Recipient == e.Recipient }); i >= 0 && old.Entries[i].Signer != e.Signer {
+				fmt.Fprintf(c.out, "  SIGNING: %s signs replies with %s\n", e, e.Signer)
+			} else if i < 0 && e.Signer != "" {
+				fmt.Fprintf(c.out, "  SIGNING: %s signs replies with %s\n", e, e.Signer)
+			}
 		}
 	}
 	b, _ := json.MarshalIndent(out, "", "  ")

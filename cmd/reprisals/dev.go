@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"filippo.io/age"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ohchr-reprisals/intake/casework"
@@ -195,6 +196,54 @@ Reprisals intake is running in DEVELOPMENT mode: do not use it for real reports.
 	return err
 }
 
+// ensureDevSigningKey makes the dev handler's signing key beside its
+// identity at idPath (sealed to recipient) unless it exists, and returns
+// its public key.
+func ensureDevSigningKey(idPath, recipient string) (crypto.SigningPublicKey, error) {
+	path := crypto.SigningKeyPath(idPath)
+	if b, err := os.ReadFile(path); err == nil {
+		idFile, err := os.Open(idPath)
+		if err != nil {
+			return crypto.SigningPublicKey{}, err
+		}
+		defer idFile.Close()
+		ids, err := age.ParseIdentities(idFile)
+		if err != nil {
+			return crypto.SigningPublicKey{}, err
+		}
+		k, err := crypto.OpenSigningKey(b, ids...)
+		if err != nil {
+			return crypto.SigningPublicKey{}, fmt.Errorf("%s: %w", path, err)
+		}
+		return k.Public(), nil
+	}
+	rec, err := crypto.ParseRecipient(recipient)
+	if err != nil {
+		return crypto.SigningPublicKey{}, err
+	}
+	file, pub, err := crypto.NewSigningKeyFile(rec)
+	if err != nil {
+		return crypto.SigningPublicKey{}, err
+	}
+	if err := writeNewSecret(path, string(file)); err != nil {
+		return crypto.SigningPublicKey{}, err
+	}
+	return pub, nil
+}
+
+// sameSigners reports whether every recipient has the same signing key
+// in a and b.
+func sameSigners(a, b roster.Roster) bool {
+	for _, e := range b.Entries {
+		for _, p := range a.Entries {
+			if p.Recipient == e.Recipient && p.Signer != e.Signer {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // ensureDevIdentity creates a dev identity and its recipients file unless
 // they exist.
 func ensureDevIdentity(idPath, pubPath string) error {
@@ -322,12 +371,16 @@ func ensureDevRosters(ctx context.Context, cfg config.Config, keys map[string]ro
 			if err != nil {
 				return err
 			}
-			r.Entries = append(r.Entries, roster.Entry{Recipient: strings.TrimSpace(string(pub)), Label: h.name})
+			signer, err := ensureDevSigningKey(h.key, strings.TrimSpace(string(pub)))
+			if err != nil {
+				return err
+			}
+			r.Entries = append(r.Entries, roster.Entry{Recipient: strings.TrimSpace(string(pub)), Label: h.name, Signer: signer.String()})
 		}
 		if cur, ok := latest[t.Name]; ok {
 			prev, err := roster.Verify(cur, []roster.PublicKey{k.Public()}, 1)
 			if err == nil {
-				if added, removed := roster.Diff(prev, r); len(added) == 0 && len(removed) == 0 {
+				if added, removed := roster.Diff(prev, r); len(added) == 0 && len(removed) == 0 && sameSigners(prev, r) {
 					continue
 				}
 			}

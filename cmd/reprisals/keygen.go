@@ -17,7 +17,7 @@ func cmdKeygen(args []string) error {
 	receiptKey := fs.Bool("receipt-key", false, "generate the server's receipt key instead of an age identity")
 	out := fs.String("o", "", "write to this file (created with mode 0600, its folder with 0700 if missing; must not exist) instead of standard output")
 	fs.Usage = flagUsage(fs, "reprisals keygen [-pq] [-o FILE] | reprisals keygen -receipt-key [-o FILE]",
-		"Makes an age identity (as age-keygen does; for a handler's machine, not the server) and prints its public key once it is saved, or makes the server's receipt key.")
+		"Makes an age identity (as age-keygen does; for a handler's machine, not the server) and, with -o, the handler's signing key beside it (FILE.signing, encrypted to the identity), and prints both public keys once they are saved; or makes the server's receipt key.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +54,27 @@ func cmdKeygen(args []string) error {
 	}
 	if recipient != "" {
 		fmt.Fprintf(os.Stderr, "Public key (give this to the operator): %s\n", recipient)
+	}
+	if recipient != "" && *out != "" {
+		// A handler's signing key, made with the identity (an age
+		// identity cannot sign): sealed to it, kept beside it. Their
+		// replies to reporters are signed with it.
+		rec, err := crypto.ParseRecipient(recipient)
+		if err != nil {
+			return err
+		}
+		file, pub, err := crypto.NewSigningKeyFile(rec)
+		if err != nil {
+			return err
+		}
+		path := crypto.SigningKeyPath(*out)
+		if err := writeNewSecret(path, string(file)); err != nil {
+			return fmt.Errorf("the identity was saved, its signing key was not (make it with casectl signing-key -i %s): %w", *out, err)
+		}
+		fmt.Fprintf(os.Stderr, "Signing key saved in %s (0600), encrypted to the identity.\n", path)
+		fmt.Fprintf(os.Stderr, "Signing key (give this to your key custodian, for the roster): %s\n", pub)
+	} else if recipient != "" {
+		fmt.Fprintln(os.Stderr, "No signing key was made (it is kept beside an identity file): save the identity in a file and run casectl signing-key -i FILE.")
 	}
 	return nil
 }

@@ -227,6 +227,7 @@ func TestReadmeKeyLifecycle(t *testing.T) {
 		return err == nil && strings.Contains(out, ref)
 	}
 	keyRE := regexp.MustCompile(`Public key[^:]*: (age1[0-9a-z]+)`)
+	signingRE := regexp.MustCompile(`Signing key \(give[^:]*: (reprisals-signing-key-ed25519:\S+)`)
 	// play runs a README block for the handler called handler, whose home
 	// is amal; it returns the keys her keygen lines printed.
 	play := func(t *testing.T, block, handler string, amal person, keys map[string]string) {
@@ -256,7 +257,8 @@ func TestReadmeKeyLifecycle(t *testing.T) {
 				t.Fatalf("README lifecycle=%s: %q has no '# who:' line before it", block, line)
 			}
 			line = regexp.MustCompile(`\bamal\b`).ReplaceAllString(line, handler)
-			line = strings.NewReplacer("AMAL_NEW_KEY", keys["AMAL_NEW_KEY"], "AMAL_KEY", keys["AMAL_KEY"], "SERVER", server).Replace(line)
+			line = strings.NewReplacer("AMAL_NEW_SIGNING_KEY", keys["AMAL_NEW_SIGNING_KEY"], "AMAL_SIGNING_KEY", keys["AMAL_SIGNING_KEY"],
+				"AMAL_NEW_KEY", keys["AMAL_NEW_KEY"], "AMAL_KEY", keys["AMAL_KEY"], "SERVER", server).Replace(line)
 			env := cleanEnv()
 			if strings.HasPrefix(line, "reprisals ") && !strings.HasPrefix(line, "reprisals keygen") {
 				env = d.operatorEnv()
@@ -270,7 +272,13 @@ func TestReadmeKeyLifecycle(t *testing.T) {
 				if m == nil {
 					t.Fatalf("%s printed no public key:\n%s", line, out)
 				}
-				keys[map[bool]string{true: "AMAL_NEW_KEY", false: "AMAL_KEY"}[strings.Contains(line, "new-identity")]] = m[1]
+				prefix := map[bool]string{true: "AMAL_NEW_", false: "AMAL_"}[strings.Contains(line, "new-identity")]
+				keys[prefix+"KEY"] = m[1]
+				s := signingRE.FindStringSubmatch(out)
+				if s == nil {
+					t.Fatalf("%s printed no signing key:\n%s", line, out)
+				}
+				keys[prefix+"SIGNING_KEY"] = s[1]
 			}
 		}
 	}

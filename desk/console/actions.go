@@ -253,6 +253,10 @@ func (s *Source) refusal(err error) error {
 		return invalid(mNotInRoster, handlerapi.Safe(s.Team()))
 	case errors.Is(err, desk.ErrEmptyText):
 		return invalid(mEmptyText)
+	case errors.Is(err, desk.ErrNoSigningKey):
+		return invalid(mNoSigningKey)
+	case errors.Is(err, desk.ErrSignerNotInRoster):
+		return invalid(mSignerNotInRoster)
 	}
 	return err
 }
@@ -290,7 +294,7 @@ func (s *Source) desk() desk.Desk {
 // *rosterChange.
 func (s *Source) withDesk(accepted string, fn func(desk.Desk) error) error {
 	return s.rosters.check(accepted, func(rs *handlerapi.Rosters) error {
-		return fn(desk.Desk{API: s.api, IDs: s.ids, Rosters: rs, Handler: s.Handler(), Team: s.Team(), Mine: s.ownRecipients()})
+		return fn(desk.Desk{API: s.api, IDs: s.ids, Rosters: rs, Handler: s.Handler(), Team: s.Team(), Mine: s.ownRecipients(), Signing: s.signing})
 	})
 }
 
@@ -332,10 +336,12 @@ func (s *Source) teamOfMine(r *http.Request, accepted string) ([]crypto.Recipien
 }
 
 const (
-	mNotInRoster      = "The server says your team is {0}, but that team's signed roster does not list your key. Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point."
-	mUnsealedReplyKey = "This case predates reply keys sealed in the report, so its reply key is only the server's word: a server that swapped it would read your reply. Nothing was sent. Write the reply so that this is safe, tick the box that says so, and send it again."
-	mReplyKeySwapped  = "The server names a reply key for this case that is not the one sealed in the report: someone may be trying to read your reply. Nothing was sent. Tell your security focal point."
-	mOrgMayRead       = "This case was logged by {0} on the victim's behalf: its staff saw the receipt and can read every reply. Write the reply so that it is safe for the victim, tick the box that says so, and send it again."
+	mNotInRoster       = "The server says your team is {0}, but that team's signed roster does not list your key. Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point."
+	mUnsealedReplyKey  = "This case predates reply keys sealed in the report, so its reply key is only the server's word: a server that swapped it would read your reply. Nothing was sent. Write the reply so that this is safe, tick the box that says so, and send it again."
+	mReplyKeySwapped   = "The server names a reply key for this case that is not the one sealed in the report: someone may be trying to read your reply. Nothing was sent. Tell your security focal point."
+	mNoSigningKey      = "You have no signing key, and reporters are shown only signed replies. Nothing was sent. Quit the console, make one (casectl signing-key), give its public key to your key custodian and, once they have published the roster with it, send the reply again."
+	mSignerNotInRoster = "No signed roster of this case's teams lists your signing key, so the reporter would not be shown your reply. Nothing was sent. Give your signing key to your key custodian (casectl signing-key shows it) and, once they have published the roster with it, send the reply again."
+	mOrgMayRead        = "This case was logged by {0} on the victim's behalf: its staff saw the receipt and can read every reply. Write the reply so that it is safe for the victim, tick the box that says so, and send it again."
 )
 
 // export sends the decrypted case as a JSON download, after the server
@@ -371,9 +377,12 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 		Problem  string `json:"problem,omitempty"`
 		// Unverified: an older note, not bound to its case.
 		Unverified bool `json:"unverified,omitempty"`
+		// Signature: what a reply's signature proves; Signed: verified.
+		Signature string `json:"signature,omitempty"`
+		Signed    bool   `json:"signed,omitempty"`
 	}
 	var thread []threadEntry
-	for _, e := range s.openNotes(ref, notes) {
+	for _, e := range s.openNotes(r.Context(), cs, notes) {
 		thread = append(thread, threadEntry(e))
 	}
 	b, err := json.MarshalIndent(map[string]any{

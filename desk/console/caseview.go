@@ -18,6 +18,7 @@ import (
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // refPattern is a case reference; anything else in a path is not found.
@@ -44,6 +45,11 @@ type entry struct {
 	// Unverified is an older note or reply, written before notes were
 	// bound to their case: shown, marked so.
 	Unverified bool
+	// Signature says what a reply's signature proves, checked against the
+	// handler's verified rosters (one of the sig* strings; "" for notes);
+	// Signed is true when it is sigVerified.
+	Signature string
+	Signed    bool
 }
 
 // file is a listed attachment.
@@ -124,7 +130,7 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 		p.Restrict = p.R.Consent.RaiseWithState != "yes" || p.R.Consent.Publication == "no" || p.R.Consent.ShareThirdParties != "yes"
 		p.Thread = append(p.Thread, entry{Kind: "report", When: cs.Env.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC"), Language: cs.Env.Report.Language})
 	}
-	p.Thread = append(p.Thread, s.openNotes(ref, notes)...)
+	p.Thread = append(p.Thread, s.openNotes(ctx, cs, notes)...)
 	s.MarkRead(ref, cs.LastFollowUp)
 	wf := s.Workflow()
 	for _, st := range wf.Statuses {
@@ -159,11 +165,38 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 // openNotes decrypts a case's notes, replies and follow-ups, in the order
 // they were added (desk.OpenThread). A note that does not open, or a
 // note, reply or follow-up that belongs to another case, is shown as a
-// problem, never as text.
-func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
+// problem, never as text. A reply's signature is checked against the
+// rosters of the case's teams as the handler accepted them (a change not
+// accepted yet counts for nothing here).
+func (s *Source) openNotes(ctx context.Context, cs *Case, notes []handlerapi.Note) []entry {
 	var out []entry
-	for _, t := range desk.OpenThread(ref, notes, s.ids) {
+	ref := cs.Meta.Reference
+	thread := desk.OpenThread(ref, notes, s.ids)
+	if slices.ContainsFunc(thread, func(t desk.Entry) bool { return t.Signer != "" }) {
+		teams := cs.Meta.Teams
+		if cs.Readable() {
+			teams = cs.Env.Teams
+		}
+		var rosters []roster.Roster
+		s.rosters.check("", func(rs *handlerapi.Rosters) error {
+			rosters = desk.Desk{Rosters: rs}.ReplyRosters(ctx, teams)
+			return nil
+		})
+		desk.CheckSigners(thread, rosters)
+	}
+	for _, t := range thread {
 		e := entry{ID: t.ID, Kind: t.Kind, When: t.CreatedOn, Author: t.Author, Text: t.Text, Language: t.Language, Unverified: t.Unverified}
+		switch t.Signature {
+		case desk.SigVerified:
+			e.Signature, e.Signed = sigVerified, true
+			e.Author = t.SignedBy
+		case desk.SigUnlisted:
+			e.Signature = sigUnlisted
+		case desk.SigForged:
+			e.Signature = sigForged
+		case desk.SigUnsigned:
+			e.Signature = sigUnsigned
+		}
 		switch t.Problem {
 		case desk.Closed:
 			e.Problem = problemNoteClosed
@@ -179,6 +212,14 @@ func (s *Source) openNotes(ref string, notes []handlerapi.Note) []entry {
 }
 
 const problemNoteClosed = "Not encrypted to your identity."
+
+// What a reply's signature proves, as the case page says it.
+const (
+	sigVerified = "Signed with a signing key that your team's verified roster lists: the reporter is shown this reply."
+	sigUnlisted = "Signed with a key that no verified roster of this case's teams lists (a handler since removed, or a stranger): the reporter is not shown this reply."
+	sigForged   = "Its signature does not verify: it was changed after it was signed, or forged. The reporter is not shown this reply. Tell your security focal point."
+	sigUnsigned = "Not signed (written before replies were signed, or put in the server's database by someone else): the reporter is not shown this reply."
+)
 
 // files lists a case's attachments with their manifests opened and
 // checked (desk.OpenFiles).

@@ -78,6 +78,7 @@ var goStrings = []string{
 	mBadAssignee, mEmptyText, mTemplateID, mTemplateTitle, mTemplateLanguage, mTemplateText, "There are already {0} templates.",
 	// rosters and replies
 	"A team roster changed", mReplyKeySwapped, mOrgMayRead, "Team roster", mNotInRoster, mUnsealedReplyKey,
+	mNoSigningKey, mSignerNotInRoster, sigVerified, sigUnlisted, sigForged, sigUnsigned,
 	// rekey: why something was left as it is
 	mRekeyRunning, desk.WhyNotReply, desk.WhyUnsealedReply, desk.WhyNotFollowUp, desk.WhyNotNote, desk.WhyNotFile, desk.WhyReplyKeySwaped,
 	// problems with a case, a note or a file

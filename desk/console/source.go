@@ -31,7 +31,8 @@ const (
 type Source struct {
 	api     *handlerapi.Client
 	ids     []age.Identity
-	own     []string // the handler's own recipients
+	own     []string          // the handler's own recipients
+	signing crypto.SigningKey // signs replies (zero: none)
 	rosters *rosterBook
 
 	mu     sync.RWMutex
@@ -56,6 +57,11 @@ type Source struct {
 func NewSource(api *handlerapi.Client, ids []age.Identity, pinsPath string) *Source {
 	return &Source{api: api, ids: ids, rosters: newRosterBook(api, pinsPath), byRef: map[string]*Case{}, seen: map[string]int64{}}
 }
+
+// SetSigningKey gives the console the handler's signing key, with which
+// replies are signed (desk.Desk.Signing); without one, replies are
+// refused.
+func (s *Source) SetSigningKey(k crypto.SigningKey) { s.signing = k }
 
 // Case is one case: its clear metadata and, when this identity can open
 // it, the decrypted report and the summary a handler triages by.
