@@ -2,6 +2,10 @@ package main_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -61,6 +65,9 @@ func TestSignedReplies(t *testing.T) {
 	if got := w.shownReplies(acc.Receipt); len(got) != 1 || got[0] != "We have received your report." {
 		t.Fatalf("the reporter is shown %q, want omar's signed reply", got)
 	}
+	if page := returnPage(t, w.url, acc.Receipt); !strings.Contains(page, "We have received your report.") {
+		t.Errorf("the /return page does not show casectl's signed reply:\n%s", page)
+	}
 
 	// nadia: no signing key, then one the roster does not list yet.
 	var before int
@@ -112,9 +119,31 @@ func TestSignedReplies(t *testing.T) {
 	if got := w.shownReplies(acc.Receipt); len(got) != 2 {
 		t.Errorf("planted replies are shown to the reporter: %q", got)
 	}
+	if page := returnPage(t, w.url, acc.Receipt); strings.Contains(page, "PLANTED") || strings.Contains(page, "FORGED") || !strings.Contains(page, "Nadia here") {
+		t.Errorf("the /return page shows planted replies, or not nadia's:\n%s", page)
+	}
 	notes := w.must("omar", "yes\n", "notes", "-i", omarKey, ref)
 	contains(t, notes, "signature verified: signed by omar's", "signature verified: signed by nadia's", "NOT SIGNED", "FORGED: its signature does not verify")
 	if n := strings.Count(notes, "signature verified"); n != 2 {
 		t.Errorf("%d replies marked verified, want 2:\n%s", n, notes)
 	}
+}
+
+// returnPage opens the reporter's return visit over HTTP at server, as a
+// browser does (the receipt posted, the redirect followed with the visit
+// cookie), and returns the case page.
+func returnPage(t testing.TB, server string, receipt crypto.Receipt) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	resp, err := hc.PostForm(server+"/return", url.Values{"receipt": {receipt.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("return visit: %d\n%s", resp.StatusCode, b)
+	}
+	return string(b)
 }

@@ -3,7 +3,9 @@ package console_test
 import (
 	"context"
 	"html"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -45,6 +47,9 @@ func TestConsoleSignedReplies(t *testing.T) {
 	}
 	if len(visit.Replies) != 1 || !visit.Replies[0].OK || visit.Replies[0].Text != "We have received your report." {
 		t.Fatalf("the reporter reads %+v, want the console's signed reply", visit.Replies)
+	}
+	if page := returnPage(t, e.url, acc.Receipt); !strings.Contains(page, "We have received your report.") {
+		t.Errorf("the /return page does not show the console's signed reply:\n%s", page)
 	}
 
 	// Planted on the server: unsigned, forged, and signed by a stranger's
@@ -88,6 +93,9 @@ func TestConsoleSignedReplies(t *testing.T) {
 	if visit, _ := e.svc.Lookup(ctx, acc.Receipt); len(visit.Replies) != 1 {
 		t.Errorf("planted replies reach the reporter: %+v", visit.Replies)
 	}
+	if page := returnPage(t, e.url, acc.Receipt); strings.Contains(page, "PLANTED") {
+		t.Errorf("the /return page shows a planted reply:\n%s", page)
+	}
 
 	// A handler without a signing key: the console refuses and sends
 	// nothing.
@@ -108,4 +116,23 @@ func TestConsoleSignedReplies(t *testing.T) {
 	if n != 4 {
 		t.Errorf("%d replies stored, want 4 (one sent, three planted)", n)
 	}
+}
+
+// returnPage opens the reporter's return visit over HTTP at server, as a
+// browser does (the receipt posted, the redirect followed with the visit
+// cookie), and returns the case page.
+func returnPage(t testing.TB, server string, receipt crypto.Receipt) string {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	resp, err := hc.PostForm(server+"/return", url.Values{"receipt": {receipt.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("return visit: %d\n%s", resp.StatusCode, b)
+	}
+	return string(b)
 }
