@@ -38,6 +38,7 @@ type cli struct {
 	pinsFile, outFile, keyFile, fromFile, team, key string
 	adds, removes, labels, signers, setSigners      listFlag
 	recipient                                       string // signing-key
+	pq                                              bool   // keygen
 	orgMayRead                                      bool
 	serverReplyKey                                  bool
 	threshold                                       int
@@ -131,6 +132,9 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	case "roster fetch":
 		c.fs.StringVar(&c.team, "team", "", "the team (default: yours)")
 		c.fs.StringVar(&c.outFile, "out", "", "file to write the signed roster to (such as current.json)")
+	case "keygen":
+		c.fs.StringVar(&c.outFile, "out", "", "file for your new identity (its signing key is written beside it, FILE.signing)")
+		c.fs.BoolVar(&c.pq, "pq", false, "a post-quantum (ML-KEM-768 + X25519) identity")
 	case "signing-key":
 		c.fs.StringVar(&c.recipient, "recipient", "", "your identity's own recipient (age1tag1... for a hardware key; found from the identity file otherwise)")
 	case "export":
@@ -175,7 +179,7 @@ func (c *cli) parse(args []string) error {
 		c.args = append(c.args, args[0])
 		args = args[1:]
 	}
-	if c.name != "login" && c.name != "signing-key" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster renew" && c.name != "roster pin" {
+	if c.name != "login" && c.name != "keygen" && c.name != "signing-key" && c.name != "roster keygen" && c.name != "roster sign" && c.name != "roster renew" && c.name != "roster pin" {
 		b, err := os.ReadFile(c.sessionFile)
 		if errors.Is(err, os.ErrNotExist) {
 			return errors.New("not logged in: run casectl login first")

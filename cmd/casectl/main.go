@@ -14,6 +14,7 @@
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
 //	casectl console -i IDENTITY [-open] [-lang en|fr|es] [-idle 30m] [-templates FILE]
+//	casectl keygen -out FILE [-pq]            (your identity and signing key, on your computer)
 //	casectl signing-key -i IDENTITY [-recipient age1...]   (make or show your signing key)
 //	casectl roster pin -team TEAM -key KEY     (confirm the fingerprint out of band)
 //	casectl roster show [-team TEAM]
@@ -75,6 +76,7 @@ commands:
   notes    decrypt and print a case's notes, replies and follow-ups
   export   write a decrypted case into a new folder
   rekey    re-encrypt the cases you can read to the teams' current rosters
+  keygen   make your age identity and your signing key (on your own computer)
   signing-key  make (or show) your signing key, with which your replies are signed
   roster   team rosters (fetch, show, pin; for key custodians: keygen, sign, publish)`
 
@@ -92,6 +94,7 @@ var commandLines = map[string]string{
 	"export":         "export -i IDENTITY -out DIR REF",
 	"rekey":          "rekey -i IDENTITY [-dry-run]",
 	"signing-key":    "signing-key -i IDENTITY [-recipient age1...]",
+	"keygen":         "keygen -out FILE [-pq]",
 	"roster fetch":   "roster fetch [-team TEAM] -out current.json",
 	"roster show":    "roster show [-team TEAM]",
 	"roster pin":     "roster pin -team TEAM -key KEY [-require N]",
@@ -121,7 +124,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 	cmds := map[string]func(*cli) error{
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
-		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey,
+		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey, "keygen": (*cli).keygen,
 	}
 	name := args[0]
 	if name == "roster" {

@@ -147,3 +147,30 @@ func returnPage(t testing.TB, server string, receipt crypto.Receipt) string {
 	}
 	return string(b)
 }
+
+// TestKeygenMakesSigningKey: casectl keygen saves an identity and, beside
+// it, a signing key only that identity opens; both public keys are
+// printed; signing-key shows the same key; nothing is overwritten.
+func TestKeygenMakesSigningKey(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	path := w.dir + "/new/identity.key"
+	out := w.must("amal", "", "keygen", "-out", path)
+	rec := regexp.MustCompile(`Public key \(give this to the operator\): (age1[0-9a-z]+)`).FindStringSubmatch(out)
+	sig := regexp.MustCompile(`Signing key \(give[^:]*: (reprisals-signing-key-ed25519:\S+)`).FindStringSubmatch(out)
+	if rec == nil || sig == nil {
+		t.Fatalf("keygen printed no keys:\n%s", out)
+	}
+	for _, p := range []string{path, crypto.SigningKeyPath(path)} {
+		if info, err := os.Stat(p); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	contains(t, w.must("amal", "", "signing-key", "-i", path), "Your signing key", sig[1])
+	w.fails("amal", "exists", "keygen", "-out", path)
+	// Another identity does not open it.
+	other := w.addHandler("other", "reprisals-team")
+	b, _ := os.ReadFile(crypto.SigningKeyPath(path))
+	os.WriteFile(crypto.SigningKeyPath(other), b, 0o600)
+	w.fails("other", "not encrypted to your identity", "signing-key", "-i", other)
+}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 
@@ -43,6 +45,52 @@ func (c *cli) signingKey() error {
 		return err
 	}
 	fmt.Fprintf(c.out, "Signing key saved in %s (0600), encrypted to %s; only your identity opens it.\n", crypto.SigningKeyPath(c.identityFile), rec)
+	fmt.Fprintf(c.out, "Signing key (give this to your key custodian, for the roster): %s\n", pub)
+	return nil
+}
+
+// keygen is casectl keygen: a new age identity (as age-keygen makes it)
+// and its signing key beside it, each saved (0600, never over a file)
+// before its public key is printed.
+func (c *cli) keygen() error {
+	if c.outFile == "" || len(c.args) != 0 {
+		return errors.New("usage: casectl " + commandLines["keygen"])
+	}
+	file, recipient, err := crypto.NewIdentityFile(c.pq, time.Now())
+	if err != nil {
+		return err
+	}
+	ids, err := age.ParseIdentities(strings.NewReader(file))
+	if err != nil {
+		return err
+	}
+	rec, err := crypto.ParseRecipient(recipient)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(c.outFile), 0o700); err != nil {
+		return fmt.Errorf("nothing was saved: %w", err)
+	}
+	f, err := os.OpenFile(c.outFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("nothing was saved: %w", err)
+	}
+	if _, err := f.WriteString(file); err != nil {
+		f.Close()
+		os.Remove(c.outFile)
+		return fmt.Errorf("nothing was saved: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(c.outFile)
+		return fmt.Errorf("nothing was saved: %w", err)
+	}
+	fmt.Fprintf(c.out, "Identity saved in %s (0600); keep it on this machine.\n", c.outFile)
+	fmt.Fprintf(c.out, "Public key (give this to the operator): %s\n", recipient)
+	pub, err := desk.MakeSigningKey(c.outFile, rec, crypto.RememberStanza(ids))
+	if err != nil {
+		return fmt.Errorf("the identity was saved, its signing key was not (make it with casectl signing-key -i %s): %w", c.outFile, err)
+	}
+	fmt.Fprintf(c.out, "Signing key saved in %s (0600), encrypted to the identity.\n", crypto.SigningKeyPath(c.outFile))
 	fmt.Fprintf(c.out, "Signing key (give this to your key custodian, for the roster): %s\n", pub)
 	return nil
 }

@@ -55,6 +55,7 @@ var commandFlags = map[string]map[string][]string{
 		"export":         {"i", "out", "pins", "session"},
 		"rekey":          {"dry-run", "i", "pins", "session"},
 		"signing-key":    {"i", "pins", "recipient", "session"},
+		"keygen":         {"out", "pins", "pq", "session"},
 		"roster fetch":   {"out", "pins", "session", "team"},
 		"roster show":    {"pins", "session", "team"},
 		"roster pin":     {"key", "pins", "require", "session", "team"},
