@@ -164,3 +164,43 @@ func TestReturnRefusesRosterChangedInDatabase(t *testing.T) {
 		t.Errorf("a reply signed by a key of a roster changed in the database is shown:\n%s", msgs)
 	}
 }
+
+// TestReturnHidesRepliesOfExpiredRoster: once the team's current roster
+// has expired (its custodians did not renew it, or someone rolled the
+// roster table back to an old version), its signing keys vouch for
+// nothing and the reporter is shown none of their replies; a renewed
+// roster shows them again.
+func TestReturnHidesRepliesOfExpiredRoster(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	acc := e.submitted("hrc_session")
+	e.reply(acc.Reference, "Signed while the roster was current.")
+	if msgs, _ := e.messagesOn(acc.Receipt); !strings.Contains(msgs, "Signed while the roster was current.") {
+		t.Fatalf("the signed reply is not shown:\n%s", msgs)
+	}
+	ctx := context.Background()
+	e.rosterMu.Lock()
+	defer e.rosterMu.Unlock()
+	publish := func(signed, expires time.Time) {
+		t.Helper()
+		e.rosterVersion++
+		all := append([]roster.Entry{{Recipient: e.teams.Reprisals.Recipient().String(), Label: "team-key"}}, e.signers...)
+		r := roster.Roster{Team: "reprisals-team", Version: e.rosterVersion, Signed: signed, Expires: expires, Entries: all}
+		sr, err := roster.Sign(r, e.custodian)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.db.PublishRoster(ctx, "reprisals-team", r.Version, sr, e.cases.OperatorAudit("test", "roster.publish", "expired")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	publish(now.Add(-200*24*time.Hour), now.Add(-time.Hour))
+	if msgs, _ := e.messagesOn(acc.Receipt); strings.Contains(msgs, "Signed while") {
+		t.Errorf("a reply is shown on the strength of an expired roster:\n%s", msgs)
+	}
+	publish(now, now.Add(90*24*time.Hour))
+	if msgs, _ := e.messagesOn(acc.Receipt); !strings.Contains(msgs, "Signed while the roster was current.") {
+		t.Errorf("the reply is not shown again after the roster was renewed:\n%s", msgs)
+	}
+}
