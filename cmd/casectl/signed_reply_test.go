@@ -127,6 +127,14 @@ func TestSignedReplies(t *testing.T) {
 	if n := strings.Count(notes, "signature verified"); n != 2 {
 		t.Errorf("%d replies marked verified, want 2:\n%s", n, notes)
 	}
+	// A rekey re-encrypts replies byte for byte: their signatures hold.
+	w.must("omar", "yes\nyes\n", "rekey", "-i", omarKey)
+	if got := w.shownReplies(acc.Receipt); len(got) != 2 {
+		t.Errorf("after a rekey the reporter is shown %q, want the two signed replies", got)
+	}
+	if n := strings.Count(w.must("omar", "yes\n", "notes", "-i", omarKey, ref), "signature verified"); n != 2 {
+		t.Errorf("after a rekey %d replies are marked verified, want 2", n)
+	}
 }
 
 // returnPage opens the reporter's return visit over HTTP at server, as a
