@@ -140,7 +140,8 @@ type teamPage struct {
 // rosterEntry is one recipient of the verified roster.
 type rosterEntry struct {
 	Label, Recipient string
-	Mine             bool // one of the signed-in handler's own keys
+	Signer           string // the signing key of their replies ("" : none)
+	Mine             bool   // one of the signed-in handler's own keys
 }
 
 // showTeam verifies the team's roster now: a change is shown in plain
@@ -163,7 +164,7 @@ func (c *Console) showTeam(w http.ResponseWriter, r *http.Request) error {
 		p.Signed, p.Expires = ros.Signed.UTC().Format("2006-01-02 15:04 UTC"), ros.Expires.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	for _, e := range ros.Entries {
-		p.Entries = append(p.Entries, rosterEntry{Label: e.Label, Recipient: e.Recipient, Mine: slices.Contains(mine, e.Recipient)})
+		p.Entries = append(p.Entries, rosterEntry{Label: e.Label, Recipient: e.Recipient, Signer: e.Signer, Mine: slices.Contains(mine, e.Recipient)})
 		p.Recipients = append(p.Recipients, e.Recipient)
 	}
 	for _, k := range signers {

@@ -97,6 +97,10 @@ func TestConsoleSignedReplies(t *testing.T) {
 		t.Errorf("the /return page shows a planted reply:\n%s", page)
 	}
 
+	// The Team roster page names each handler's signing key.
+	_, team := get(t, hc, base+"/team")
+	contains(t, "team roster page", team, e.signing[omar.Recipient().String()].Public().String(), "None: their replies are not shown to reporters.")
+
 	// A handler without a signing key: the console refuses and sends
 	// nothing.
 	nadia := e.handler("nadia", "reprisals-team")
