@@ -181,4 +181,14 @@ func TestKeygenMakesSigningKey(t *testing.T) {
 	b, _ := os.ReadFile(crypto.SigningKeyPath(path))
 	os.WriteFile(crypto.SigningKeyPath(other), b, 0o600)
 	w.fails("other", "not encrypted to your identity", "signing-key", "-i", other)
+	// A -recipient that is not the identity's own (a hardware key's is
+	// named so) is refused before anything is saved.
+	third := w.addHandler("third", "reprisals-team")
+	os.Remove(crypto.SigningKeyPath(third))
+	w.fails("third", "does not open with your identity", "signing-key", "-i", third, "-recipient", rec[1])
+	if _, err := os.Stat(crypto.SigningKeyPath(third)); err == nil {
+		t.Error("a signing key the identity cannot open was saved")
+	}
+	out = w.must("third", "", "signing-key", "-i", third, "-recipient", w.ids["third"].Recipient().String())
+	contains(t, out, "Signing key (give this to your key custodian")
 }
