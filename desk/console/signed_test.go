@@ -99,7 +99,7 @@ func TestConsoleSignedReplies(t *testing.T) {
 
 	// The Team roster page names each handler's signing key.
 	_, team := get(t, hc, base+"/team")
-	contains(t, "team roster page", team, e.signing[omar.Recipient().String()].Public().String(), "None: their replies are not shown to reporters.")
+	contains(t, "team roster page", html.UnescapeString(team), e.signing[omar.Recipient().String()].Public().String(), "None: their replies are not shown to reporters.")
 
 	// A handler without a signing key: the console refuses and sends
 	// nothing.
