@@ -107,11 +107,11 @@ func (c *cli) logout() error {
 }
 
 func (c *cli) cases() error {
-	api, err := c.client()
+	d, err := c.desk(nil)
 	if err != nil {
 		return err
 	}
-	res, err := api.Cases(c.ctx, handlerapi.CaseQuery{Status: c.status, Urgency: c.urgency, Assignee: c.assignee, Sort: c.sort, Page: c.page})
+	res, err := d.Cases(c.ctx, handlerapi.CaseQuery{Status: c.status, Urgency: c.urgency, Assignee: c.assignee, Sort: c.sort, Page: c.page})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -305,7 +306,7 @@ func (s *Source) Progress() (ready, total int, failed bool) {
 func (s *Source) Total() int { s.mu.RLock(); defer s.mu.RUnlock(); return s.total }
 
 // toSealed takes a page of the inbox as the server sent it, with the
-// checks casectl cases makes (handlerapi.CaseMeta.Check): a case whose
+// checks casectl cases makes (desk.Screen): a case whose
 // fixed-format fields are malformed keeps only its reference and is
 // marked, never decrypted; one whose reference itself is malformed is
 // left out and counted (it could not be named or linked), so one bad
@@ -314,11 +315,11 @@ func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
 	out := make([]Sealed, 0, len(list))
 	bad := 0
 	for _, c := range list {
-		if err := c.CaseMeta.Check(); err != nil {
-			if !envelope.ValidReference(c.Reference) {
-				bad++
-				continue
-			}
+		switch desk.Screen(c.CaseMeta) {
+		case desk.LeftOut:
+			bad++
+			continue
+		case desk.Malformed:
 			out = append(out, Sealed{Meta: handlerapi.CaseMeta{Reference: c.Reference}, malformed: true})
 			continue
 		}
