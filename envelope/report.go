@@ -98,6 +98,12 @@ type Incident struct {
 type StepsTaken struct {
 	DomesticRemedies string `json:"domestic_remedies" validate:"max=2000"`
 	OtherMechanisms  string `json:"other_mechanisms" validate:"max=2000"`
+	// UNDocument answers whether the act was already referred to in an
+	// official UN document ("yes", "no", "unsure"; optional), as calls
+	// for input to the Secretary-General's report ask; UNDocumentSymbol
+	// is that document's symbol, if known (only with "yes").
+	UNDocument       string `json:"un_document,omitempty" validate:"omitempty,choice=yes_no_unsure"`
+	UNDocumentSymbol string `json:"un_document_symbol,omitempty" validate:"max=200,excluded_unless=UNDocument yes"`
 }
 
 // Risk is the reporter's view of the danger. ImmediateDanger "yes" seeds

@@ -113,6 +113,9 @@ func followUps(r *intake.Report) []string {
 	if r.Cooperation.Body == "other" {
 		out = append(out, "cooperation.body_other")
 	}
+	if r.StepsTaken.UNDocument == "yes" {
+		out = append(out, "steps_taken.un_document_symbol")
+	}
 	if r.Consent.GivenBy == "other" {
 		out = append(out, "consent.given_by_other")
 	}

@@ -248,7 +248,8 @@ func TestHandlerLoopWithTheClient(t *testing.T) {
 	// choices by their labels, the channel and language in words.
 	shown := w.must("omar", "", "show", "-i", omarKey, other)
 	contains(t, shown, "state_concerned: Ukraine", "cooperation.body: Human Rights Council session", "victims[0].status: Detained",
-		"victims[0].roles: Human rights defender, Journalist or media worker", "Channel:     public form or API", "Language:    English")
+		"victims[0].roles: Human rights defender, Journalist or media worker", "Channel:     public form or API", "Language:    English",
+		"steps_taken.un_document: Yes", "steps_taken.un_document_symbol: A/HRC/57/30")
 	for _, code := range []string{"state_concerned: UA", "body: hrc_session", "status: detained", "Channel:     public\n"} {
 		if strings.Contains(shown, code) {
 			t.Errorf("casectl show prints the code %q:\n%s", code, shown)

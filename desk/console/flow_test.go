@@ -84,7 +84,8 @@ func TestCaseWorkflow(t *testing.T) {
 		"Consent", "Publication in the Secretary-General&#39;s report", "<strong>Anonymous</strong>", "Share with third parties",
 		"Arrested &lt;script&gt;alert(1)&lt;/script&gt; at home", `\u202eevil`, "Human Rights Council session",
 		"He was released on bail.", "Follow-up from the reporter", "photo", "text/html", "93000 bytes",
-		"Habeas corpus filed", "Central prison")
+		"Habeas corpus filed", "Central prison",
+		"Already referred to in an official UN document (the reporter&#39;s word)", `<dd id="un-document">Yes</dd>`, `<dd id="un-document-symbol" dir="auto">A/HRC/57/30</dd>`)
 	contains(t, "case page", page, `<option value="received-en" selected>`)
 	if strings.Contains(page, "\u202e") || strings.Contains(page, "<script>alert") {
 		t.Error("the case page shows a bidi override or markup from the report as is")

@@ -33,7 +33,7 @@ func Report(body string) *intake.Report {
 			PerpetratorKind: "state", Perpetrator: "State security service", PerpetratorBasis: "Uniformed officers",
 			Types: []string{"arrest_detention", "threats_harassment"},
 		}},
-		StepsTaken: intake.StepsTaken{DomesticRemedies: "Habeas corpus filed", OtherMechanisms: "None"},
+		StepsTaken: intake.StepsTaken{DomesticRemedies: "Habeas corpus filed", OtherMechanisms: "None", UNDocument: "yes", UNDocumentSymbol: "A/HRC/57/30"},
 		Risk:       intake.Risk{ImmediateDanger: "no", StateContactRisk: "unsure", ImminentDates: "Trial in May", Details: "Family threatened"},
 		Consent: intake.Consent{
 			GivenBy: "victim", How: "In person", When: "2026-04-01", RisksUnderstood: true, ShareWithOHCHR: true,
