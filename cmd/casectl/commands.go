@@ -549,18 +549,15 @@ func (c *cli) export() error {
 	if err != nil {
 		return err
 	}
-	cs, env, _, err := c.fetch(ref, ids)
+	d, err := c.desk(ids)
 	if err != nil {
 		return err
 	}
-	list, err := c.listNotes(ref)
+	x, err := d.OpenExport(c.ctx, ref)
 	if err != nil {
 		return err
 	}
-	files, err := c.attachments(ref, ids)
-	if err != nil {
-		return err
-	}
+	cs, env, list, files := x.Case, x.Env, x.Notes, x.Files
 	dir := filepath.Join(c.outDir, ref)
 	if err := os.MkdirAll(c.outDir, 0o700); err != nil {
 		return err
@@ -569,12 +566,14 @@ func (c *cli) export() error {
 		return fmt.Errorf("%w (export into a new folder)", err)
 	}
 	// The export is audited before anything is written.
-	if err := c.api.RecordExport(c.ctx, ref); err != nil {
+	if err := d.RecordExport(c.ctx, ref); err != nil {
 		os.Remove(dir)
 		return err
 	}
-	envJSON, _ := json.MarshalIndent(env, "", "  ")
-	envJSON = handlerapi.SafeJSON(envJSON) // C1, DEL, bidi controls escaped
+	envJSON, err := desk.ExportJSON(env)
+	if err != nil {
+		return err
+	}
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
 	writeAttachmentList(&readable, files)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
@@ -364,7 +363,8 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 	if !cs.Readable() {
 		return &userError{status: http.StatusForbidden, heading: hNotReadable, message: mNotReadable}
 	}
-	if err := s.api.RecordExport(r.Context(), ref); err != nil {
+	d := s.desk()
+	if err := d.RecordExport(r.Context(), ref); err != nil {
 		return err
 	}
 	type threadEntry struct {
@@ -385,17 +385,12 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range s.openNotes(r.Context(), cs, notes) {
 		thread = append(thread, threadEntry(e))
 	}
-	b, err := json.MarshalIndent(map[string]any{
+	b, err := desk.ExportJSON(map[string]any{
 		"warning": exportWarning, "case": cs.Meta, "envelope": cs.Env, "thread": thread,
-	}, "", "  ")
+	})
 	if err != nil {
 		return err
 	}
-	// encoding/json leaves C1, DEL and bidi controls raw: escaped, so the
-	// file reads the same and cannot reorder or hide text when opened.
-	raw := b
-	defer clear(raw)
-	b = handlerapi.SafeJSON(b)
 	defer clear(b)
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
