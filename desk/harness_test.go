@@ -178,7 +178,7 @@ func (e *env) desk(addr, name string, id *age.X25519Identity) desk.Desk {
 		e.t.Fatal(err)
 	}
 	api.SetToken(res.Token)
-	rs := &handlerapi.Rosters{API: api, PinsPath: e.pins(), Confirm: func(string) bool { return true }}
+	rs := &desk.Rosters{API: api, PinsPath: e.pins(), Confirm: func(string) bool { return true }}
 	return desk.Desk{API: api, IDs: []age.Identity{id}, Rosters: rs, Handler: res.Handler, Team: res.Team,
 		Mine: []string{id.Recipient().String()}, Signing: e.signing[id.Recipient().String()]}
 }

@@ -26,7 +26,7 @@ type Desk struct {
 	// IDs are the handler's identities (nil where a command needs none).
 	IDs []age.Identity
 	// Rosters gives the recipients verified against the handler's pins.
-	Rosters *handlerapi.Rosters
+	Rosters *Rosters
 	// Handler and Team are the server's word at login.
 	Handler, Team string
 	// Mine are the handler's own public keys, as recorded at login (see

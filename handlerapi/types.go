@@ -90,7 +90,7 @@ type CaseQuery struct {
 }
 
 // Case is a fetched case (GET /cases/{ref}). The recipients to encrypt
-// it to come from its routed teams' signed rosters (Rosters.Case), never
+// it to come from its routed teams' signed rosters (desk.Rosters.Case), never
 // from the server.
 type Case struct {
 	CaseMeta

@@ -18,6 +18,7 @@ import (
 	"filippo.io/age/plugin"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
@@ -51,7 +52,7 @@ type cli struct {
 	api  *handlerapi.Client
 
 	inbuf      *bufio.Reader
-	rosterBook *handlerapi.Rosters
+	rosterBook *desk.Rosters
 }
 
 // listFlag is a flag that may be given several times.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
 )
@@ -48,7 +49,7 @@ func (c *cli) stdin() *bufio.Reader {
 
 // rosters verifies team rosters for this invocation, asking on the
 // terminal before a roster the handler has not seen is used.
-func (c *cli) rosters() (*handlerapi.Rosters, error) {
+func (c *cli) rosters() (*desk.Rosters, error) {
 	if c.rosterBook != nil {
 		return c.rosterBook, nil
 	}
@@ -56,7 +57,7 @@ func (c *cli) rosters() (*handlerapi.Rosters, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.rosterBook = &handlerapi.Rosters{API: api, PinsPath: c.pinsPath(), Confirm: func(d string) bool {
+	c.rosterBook = &desk.Rosters{API: api, PinsPath: c.pinsPath(), Confirm: func(d string) bool {
 		fmt.Fprint(c.out, d)
 		return c.confirm("Encrypt to this roster from now on?")
 	}}
@@ -393,39 +394,18 @@ func (c *cli) rosterFetch() error {
 	if c.outFile == "" || len(c.args) > 0 {
 		return errors.New("usage: casectl roster fetch [-team TEAM] -out current.json")
 	}
-	pins, err := roster.LoadPins(c.pinsPath())
-	if err != nil {
-		return err
-	}
-	if pins.Teams[team] == nil {
-		return fmt.Errorf("team %s: %w", handlerapi.Safe(team), roster.ErrNotPinned)
-	}
 	api, err := c.client()
 	if err != nil {
 		return err
 	}
-	sr, err := api.Roster(c.ctx, team)
-	var ae *handlerapi.APIError
-	if errors.As(err, &ae) && ae.Status == 404 {
-		return fmt.Errorf("team %s: %w", handlerapi.Safe(team), handlerapi.ErrNoRoster)
-	}
+	sr, checked, stale, err := desk.FetchForSigning(c.ctx, api, c.pinsPath(), team)
 	if err != nil {
 		return err
 	}
-	checked, err := pins.Check(team, sr)
-	if errors.Is(err, roster.ErrExpired) || errors.Is(err, roster.ErrUndated) {
-		// A custodian renews an expired or undated roster from it: it is
-		// saved (signatures checked), never encrypted to.
-		r, verr := pins.VerifySignatures(team, sr)
-		if verr != nil {
-			return verr
-		}
-		checked, err = roster.Checked{Roster: r}, nil
+	if stale {
+		r := checked.Roster
 		fmt.Fprintf(c.out, "Team %s's roster, version %d: %s. Nothing will be encrypted to it; renew it: casectl roster renew -key KEYFILE -from %s -out next.json\n",
 			r.Team, r.Version, r.Age(time.Now()), c.outFile)
-	}
-	if err != nil {
-		return err
 	}
 	b, _ := json.MarshalIndent(sr, "", "  ")
 	if err := os.WriteFile(c.outFile, append(b, '\n'), 0o644); err != nil {

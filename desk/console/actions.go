@@ -292,7 +292,7 @@ func (s *Source) desk() desk.Desk {
 // yet (accepted is not the digest of what was shown) is returned as
 // *rosterChange.
 func (s *Source) withDesk(accepted string, fn func(desk.Desk) error) error {
-	return s.rosters.check(accepted, func(rs *handlerapi.Rosters) error {
+	return s.rosters.check(accepted, func(rs *desk.Rosters) error {
 		return fn(desk.Desk{API: s.api, IDs: s.ids, Rosters: rs, Handler: s.Handler(), Team: s.Team(), Mine: s.ownRecipients(), Signing: s.signing})
 	})
 }

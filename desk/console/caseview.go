@@ -178,7 +178,7 @@ func (s *Source) openNotes(ctx context.Context, cs *Case, notes []handlerapi.Not
 			teams = cs.Env.Teams
 		}
 		var rosters []roster.Roster
-		s.rosters.check("", func(rs *handlerapi.Rosters) error {
+		s.rosters.check("", func(rs *desk.Rosters) error {
 			rosters = desk.Desk{Rosters: rs}.ReplyRosters(ctx, teams)
 			return nil
 		})

@@ -2,21 +2,20 @@ package console
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"slices"
 	"sync"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // The console encrypts notes and replies only to recipients of team
-// rosters signed by a roster key the handler pinned (casework/roster,
-// through handlerapi.Rosters), never to a list the server names. A roster
+// rosters signed by a roster key the handler pinned (roster,
+// through desk.Rosters and desk.ShownRosters), never to a list the server names. A roster
 // the handler has not accepted yet is shown first, in plain words, on a
 // page that asks; it is used only after the handler accepts exactly what
 // was shown.
@@ -34,17 +33,11 @@ func newRosterBook(api *handlerapi.Client, pinsPath string) *rosterBook {
 }
 
 // rosterChange is a roster the handler must see and accept first.
-type rosterChange struct {
-	Description string
-}
+type rosterChange = desk.RosterChange
 
-func (e *rosterChange) Error() string { return "a roster changed: " + e.Description }
-
-// digest names a roster change's description, so an acceptance is for
-// exactly the change that was shown.
+// digest names a roster change's description (desk.RosterChange.Digest).
 func digest(description string) string {
-	h := sha256.Sum256([]byte(description))
-	return hex.EncodeToString(h[:])
+	return (&desk.RosterChange{Description: description}).Digest()
 }
 
 // recipients returns the verified recipients of the rosters of teams. A
@@ -52,7 +45,7 @@ func digest(description string) string {
 // accepted is the digest of its description.
 func (b *rosterBook) recipients(ctx context.Context, teams []string, accepted string) ([]crypto.Recipient, error) {
 	var recs []crypto.Recipient
-	err := b.check(accepted, func(rs *handlerapi.Rosters) (err error) {
+	err := b.check(accepted, func(rs *desk.Rosters) (err error) {
 		recs, err = rs.Case(ctx, teams)
 		return err
 	})
@@ -64,7 +57,7 @@ func (b *rosterBook) recipients(ctx context.Context, teams []string, accepted st
 func (b *rosterBook) teamRoster(ctx context.Context, team, accepted string) (roster.Roster, []roster.PublicKey, error) {
 	var r roster.Roster
 	var signers []roster.PublicKey
-	err := b.check(accepted, func(rs *handlerapi.Rosters) (err error) {
+	err := b.check(accepted, func(rs *desk.Rosters) (err error) {
 		r, signers, err = rs.TeamRoster(ctx, team)
 		return err
 	})
@@ -74,20 +67,13 @@ func (b *rosterBook) teamRoster(ctx context.Context, team, accepted string) (ros
 // check runs fn with rosters verified against the pins; a change not yet
 // accepted (accepted is not the digest of its description) is returned as
 // *rosterChange.
-func (b *rosterBook) check(accepted string, fn func(*handlerapi.Rosters) error) error {
+func (b *rosterBook) check(accepted string, fn func(*desk.Rosters) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var pending string
-	rs := &handlerapi.Rosters{API: b.api, PinsPath: b.pinsPath, Confirm: func(d string) bool {
-		if accepted != "" && digest(d) == accepted {
-			return true
-		}
-		pending = d
-		return false
-	}}
+	rs := desk.ShownRosters(b.api, b.pinsPath, accepted)
 	err := fn(rs)
-	if pending != "" {
-		return &rosterChange{Description: pending}
+	if ch := rs.Pending(); ch != nil {
+		return ch
 	}
 	return err
 }

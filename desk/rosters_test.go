@@ -1,4 +1,4 @@
-package handlerapi_test
+package desk_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
 )
@@ -43,7 +44,7 @@ func TestRostersConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked atomic.Int32
-	rs := &handlerapi.Rosters{API: api, PinsPath: pinsPath, Confirm: func(string) bool { asked.Add(1); return true }}
+	rs := &desk.Rosters{API: api, PinsPath: pinsPath, Confirm: func(string) bool { asked.Add(1); return true }}
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {

@@ -1,7 +1,9 @@
-package handlerapi
+package desk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
 )
 
@@ -20,7 +23,7 @@ import (
 // different roster under an accepted version, is refused. It is safe for
 // concurrent use; one check (and question) runs at a time.
 type Rosters struct {
-	API      *Client
+	API      *handlerapi.Client
 	PinsPath string
 	// Confirm shows a roster change in plain words (see
 	// roster.Checked.Describe) and returns whether the handler agrees.
@@ -31,6 +34,7 @@ type Rosters struct {
 
 	mu       sync.Mutex
 	verified map[string]verifiedRoster
+	pending  *RosterChange // ShownRosters' refused change
 }
 
 // rosterMaxAge is how long a verified roster is reused before it is
@@ -56,18 +60,7 @@ func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, e
 	if v, ok := rs.verified[team]; ok && time.Since(v.at) < rosterMaxAge {
 		return v.recs, nil
 	}
-	pins, err := roster.LoadPins(rs.PinsPath)
-	if err != nil {
-		return nil, err
-	}
-	if pins.Teams[team] == nil {
-		return nil, fmt.Errorf("team %s: %w", Safe(team), roster.ErrNotPinned)
-	}
-	sr, err := rs.API.Roster(ctx, team)
-	var ae *APIError
-	if errors.As(err, &ae) && ae.Status == 404 {
-		return nil, fmt.Errorf("team %s: %w", Safe(team), ErrNoRoster)
-	}
+	pins, sr, err := fetchPinned(ctx, rs.API, rs.PinsPath, team)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +70,7 @@ func (rs *Rosters) Team(ctx context.Context, team string) ([]crypto.Recipient, e
 	}
 	if checked.Changed {
 		if rs.Confirm == nil || !rs.Confirm(checked.Describe()) {
-			return nil, fmt.Errorf("team %s's roster was not accepted: nothing was encrypted", Safe(team))
+			return nil, fmt.Errorf("team %s's roster was not accepted: nothing was encrypted", handlerapi.Safe(team))
 		}
 		if !rs.Preview {
 			pins.Accept(checked.Roster)
@@ -137,4 +130,82 @@ func (rs *Rosters) Case(ctx context.Context, teams []string) ([]crypto.Recipient
 		}
 	}
 	return out, nil
+}
+
+// RosterChange is a roster the handler has not accepted yet, stopped
+// before anything was encrypted to it: a face that cannot ask in the
+// middle of an operation (the console's forms) shows Description and
+// runs the operation again with ShownRosters and its Digest.
+type RosterChange struct {
+	Description string // roster.Checked.Describe, in plain words
+}
+
+func (e *RosterChange) Error() string { return "a roster changed: " + e.Description }
+
+// Digest names the change's description, so that an acceptance is for
+// exactly the change that was shown, never another that came since.
+func (e *RosterChange) Digest() string {
+	h := sha256.Sum256([]byte(e.Description))
+	return hex.EncodeToString(h[:])
+}
+
+// ShownRosters are Rosters that accept a roster change only if accepted
+// is the Digest of its description (a change shown to the handler
+// before); any other change is refused, and Pending returns it to show.
+func ShownRosters(api *handlerapi.Client, pinsPath, accepted string) *Rosters {
+	rs := &Rosters{API: api, PinsPath: pinsPath}
+	rs.Confirm = func(d string) bool {
+		ch := &RosterChange{Description: d}
+		if accepted != "" && ch.Digest() == accepted {
+			return true
+		}
+		rs.pending = ch
+		return false
+	}
+	return rs
+}
+
+// Pending is the roster change ShownRosters refused (nil: none).
+func (rs *Rosters) Pending() *RosterChange { return rs.pending }
+
+// fetchPinned fetches team's latest signed roster, unchecked, with the
+// handler's pins: only for a team whose roster key is pinned
+// (roster.ErrNotPinned, asking the server nothing, otherwise).
+func fetchPinned(ctx context.Context, api *handlerapi.Client, pinsPath, team string) (*roster.Pins, handlerapi.SignedRoster, error) {
+	pins, err := roster.LoadPins(pinsPath)
+	if err != nil {
+		return nil, handlerapi.SignedRoster{}, err
+	}
+	if pins.Teams[team] == nil {
+		return nil, handlerapi.SignedRoster{}, fmt.Errorf("team %s: %w", handlerapi.Safe(team), roster.ErrNotPinned)
+	}
+	sr, err := api.Roster(ctx, team)
+	var ae *handlerapi.APIError
+	if errors.As(err, &ae) && ae.Status == 404 {
+		return nil, sr, fmt.Errorf("team %s: %w", handlerapi.Safe(team), ErrNoRoster)
+	}
+	return pins, sr, err
+}
+
+// FetchForSigning fetches team's current signed roster for a custodian
+// to sign the next version from, checked against the handler's pins
+// first (its signatures, and no older than the version accepted), so a
+// server cannot hand a custodian an old roster to re-sign with a removed
+// key back on it. It accepts nothing. An expired or undated roster is
+// returned with its signatures checked and stale set: a custodian renews
+// it, and nothing is ever encrypted to it.
+func FetchForSigning(ctx context.Context, api *handlerapi.Client, pinsPath, team string) (sr handlerapi.SignedRoster, checked roster.Checked, stale bool, err error) {
+	pins, sr, err := fetchPinned(ctx, api, pinsPath, team)
+	if err != nil {
+		return sr, roster.Checked{}, false, err
+	}
+	checked, err = pins.Check(team, sr)
+	if errors.Is(err, roster.ErrExpired) || errors.Is(err, roster.ErrUndated) {
+		r, verr := pins.VerifySignatures(team, sr)
+		if verr != nil {
+			return sr, roster.Checked{}, false, verr
+		}
+		return sr, roster.Checked{Roster: r}, true, nil
+	}
+	return sr, checked, false, err
 }
