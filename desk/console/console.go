@@ -74,6 +74,7 @@ type Console struct {
 	idle    *time.Timer
 
 	rekeying sync.Mutex // one rekey at a time
+	bulks    bulkStore  // bulk changes, reviewed and made (bulk.go)
 
 	done      chan struct{}
 	closeOnce sync.Once

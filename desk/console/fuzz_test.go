@@ -34,7 +34,7 @@ func FuzzDownloadName(f *testing.F) {
 // whose sort and page are valid, and which survives a round trip.
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{"", "q=kim&state=KP&urgency=U1", "sort=urgency&page=3", "page=-1", "page=99999999999999999999",
-		"sort=../../x", "q=" + strings.Repeat("a", 500), "unread=1&assignee=-", "%zz"} {
+		"sort=../../x", "q=" + strings.Repeat("a", 500), "unread=1&assignee=-", "%zz", "junk=similar&q=x", "junk=bogus"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {

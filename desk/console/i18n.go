@@ -112,6 +112,9 @@ func translatable(templates map[string]string) map[string]bool {
 	for _, s := range goStrings {
 		keys[s] = true
 	}
+	for _, s := range append(junkStrings(), bulkStrings()...) {
+		keys[s] = true
+	}
 	return keys
 }
 

@@ -27,6 +27,7 @@ type Filter struct {
 	Status   string
 	Assignee string // a name, or "-" for unassigned
 	Unread   bool
+	Junk     string // a junk filter's key (junkKinds), or ""
 	Sort     string // urgent (the default: U1 and U2 first, then newest), received (newest first), -received, urgency, deadline, status, state
 	Page     int
 }
@@ -60,7 +61,10 @@ func parseFilter(q url.Values) Filter {
 		return s
 	}
 	f := Filter{Query: clip(q.Get("q")), State: clip(q.Get("state")), Urgency: clip(q.Get("urgency")),
-		Status: clip(q.Get("status")), Assignee: clip(q.Get("assignee")), Unread: q.Get("unread") == "1", Sort: q.Get("sort")}
+		Status: clip(q.Get("status")), Assignee: clip(q.Get("assignee")), Unread: q.Get("unread") == "1", Junk: q.Get("junk"), Sort: q.Get("sort")}
+	if junkFlag(f.Junk) == 0 {
+		f.Junk = ""
+	}
 	if !slices.Contains(sorts, f.Sort) {
 		f.Sort = defaultSort
 	}
@@ -74,7 +78,7 @@ func parseFilter(q url.Values) Filter {
 // query returns the filter as a query string for page p.
 func (f Filter) query(p int) string {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": f.Query, "state": f.State, "urgency": f.Urgency, "status": f.Status, "assignee": f.Assignee} {
+	for k, s := range map[string]string{"q": f.Query, "state": f.State, "urgency": f.Urgency, "status": f.Status, "assignee": f.Assignee, "junk": f.Junk} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -96,6 +100,17 @@ func (f Filter) query(p int) string {
 
 // Select returns the loaded cases that match f, in f's order.
 func (s *Source) Select(f Filter) []*Case {
+	var signs *junkIndex
+	want := junkFlag(f.Junk)
+	if want != 0 {
+		signs = s.junkSigns()
+	}
+	return s.selectWith(f, signs)
+}
+
+// selectWith is Select with the junk signs already computed.
+func (s *Source) selectWith(f Filter, signs *junkIndex) []*Case {
+	want := junkFlag(f.Junk)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	words := strings.Fields(strings.ToLower(f.Query))
@@ -107,6 +122,11 @@ func (s *Source) Select(f Filter) []*Case {
 			f.Assignee != "" && c.Meta.Assignee != f.Assignee && !(f.Assignee == "-" && c.Meta.Assignee == "") ||
 			f.Unread && c.LastFollowUp <= s.seen[c.Meta.Reference] {
 			continue
+		}
+		if want != 0 {
+			if flags, _ := signs.signs(c); !flags.Has(want) {
+				continue
+			}
 		}
 		if !matchAll(c, words) {
 			continue
@@ -192,6 +212,15 @@ type option struct {
 type row struct {
 	*Case
 	Unread bool
+	Signs  []string // the signs of junk it has, in words
+}
+
+// junkLink is one junk filter with the number of cases it finds among
+// those the other filters select.
+type junkLink struct {
+	Label, Href string
+	Count       int
+	Current     bool
 }
 
 // inboxPage is the inbox.
@@ -205,6 +234,12 @@ type inboxPage struct {
 	Ready, Of, Malformed                       int
 	Decrypting, FetchFailed                    bool
 	States, Urgencies, Statuses, Sorts, People []option
+	Junk                                       []option
+	JunkLinks                                  []junkLink
+	// The bulk form: what the selection can be changed to.
+	BulkUrgencies, BulkPeople []option
+	FilterQuery               string // the filter as a query, for "all that match"
+	MaxBulk                   int
 }
 
 func (c *Console) inbox(w http.ResponseWriter, r *http.Request) error {
@@ -215,13 +250,15 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f := parseFilter(r.URL.Query())
-	list := s.Select(f)
-	p := inboxPage{base: c.base(r, "Inbox"), Filter: f, Total: len(list), Page: f.Page}
+	signs := s.junkSigns()
+	list := s.selectWith(f, signs)
+	p := inboxPage{base: c.base(r, "Inbox"), Filter: f, Total: len(list), Page: f.Page, MaxBulk: MaxBulk}
 	p.Pages = max(1, (len(list)+perPage-1)/perPage)
 	p.Page = min(p.Page, p.Pages)
 	from := (p.Page - 1) * perPage
 	for _, cs := range list[from:min(len(list), from+perPage)] {
-		p.Rows = append(p.Rows, row{Case: cs, Unread: s.Unread(cs)})
+		flags, group := signs.signs(cs)
+		p.Rows = append(p.Rows, row{Case: cs, Unread: s.Unread(cs), Signs: p.signWords(flags, group)})
 	}
 	p.Shown = len(p.Rows)
 	if p.Page > 1 {
@@ -235,7 +272,36 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) error {
 	p.Malformed = s.Malformed()
 	p.Decrypting = p.Ready < p.Of && !p.FetchFailed
 	p.menus(s)
+	p.junkMenus(s, signs)
 	return c.render(w, http.StatusOK, "inbox", p)
+}
+
+// junkMenus fills the junk filters, each with how many of the cases the
+// other filters select it finds, and the bulk form's choices.
+func (p *inboxPage) junkMenus(s *Source, signs *junkIndex) {
+	f := p.Filter
+	p.Junk = []option{{"", p.T("Any"), f.Junk == ""}}
+	for _, k := range junkKinds {
+		g := f
+		g.Junk, g.Page = k.Key, 1
+		n := len(s.selectWith(g, signs))
+		p.Junk = append(p.Junk, option{k.Key, p.T("{0} ({1})", p.T(k.Label), n), f.Junk == k.Key})
+		p.JunkLinks = append(p.JunkLinks, junkLink{Label: p.T(k.Label), Href: g.query(1), Count: n, Current: f.Junk == k.Key})
+	}
+	all := f
+	all.Page = 1
+	p.FilterQuery = strings.TrimPrefix(strings.TrimPrefix(all.query(1), "/"), "?")
+	wf := s.Workflow()
+	for _, u := range wf.Urgencies {
+		l := handlerapi.SafeText(u)
+		if ul, ok := urgencyLabels[u]; ok {
+			l = p.T(ul)
+		}
+		p.BulkUrgencies = append(p.BulkUrgencies, option{u, l, false})
+	}
+	for _, n := range s.assignees("") {
+		p.BulkPeople = append(p.BulkPeople, option{n, handlerapi.SafeText(n), false})
+	}
 }
 
 // menus fills the filter menus from what is loaded and the workflow.

@@ -42,6 +42,12 @@ type Source struct {
 	byRef  map[string]*Case
 	seen   map[string]int64 // per case, the newest follow-up opened here
 	loaded time.Time
+	gen    uint64 // counts every change to cases, for what is computed from them
+
+	// junkMu guards junk, the signs of junk computed for one generation
+	// (junk.go); it is taken before mu, never while holding it.
+	junkMu sync.Mutex
+	junk   *junkIndex
 
 	// The background part of a load.
 	total       int
@@ -149,11 +155,13 @@ func (s *Source) Load(ctx context.Context) error {
 		c.wipe()
 	}
 	s.team, s.cases, s.byRef, s.loaded = team, cases, make(map[string]*Case, len(cases)), time.Now()
+	s.gen++
 	for _, c := range cases {
 		s.byRef[c.Meta.Reference] = c
 	}
 	s.total, s.cancel, s.done, s.fetchFailed = min(first.Total, MaxCases), cancel, done, false
 	s.mu.Unlock()
+	s.dropJunk()
 	go s.background(bg, done, sealed[n:], len(first.Cases), first.Next)
 	return nil
 }
@@ -240,6 +248,7 @@ func (s *Source) install(ctx context.Context, list []*Case, add bool) {
 		}
 		return
 	}
+	s.gen++
 	if add {
 		for _, c := range list {
 			if _, dup := s.byRef[c.Meta.Reference]; !dup {
@@ -512,11 +521,13 @@ func (s *Source) Wipe() {
 		<-done // the background stops at its next chunk
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, c := range s.cases {
 		c.wipe()
 	}
 	s.cases, s.byRef = nil, map[string]*Case{}
+	s.gen++
+	s.mu.Unlock()
+	s.dropJunk()
 	runtime.GC()
 }
 
@@ -554,6 +565,7 @@ func (s *Source) Refresh(ctx context.Context, ref string) (*Case, []handlerapi.N
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.gen++
 	if old, ok := s.byRef[ref]; ok {
 		for i := range s.cases {
 			if s.cases[i] == old {
@@ -568,6 +580,33 @@ func (s *Source) Refresh(ctx context.Context, ref string) (*Case, []handlerapi.N
 	}
 	s.byRef[ref] = c
 	return c, notes, nil
+}
+
+// updateMeta puts the clear metadata a change returned (for the case
+// asked for, already checked) in place of a loaded case's, as a new copy:
+// a page being rendered may still read the old one. It reports whether the
+// case was loaded.
+func (s *Source) updateMeta(ref string, m handlerapi.CaseMeta) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.byRef[ref]
+	if !ok || m.Reference != ref {
+		return false
+	}
+	c := *old
+	c.Meta = m
+	if old.text != nil {
+		c.text = searchText(m, &old.Env)
+		clear(old.text)
+	}
+	for i := range s.cases {
+		if s.cases[i] == old {
+			s.cases[i] = &c
+		}
+	}
+	s.byRef[ref] = &c
+	s.gen++
+	return true
 }
 
 // Snapshot returns the loaded cases, newest first.
