@@ -62,17 +62,7 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 // sessionData is what login keeps on the handler's computer.
-type sessionData struct {
-	Server  string `json:"server"`
-	Handler string `json:"handler"`
-	Team    string `json:"team"`
-	// Recipients are the public keys of the identities used at login
-	// (X25519 only): note checks that the team the server named lists
-	// one of them in its signed roster.
-	Recipients []string  `json:"recipients,omitempty"`
-	Token      string    `json:"token"`
-	ExpiresAt  time.Time `json:"expires_at"`
-}
+type sessionData = desk.Session
 
 func newCLI(name string, in io.Reader, out io.Writer) *cli {
 	c := &cli{name: name, fs: flag.NewFlagSet(name, flag.ContinueOnError), in: in, out: out, ctx: context.Background()}

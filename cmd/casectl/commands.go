@@ -38,15 +38,9 @@ func (c *cli) login() error {
 	if err != nil {
 		return err
 	}
-	res, err := api.Login(c.ctx, c.handler, ids...)
+	sess, err := desk.Login(c.ctx, api, c.handler, ids)
 	if err != nil {
 		return err
-	}
-	sess := sessionData{Server: api.Origin(), Handler: res.Handler, Team: res.Team, Token: res.Token, ExpiresAt: res.ExpiresAt}
-	for _, id := range ids {
-		if x, ok := crypto.Native(id).(*age.X25519Identity); ok {
-			sess.Recipients = append(sess.Recipients, x.Recipient().String())
-		}
 	}
 	b, _ := json.MarshalIndent(sess, "", "  ")
 	if err := os.MkdirAll(filepath.Dir(c.sessionFile), 0o700); err != nil {

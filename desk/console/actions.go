@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"filippo.io/age"
-
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
@@ -303,13 +301,7 @@ func (s *Source) ownRecipients() []string {
 	if len(s.own) > 0 {
 		return s.own
 	}
-	var out []string
-	for _, id := range s.ids {
-		if x, ok := crypto.Native(id).(*age.X25519Identity); ok {
-			out = append(out, x.Recipient().String())
-		}
-	}
-	return out
+	return desk.OwnRecipients(s.ids)
 }
 
 // SetOwnRecipients records the handler's own public keys (casectl keeps
