@@ -381,10 +381,12 @@ func TestSealRoundTrip(t *testing.T) {
 				t.Errorf("ciphertext is not a binary age file: %q", sealed.Ciphertext[:min(30, len(sealed.Ciphertext))])
 			}
 			want := append(bytes.Clone(tt.plaintext), bytes.Repeat([]byte(" "), sealed.Bucket-len(tt.plaintext))...)
-			for _, id := range []*age.X25519Identity{alice, bob} {
+			// Each identity, plain and as RememberStanza wraps it (the
+			// key parsed once).
+			for _, id := range []age.Identity{alice, bob, RememberStanza([]age.Identity{alice})[0], RememberStanza([]age.Identity{bob})[0]} {
 				got, err := Open(sealed.Ciphertext, id)
 				if err != nil {
-					t.Fatalf("Open with %s: %v", id.Recipient(), err)
+					t.Fatalf("Open with %T: %v", id, err)
 				}
 				if len(got) != sealed.Bucket {
 					t.Errorf("decrypted %d bytes, want bucket %d", len(got), sealed.Bucket)
@@ -536,6 +538,8 @@ func TestOpenErrors(t *testing.T) {
 		{name: "not age", ct: []byte("hello world")},
 		{name: "truncated", ct: sealed.Ciphertext[:len(sealed.Ciphertext)-20]},
 		{name: "tampered", ct: tampered},
+		{name: "a byte after the end", ct: append(bytes.Clone(sealed.Ciphertext), 0)},
+		{name: "last chunk cut", ct: sealed.Ciphertext[:len(sealed.Ciphertext)-1]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

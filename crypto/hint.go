@@ -19,14 +19,22 @@ import (
 //
 // Only the order of attempts changes: a wrong guess falls back to trying
 // every other stanza, so what opens and what does not is exactly as with
-// the plain identities. Plugin identities (hardware keys) are passed
-// through unchanged, since each call may ask the plugin, or the person,
-// again. The wrappers are safe for concurrent use.
+// the plain identities. An X25519 identity's private key is also parsed
+// once here (see x25519Unwrapper), so each attempt costs one scalar
+// multiplication instead of age's two. Plugin identities (hardware keys)
+// are passed through unchanged, since each call may ask the plugin, or
+// the person, again. The wrappers are safe for concurrent use.
 func RememberStanza(ids []age.Identity) []age.Identity {
 	out := make([]age.Identity, len(ids))
 	for i, id := range ids {
-		switch id.(type) {
-		case *age.X25519Identity, *age.HybridIdentity:
+		switch x := id.(type) {
+		case *age.X25519Identity:
+			r := &rememberStanza{id: id, last: map[int]int{}}
+			if u, err := newX25519Unwrapper(x); err == nil {
+				r.one = u.unwrap
+			}
+			out[i] = r
+		case *age.HybridIdentity:
 			out[i] = &rememberStanza{id: id, last: map[int]int{}}
 		default:
 			out[i] = id
@@ -36,7 +44,9 @@ func RememberStanza(ids []age.Identity) []age.Identity {
 }
 
 type rememberStanza struct {
-	id   age.Identity
+	id age.Identity
+	// one opens a single stanza (nil: id.Unwrap of a one-stanza list).
+	one  func(*age.Stanza) ([]byte, error)
 	mu   sync.Mutex
 	last map[int]int // number of stanzas -> position that opened the last such file
 }
@@ -49,7 +59,13 @@ func (r *rememberStanza) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	first, ok := r.last[n]
 	r.mu.Unlock()
 	try := func(i int) ([]byte, error) {
-		key, err := r.id.Unwrap(stanzas[i : i+1])
+		var key []byte
+		var err error
+		if r.one != nil {
+			key, err = r.one(stanzas[i])
+		} else {
+			key, err = r.id.Unwrap(stanzas[i : i+1])
+		}
 		if err == nil {
 			r.mu.Lock()
 			if len(r.last) < 64 { // bounded: a header has at most a few shapes

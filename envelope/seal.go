@@ -107,9 +107,12 @@ func seal(v any, recs []crypto.Recipient) ([]byte, error) {
 	return s.Ciphertext, nil
 }
 
-// decode unmarshals a checked plaintext into v.
+// decode unmarshals a checked plaintext into v. The padding (spaces
+// after the JSON value, see crypto.Seal) is cut first: white space after
+// a value means nothing to JSON, and a 4 KiB bucket is often half
+// padding, which json.Unmarshal would otherwise scan byte by byte.
 func decode(plain []byte, v any) error {
-	if json.Unmarshal(plain, v) != nil {
+	if json.Unmarshal(bytes.TrimRight(plain, " \t\r\n"), v) != nil {
 		return ErrBroken
 	}
 	return nil
