@@ -2,13 +2,9 @@ package console_test
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,16 +16,17 @@ import (
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
+	"github.com/ohchr-reprisals/intake/internal/handlertest"
 	"github.com/ohchr-reprisals/intake/roster"
-	"github.com/ohchr-reprisals/intake/server"
-	"github.com/ohchr-reprisals/intake/store"
 	"github.com/ohchr-reprisals/intake/store/storetest"
 )
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
-// env is a real server (HTTP, PostgreSQL, real age keys) with handlers.
+// env is a real server (HTTP, PostgreSQL, real age keys) with handlers
+// (internal/handlertest), with short names for the tests here.
 type env struct {
+	*handlertest.Env
 	t          testing.TB
 	rosterKeys map[string]roster.PrivateKey
 	versions   map[string]int64
@@ -38,109 +35,28 @@ type env struct {
 	cases      *casework.Service
 	teams      intaketest.Teams
 	url        string
-	// signing are the handlers' signing keys, by recipient: rosters list
-	// them, consoles sign replies with them.
-	signing map[string]crypto.SigningKey
+	signing    map[string]crypto.SigningKey
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	db := storetest.NewDB(t)
-	teams := intaketest.NewTeams(t)
-	// Login challenges name the server's public address: the test server's.
-	srv := httptest.NewUnstartedServer(nil)
-	t.Cleanup(srv.Close)
-	teams.Config.PublicURL = "http://" + srv.Listener.Addr().String()
-	// Each team has a roster key, held by its custodian.
-	rosterKeys := map[string]roster.PrivateKey{}
-	for i := range teams.Config.Teams {
-		k, err := roster.GenerateKey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rosterKeys[teams.Config.Teams[i].Name] = k
-		teams.Config.Teams[i].RosterKeys = []string{k.Public().String()}
-	}
-	// Validated again, so the server knows the roster keys: it shows a
-	// reporter only replies signed by a key of a roster they verify.
-	if err := teams.Config.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	cases, err := casework.NewService(db.DB, teams.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := intake.NewService(db.DB, teams.Config, nil)
-	e, err := server.New(svc, cases, slog.New(slog.DiscardHandler), server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = e
-	srv.Start()
-	return &env{t: t, rosterKeys: rosterKeys, versions: map[string]int64{}, db: db, svc: svc, cases: cases, teams: teams, url: srv.URL,
-		signing: map[string]crypto.SigningKey{}}
+	h := handlertest.New(t)
+	return &env{Env: h, t: t, rosterKeys: h.RosterKeys, versions: h.Versions, db: h.DB, svc: h.Intake, cases: h.Cases,
+		teams: h.Teams, url: h.URL, signing: h.Signing}
 }
 
-// handler registers a handler with a fresh identity.
-func (e *env) handler(name, team string) *age.X25519Identity {
-	e.t.Helper()
-	id, _ := age.GenerateX25519Identity()
-	if err := e.db.AddHandler(context.Background(), store.Handler{Name: name, Team: team, Recipient: id.Recipient().String()},
-		e.cases.OperatorAudit("test", "handler.add", name)); err != nil {
-		e.t.Fatal(err)
-	}
-	k, err := crypto.GenerateSigningKey()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.signing[id.Recipient().String()] = k
-	return id
-}
+// handler registers a handler with a fresh identity and signing key.
+func (e *env) handler(name, team string) *age.X25519Identity { return e.Handler(name, team) }
 
 // publishRoster signs and stores the next version of team's roster: the
 // team's configured key and the given handlers' keys.
 func (e *env) publishRoster(team string, handlers ...*age.X25519Identity) {
-	e.t.Helper()
-	e.versions[team]++
-	r := roster.Roster{Team: team, Version: e.versions[team]}
-	for _, t := range e.teams.Config.Teams {
-		if t.Name == team {
-			r.Entries = append(r.Entries, roster.Entry{Recipient: t.Keys()[0].String(), Label: "team-key"})
-		}
-	}
-	for i, h := range handlers {
-		en := roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)}
-		if k, ok := e.signing[en.Recipient]; ok {
-			en.Signer = k.Public().String()
-		}
-		r.Entries = append(r.Entries, en)
-	}
-	s, err := roster.Sign(r, e.rosterKeys[team])
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.db.PublishRoster(context.Background(), team, r.Version, s, e.cases.OperatorAudit("test", "roster.publish", team)); err != nil {
-		e.t.Fatal(err)
-	}
+	e.PublishRoster(team, handlers...)
 }
 
-// pins writes a pin file with both teams' roster keys pinned, as
-// 'casectl roster pin' does, and returns its path.
-func (e *env) pins() string {
-	e.t.Helper()
-	path := filepath.Join(e.t.TempDir(), "pins.json")
-	p, err := roster.LoadPins(path)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for team, k := range e.rosterKeys {
-		p.Pin(team, k.Public())
-	}
-	if err := p.Save(path); err != nil {
-		e.t.Fatal(err)
-	}
-	return path
-}
+// pins writes a pin file with both teams' roster keys pinned and returns
+// its path.
+func (e *env) pins() string { return e.Pins() }
 
 // submit stores a report as the public form would and returns what the
 // reporter is shown.

@@ -19,7 +19,7 @@ var layers = map[string]int{
 	"store": 3, "desk": 3, "desk/sgreport": 3,
 	"store/storetest": 4, "intake": 4, "casework": 4, "intermediary": 4, "notify": 4, "desk/console": 4,
 	"intake/intaketest": 5, "server": 5,
-	"cmd/reprisals": 6, "cmd/casectl": 6,
+	"cmd/reprisals": 6, "cmd/casectl": 6, "internal/handlertest": 6,
 }
 
 // clientMay is all the handler's client (desk, desk/..., cmd/casectl) may
