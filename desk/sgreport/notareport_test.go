@@ -51,6 +51,21 @@ func TestNotAReportInNoFigure(t *testing.T) {
 	if csv.String() != baseCSV.String() || strings.Contains(csv.String(), "JUNKJUNK") {
 		t.Errorf("the CSV changed:\n%s", csv.String())
 	}
+	// The annex drafts and the groups of sources: the same with the flood.
+	for _, lang := range sgreport.DraftLanguages {
+		if diff := cmp.Diff(sgreport.Annexes(seeded(), p, lang), sgreport.Annexes(append(seeded(), flood...), p, lang)); diff != "" {
+			t.Errorf("annex drafts (%s) changed by cases that are not reports (-without +with):\n%s", lang, diff)
+		}
+	}
+	refs := func(gs []sgreport.Group) (out [][]string) {
+		for _, g := range gs {
+			out = append(out, g.References())
+		}
+		return out
+	}
+	if diff := cmp.Diff(refs(sgreport.Groups(seeded())), refs(sgreport.Groups(append(seeded(), flood...)))); diff != "" {
+		t.Errorf("groups changed (-without +with):\n%s", diff)
+	}
 	// Altered to include one: refused.
 	if err := sgreport.WriteCSV(&bytes.Buffer{}, sgreport.Result{Included: flood[:1]}, "en"); err == nil {
 		t.Error("a case closed as not a report was written to the CSV")
