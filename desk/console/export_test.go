@@ -10,3 +10,7 @@ func FormToken(c *Console) string { c.mu.Lock(); defer c.mu.Unlock(); return c.c
 
 // ParseFilter reads an inbox filter from a query.
 var ParseFilter = parseFilter
+
+// SetBulkWorkers changes how many changes a bulk change sends at once
+// (BenchmarkBulkClose compares them); it returns the previous number.
+func SetBulkWorkers(n int) int { old := bulkWorkers; bulkWorkers = n; return old }
