@@ -41,6 +41,10 @@ type Entry struct {
 	// Unverified is an older note or reply, written before notes were
 	// bound to their case: it may belong to another case.
 	Unverified bool
+	// Structured is the structured entry a bound team note carries (a UN
+	// action, a State response, a publication, a link), checked whole by
+	// envelope.OpenNote; nil for a plain note.
+	Structured *envelope.Entry
 	Problem    Problem
 	// Signature is what a reply's signature proves (SigNone for notes,
 	// follow-ups and what did not open). OpenThread checks the signature
@@ -134,6 +138,7 @@ func OpenThread(ref string, notes []handlerapi.Note, ids []age.Identity) []Entry
 			case envelope.NoteBound:
 				e.Author = env.Author
 				e.Text = strings.TrimRight(env.Text, " \n")
+				e.Structured = env.Entry
 			}
 			if n.Kind == envelope.KindReply && binding != envelope.NoteForeign {
 				e.Signature = replySignature(env, binding, &e.Signer)
