@@ -45,6 +45,7 @@ type cli struct {
 	threshold                                       int
 	valid                                           time.Duration // roster sign, renew
 	console                                         consoleFlags
+	entry                                           entryFlags
 
 	args []string // positional arguments
 	sess sessionData
@@ -134,7 +135,11 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
 	switch name {
-	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key":
+	case "action add", "action list", "response add", "published add":
+		c.addEntryFlags(name)
+	}
+	switch name {
+	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key", "action add", "action list", "response add", "published add":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {

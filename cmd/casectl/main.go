@@ -11,6 +11,10 @@
 //	casectl note    [-m TEXT] REF          (text from standard input without -m)
 //	casectl reply   -i IDENTITY [-m TEXT] [-org-may-read] REF
 //	casectl notes   -i IDENTITY REF
+//	casectl action add -kind KIND -date YYYY-MM-DD [-symbol S] [-m SUMMARY] REF
+//	casectl action list -i IDENTITY REF
+//	casectl response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] REF
+//	casectl published add -report SYMBOL -annex I|II [-paragraph P] REF
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
 //	casectl console -i IDENTITY [-open] [-lang en|fr|es] [-idle 30m] [-templates FILE]
@@ -74,6 +78,9 @@ commands:
   note     add a team note to a case
   reply    reply to the reporter
   notes    decrypt and print a case's notes, replies and follow-ups
+  action   record a UN action on a case (action add), or list a case's actions, responses and publications (action list)
+  response record the State's response (response add)
+  published  record that a case was published in a report of the Secretary-General (published add)
   export   write a decrypted case into a new folder
   rekey    re-encrypt the cases you can read to the teams' current rosters
   keygen   make your age identity and your signing key (on your own computer)
@@ -91,6 +98,10 @@ var commandLines = map[string]string{
 	"note":           "note -i IDENTITY REF [-m TEXT]   (text from standard input without -m)",
 	"reply":          "reply -i IDENTITY REF [-m TEXT] [-org-may-read] [-trust-server-reply-key]",
 	"notes":          "notes -i IDENTITY REF",
+	"action add":     "action add -kind KIND -date YYYY-MM-DD [-symbol SYMBOL] [-m SUMMARY] [-i IDENTITY] REF",
+	"action list":    "action list -i IDENTITY REF",
+	"response add":   "response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] [-i IDENTITY] REF",
+	"published add":  "published add -report SYMBOL -annex I|II [-paragraph P] [-i IDENTITY] REF",
 	"export":         "export -i IDENTITY -out DIR REF",
 	"rekey":          "rekey -i IDENTITY [-dry-run]",
 	"signing-key":    "signing-key -i IDENTITY [-recipient age1...]",
@@ -127,6 +138,20 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey, "keygen": (*cli).keygen,
 	}
 	name := args[0]
+	if subs, ok := entryCommands[name]; ok {
+		if len(args) < 2 {
+			return errors.New(entryUsage)
+		}
+		if isHelp(args[1]) {
+			fmt.Fprintln(out, entryUsage)
+			return nil
+		}
+		if !slices.Contains(subs, args[1]) {
+			return fmt.Errorf("no command %q %q\n%s", name, args[1], entryUsage)
+		}
+		name, args = name+" "+args[1], args[1:]
+		cmds[name] = (*cli).entryCmd
+	}
 	if name == "roster" {
 		if len(args) < 2 {
 			return errors.New(rosterUsage)
