@@ -10,6 +10,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
@@ -23,7 +24,9 @@ const maxFormBody = 64 << 10
 // doneMessages confirm an action on the case page (?done=KEY).
 var doneMessages = map[string]string{
 	"status": "The status was changed.", "triage": "Urgency, assignee and deadline were saved.",
-	"note": "The note was encrypted to your team and added.", "reply": "The reply was encrypted to the reporter and added. They can read it at /return with their receipt.",
+	"note":   "The note was encrypted to your team and added.",
+	"action": "The UN action was encrypted to your team and added to the thread.", "response": "The State's response was encrypted to your team and added to the thread.",
+	"published": "The publication was encrypted to your team and added to the thread.", "reply": "The reply was encrypted to the reporter and added. They can read it at /return with their receipt.",
 }
 
 // backToCase sends the browser back to the case page, to the action's
@@ -372,6 +375,9 @@ func (c *Console) export(w http.ResponseWriter, r *http.Request) error {
 		// Signature: what a reply's signature proves; Signed: verified.
 		Signature string `json:"signature,omitempty"`
 		Signed    bool   `json:"signed,omitempty"`
+		// Entry: a structured entry (UN action, State response,
+		// publication, link) sealed in a team note of the case.
+		Entry *envelope.Entry `json:"entry,omitempty"`
 	}
 	var thread []threadEntry
 	for _, e := range s.openNotes(r.Context(), cs, notes) {

@@ -50,6 +50,10 @@ type entry struct {
 	// Signed is true when it is sigVerified.
 	Signature string
 	Signed    bool
+	// Entry is the structured entry (a UN action, a State response, a
+	// publication, a link) a team note sealed for this case carries
+	// (desk.Records' rule); nil otherwise.
+	Entry *envelope.Entry
 }
 
 // file is a listed attachment.
@@ -80,6 +84,12 @@ type casePage struct {
 	FromTemplate bool
 
 	UrgencyLabels map[string]string
+
+	// The forms for structured entries (blank, or the refused one filled
+	// in as sent); Refused says one was refused, Suggested the status an
+	// entry just added makes obvious.
+	ActionForm, ResponseForm, PublishedForm entryForm
+	Refused, Suggested                      string
 }
 
 func (c *Console) showCase(w http.ResponseWriter, r *http.Request) error {
@@ -94,6 +104,7 @@ func (c *Console) showCase(w http.ResponseWriter, r *http.Request) error {
 	if d := doneMessages[r.URL.Query().Get("done")]; d != "" {
 		p.Done = p.T(d)
 	}
+	p.suggest(r.URL.Query().Get("suggest"))
 	if rt, ok := c.cfg.Templates.Get(r.URL.Query().Get("template")); ok {
 		p.ReplyText, p.FromTemplate = rt.Text, true
 		for i := range p.Templates {
@@ -131,6 +142,7 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 		p.Thread = append(p.Thread, entry{Kind: "report", When: cs.Env.ReceivedAt.UTC().Format("2006-01-02 15:04 UTC"), Language: cs.Env.Report.Language})
 	}
 	p.Thread = append(p.Thread, s.openNotes(ctx, cs, notes)...)
+	p.fillEntryForms(entryForm{})
 	s.MarkRead(ref, cs.LastFollowUp)
 	wf := s.Workflow()
 	for _, st := range wf.Statuses {
@@ -186,6 +198,9 @@ func (s *Source) openNotes(ctx context.Context, cs *Case, notes []handlerapi.Not
 	}
 	for _, t := range thread {
 		e := entry{ID: t.ID, Kind: t.Kind, When: t.CreatedOn, Author: t.Author, Text: t.Text, Language: t.Language, Unverified: t.Unverified}
+		if rs := desk.Records([]desk.Entry{t}); len(rs) == 1 {
+			e.Entry = &rs[0].Entry
+		}
 		switch t.Signature {
 		case desk.SigVerified:
 			e.Signature, e.Signed = sigVerified, true

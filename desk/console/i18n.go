@@ -83,6 +83,10 @@ var goStrings = []string{
 	mRekeyRunning, desk.WhyNotReply, desk.WhyUnsealedReply, desk.WhyNotFollowUp, desk.WhyNotNote, desk.WhyNotFile, desk.WhyReplyKeySwaped,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending, problemMalformed, problemTooBig,
+	// structured entries
+	mEntryRequired, mEntryDate, mEntryChoice, mEntryTooLong, mEntryControl, mEntryOther, mEntryBroken, hEntryRefused,
+	"Suggested by the entry you added: {0}. Check it, then change the status.",
+	"The entry you added suggests the status {0}, which this case cannot move to from {1}.",
 	// inbox menus
 	"Not recorded (older report)", "Invalid value",
 	"All States", "Any urgency", "Not set", "Any status", "Anyone", "Unassigned",

@@ -32,7 +32,11 @@ var choiceLabels = map[string]map[string]string{
 	"consent_by":    {"victim": "The person concerned", "family": "Their family", "other": "Someone else"},
 	"publication":   {"named": "Named", "anonymous": "Anonymous", "pattern_only": "Only as part of a pattern", "no": "Not at all"},
 	"note_kind":     {"report": "Report", "followup": "Follow-up from the reporter", "note": "Team note", "reply": "Reply to the reporter"},
-	"closure":       {"resolved": "Resolved", "consent_withdrawn": "Consent withdrawn", "no_contact": "No contact", "victim_request": "At the victim's request", "out_of_scope_referred": "Out of scope, referred", "not_a_report": "Not a report (left out of every figure)"},
+	"action_kind": {"communication": "Communication by a special procedure", "raised_with_state": "Raised with the State",
+		"public_statement": "Public statement", "referral": "Referral to a mechanism", "other": "Other action"},
+	"stance":  {"denies": "Denies the allegations", "acknowledges": "Acknowledges the facts", "investigates": "Says it investigates", "other": "Other position, or none"},
+	"closure": {"resolved": "Resolved", "consent_withdrawn": "Consent withdrawn", "no_contact": "No contact", "victim_request": "At the victim's request", "out_of_scope_referred": "Out of scope, referred", "not_a_report": "Not a report (left out of every figure)"},
+	"annex":   {"I": "Annex I (new cases)", "II": "Annex II (follow-up)"},
 }
 
 // statusLabels are the workflow statuses' names in the console (the

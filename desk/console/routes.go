@@ -16,6 +16,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /cases/{ref}/triage", c.handle(c.triage))
 	mux.Handle("POST /cases/{ref}/note", c.handle(c.addNote("note")))
 	mux.Handle("POST /cases/{ref}/reply", c.handle(c.addNote("reply")))
+	mux.Handle("POST /cases/{ref}/entry", c.handle(c.addEntry))
 	mux.Handle("POST /cases/{ref}/export", c.handle(c.export))
 	mux.Handle("POST /bulk", c.handle(c.bulk))
 	mux.Handle("GET /bulk/{id}", c.handle(c.showBulk))
