@@ -583,7 +583,7 @@ func (c *cli) export() error {
 			return err
 		}
 	}
-	if err := c.exportAttachments(ref, dir, files); err != nil {
+	if err := c.exportAttachments(d, ref, dir, files); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.out, "Wrote the DECRYPTED case %s to %s.\n%s", ref, dir, exportWarning)

@@ -2,8 +2,7 @@ package console
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"filippo.io/age"
 
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
@@ -271,36 +268,30 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := r.PathValue("id")
 	s := c.cfg.Source
-	files, err := s.files(r.Context(), ref)
+	list, err := s.api.Attachments(r.Context(), ref)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(files, func(f file) bool { return f.ID == id })
-	if i < 0 || files[i].Problem != "" {
+	opened := desk.OpenFiles(list, ref, s.ids)
+	i := slices.IndexFunc(opened, func(f desk.File) bool { return f.ID == id })
+	if i < 0 || opened[i].Problem != desk.NoProblem {
 		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 	}
-	m := files[i].Manifest
-	key, err := age.ParseX25519Identity(m.Key)
-	if err != nil {
-		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemTampered}
+	m := opened[i].Manifest
+	content, err := s.desk().OpenContent(r.Context(), ref, opened[i], downloadClient)
+	if errors.Is(err, desk.ErrContentBroken) {
+		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemBroken}
 	}
-	body, err := s.api.AttachmentContent(r.Context(), ref, id, downloadClient)
 	if err != nil {
 		return err
 	}
-	defer body.Close()
-	plain, err := age.Decrypt(body, key)
-	if err != nil {
-		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemBroken}
-	}
+	defer content.Close()
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": downloadName(m.Name)}))
 	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
 	h.Set("Content-Length", strconv.FormatInt(m.Size, 10))
-	sum := sha256.New()
-	n, err := io.Copy(io.MultiWriter(w, sum), io.LimitReader(plain, m.Size))
-	if err != nil || n != m.Size || hex.EncodeToString(sum.Sum(nil)) != m.SHA256 {
+	if _, err := io.Copy(w, content); err != nil {
 		panic(http.ErrAbortHandler) // too late for an error page: cut it short
 	}
 	return nil
