@@ -2,10 +2,14 @@ package desk
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/ohchr-reprisals/intake/envelope"
 )
+
+// ErrNotAReference is a case reference that is not one (CaseRecords).
+var ErrNotAReference = errors.New("not a case reference, such as 7KQ4-M2XD")
 
 // Record is one structured entry of a case (a UN action, a State
 // response, a publication, a link), as its case's opened thread holds it.
@@ -40,7 +44,7 @@ func Records(thread []Entry) []Record {
 // returned.
 func (d Desk) CaseRecords(ctx context.Context, ref string) ([]Record, error) {
 	if !envelope.ValidReference(ref) {
-		return nil, ErrLinkReference
+		return nil, ErrNotAReference
 	}
 	notes, err := d.API.Notes(ctx, ref)
 	if err != nil {
