@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
@@ -185,7 +186,7 @@ func (c *Console) bulk(w http.ResponseWriter, r *http.Request) error {
 		job.cut, refs = len(refs)-MaxBulk, refs[:MaxBulk]
 	}
 	for _, ref := range refs {
-		if why, args := c.checkBulk(ref, action, value); why != "" {
+		if _, why, args := c.checkBulk(ref, action, value); why != "" {
 			job.left = append(job.left, bulkOutcome{ref, why, args})
 			continue
 		}
@@ -196,49 +197,56 @@ func (c *Console) bulk(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkBulk makes the checks of a change on the case's page, against the
-// case as loaded now: "" when the change can be asked of the server.
-func (c *Console) checkBulk(ref, action, value string) (string, []any) {
+// checkBulk makes the checks of a change on the case's page
+// (desk.CheckChange), against the case as loaded now, and says when it is
+// already so: why is "" when the change can be asked of the server. It
+// returns the case's fields it checked against.
+func (c *Console) checkBulk(ref, action, value string) (m handlerapi.CaseMeta, why string, args []any) {
 	s := c.cfg.Source
 	cs, ok := s.Lookup(ref)
 	if !ok {
-		return mNotLoaded, nil
+		return m, mNotLoaded, nil
 	}
-	m := cs.Meta
-	switch action {
-	case "close":
-		if m.Status == "closed" {
-			return mAlreadyClosed, nil
-		}
-		if !slices.Contains(s.allowed(m.Status), "closed") {
-			return mCannotClose, []any{statusName(m.Status)}
-		}
-	case "assign":
-		if m.Assignee == value {
-			return mAlreadyAssigned, []any{handlerapi.Safe(value)}
-		}
-		if !slices.Contains(s.assignees(m.Assignee), value) {
-			return mBadAssignee, nil
-		}
-	case "urgency":
-		if m.Urgency == value {
-			return mAlreadyUrgency, []any{handlerapi.Safe(value)}
-		}
-		if !slices.Contains(s.Workflow().Urgencies, value) {
-			return mBadUrgency, nil
-		}
+	m = cs.Meta
+	switch {
+	case action == "close" && m.Status == "closed":
+		return m, mAlreadyClosed, nil
+	case action == "assign" && m.Assignee == value:
+		return m, mAlreadyAssigned, []any{handlerapi.Safe(value)}
+	case action == "urgency" && m.Urgency == value:
+		return m, mAlreadyUrgency, []any{handlerapi.Safe(value)}
 	}
-	return "", nil
+	if err := desk.CheckChange(s.Workflow(), m, bulkChange(action, value)); err != nil {
+		why, args := bulkRefusal(err, m)
+		return m, why, args
+	}
+	return m, "", nil
+}
+
+// bulkRefusal words desk's refusal of one case's change, as the case page
+// would.
+func bulkRefusal(err error, m handlerapi.CaseMeta) (string, []any) {
+	if errors.Is(err, desk.ErrTransition) {
+		return mCannotClose, []any{statusName(m.Status)}
+	}
+	if errors.Is(err, desk.ErrMoved) {
+		return mBadAnswer, nil
+	}
+	var ue *userError
+	if errors.As(changeRefusal(err), &ue) {
+		return ue.message, ue.args
+	}
+	return bulkWhyOnly(err), nil
 }
 
 // statusName marks a status key for translation when shown (bulkOutcome
 // args are translated by the page).
 type statusName string
 
-// change is the triage change a bulk action asks for one case.
-func (j *bulkJob) change() handlerapi.Change {
-	v := j.value
-	switch j.action {
+// bulkChange is the triage change a bulk action asks for one case.
+func bulkChange(action, value string) handlerapi.Change {
+	v := value
+	switch action {
 	case "close":
 		st, reason := "closed", handlerapi.NotAReport
 		return handlerapi.Change{Status: &st, StatusDetail: &reason}
@@ -418,13 +426,19 @@ func (c *Console) runBulk(ctx context.Context, job *bulkJob) ([]string, []bulkOu
 					results[i] = result{out: bulkOutcome{Ref: ref, Why: mSessionEnded}}
 					continue
 				}
-				if why, args := c.checkBulk(ref, job.action, job.value); why != "" {
+				cur, why, args := c.checkBulk(ref, job.action, job.value)
+				if why != "" {
 					results[i] = result{out: bulkOutcome{ref, why, args}}
 					continue
 				}
-				m, err := s.api.Triage(ctx, ref, job.change())
-				if err == nil && m.Reference != ref {
-					err = handlerapi.ErrBadResponse
+				// The single change's path: desk checks again and sends
+				// it, and refuses an answer for another case.
+				m, err := s.desk().Triage(ctx, s.Workflow(), cur, bulkChange(job.action, job.value))
+				var ce *desk.ChangeError
+				if errors.As(err, &ce) || errors.Is(err, desk.ErrMoved) {
+					why, args := bulkRefusal(err, cur)
+					results[i] = result{out: bulkOutcome{ref, why, args}}
+					continue
 				}
 				if err != nil {
 					why, args, end := bulkWhy(err)
@@ -472,10 +486,16 @@ func bulkWhy(err error) (why string, args []any, end bool) {
 		return mRefusedMeanwhile, []any{ae.Message}, false
 	case errors.As(err, &ae):
 		return mServerFailed, nil, false
-	case errors.Is(err, handlerapi.ErrBadResponse):
+	case errors.Is(err, handlerapi.ErrBadResponse), errors.Is(err, desk.ErrMoved):
 		return mBadAnswer, nil, false
 	}
 	return mNoAnswer, nil, false
+}
+
+// bulkWhyOnly is bulkWhy's words alone.
+func bulkWhyOnly(err error) string {
+	why, _, _ := bulkWhy(err)
+	return why
 }
 
 // put keeps a job, forgetting expired ones and, beyond maxBulkJobs, the

@@ -245,6 +245,17 @@ func TestBulkTriage(t *testing.T) {
 	review, _ = bulkRun(t, hc, con, url.Values{"action": {"close"}, "ref": {junk[0], real[1], "ZZZZ-ZZZZ"}})
 	contains(t, "mixed review", review, "Close 1 cases", "Already closed.", "This case is not in the console&#39;s list any more.")
 
+	// A duplicate cannot be closed: desk's check, worded as on the case page.
+	dup, orig := "duplicate", real[0]
+	if _, err := ines.Triage(context.Background(), real[2], handlerapi.Change{Status: &dup, StatusDetail: &orig}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := src.Refresh(context.Background(), real[2]); err != nil {
+		t.Fatal(err)
+	}
+	review, _ = bulkRun(t, hc, con, url.Values{"action": {"close"}, "ref": {real[2]}})
+	contains(t, "duplicate review", review, "It is “Duplicate” now: a case in that status cannot be closed.")
+
 	// Refused before anything is sent.
 	for name, f := range map[string]url.Values{
 		"no case":           {"action": {"close"}},
