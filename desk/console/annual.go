@@ -85,7 +85,7 @@ func (s *Source) reportCases() ([]sgreport.Case, int) {
 			continue
 		}
 		out = append(out, sgreport.Case{Reference: c.Meta.Reference, ReceivedOn: day, Status: c.Meta.Status,
-			StatusDetail: c.Meta.StatusDetail, Urgency: c.Meta.Urgency, Report: c.Env.Report})
+			StatusDetail: c.Meta.StatusDetail, Urgency: c.Meta.Urgency, Report: c.Env.Report, Entries: c.entries})
 	}
 	return out, unreadable
 }
@@ -93,6 +93,9 @@ func (s *Source) reportCases() ([]sgreport.Case, int) {
 func (c *Console) annual(w http.ResponseWriter, r *http.Request) error {
 	// Counts over a half-decrypted inbox would be wrong: wait for it.
 	if err := c.cfg.Source.WaitLoaded(r.Context()); err != nil {
+		return err
+	}
+	if err := c.cfg.Source.loadEntries(r.Context()); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -139,6 +142,9 @@ func (c *Console) annual(w http.ResponseWriter, r *http.Request) error {
 		{"by-body", pg.T("By UN body"), rows(res.Counts.ByUNBody, choice("un_body"))},
 		{"by-role", pg.T("By role of the victims"), rows(res.Counts.ByVictimRole, choice("victim_role"))},
 		{"by-publication", pg.T("By consent to publication"), rows(res.Counts.ByPublication, choice("publication"))},
+		{"new-follow-up", pg.T("New and follow-up"), []tableRow{
+			{pg.T("New cases (Annex I)"), res.Counts.New}, {pg.T("Follow-up on earlier reports (Annex II)"), res.Counts.FollowUp}}},
+		{"by-sources", pg.T("Sources per case"), rows(res.Counts.BySources, func(k string) string { return pg.T("{0} source(s)", k) })},
 	}
 	pg.Excluded = rows(res.Excluded, func(k string) string {
 		if l, ok := exclusionLabels[k]; ok {
@@ -168,6 +174,9 @@ func (c *Console) annualCSV(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := c.cfg.Source.WaitLoaded(r.Context()); err != nil {
+		return err
+	}
+	if err := c.cfg.Source.loadEntries(r.Context()); err != nil {
 		return err
 	}
 	lang := r.PostFormValue("lang")

@@ -73,7 +73,10 @@ type casePage struct {
 	Templates []option
 	Handlers  []option // whom the case may be assigned to
 	Originals []option // the team's other cases, for "duplicate of"
-	Restrict  bool     // a consent limits what may be done
+	// Sources are the case and the cases linked to it as the same person
+	// or event, side by side (none without links).
+	Sources   []sourceColumn
+	Restrict  bool // a consent limits what may be done
 	Done      string
 	ReplyText string // a template's text, to start a reply from
 	// FromTemplate: the reply box was just filled from a template, and
@@ -140,6 +143,9 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 	}
 	p.Thread = append(p.Thread, s.openNotes(ctx, cs, notes)...)
 	p.fillEntryForms(entryForm{})
+	if cs.Readable() {
+		p.Sources = s.sources(ctx, p.base, cs)
+	}
 	s.MarkRead(ref, cs.LastFollowUp)
 	wf := s.Workflow()
 	for _, st := range wf.Statuses {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ohchr-reprisals/intake/desk"
+	"github.com/ohchr-reprisals/intake/desk/sgreport"
 )
 
 // The console speaks OHCHR's three working languages. English is the
@@ -72,6 +73,9 @@ var goStrings = []string{
 	// the annual report
 	mBadPeriod, "1 May {0} to 30 April {1}", "By State concerned", "By type of incident", "By UN body",
 	"By role of the victims", "By consent to publication",
+	"New and follow-up", "New cases (Annex I)", "Follow-up on earlier reports (Annex II)", "Sources per case", "{0} source(s)",
+	// annex drafts and linked cases
+	"Annex drafts", mLinkOther,
 	// errors
 	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
 	hNotReadable, mNotReadable, hInvalid, mChooseStatus, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,
@@ -116,7 +120,7 @@ func translatable(templates map[string]string) map[string]bool {
 	for _, s := range goStrings {
 		keys[s] = true
 	}
-	for _, s := range append(junkStrings(), bulkStrings()...) {
+	for _, s := range append(append(junkStrings(), bulkStrings()...), sgreport.Phrases...) {
 		keys[s] = true
 	}
 	return keys

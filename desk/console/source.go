@@ -13,6 +13,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
+	"github.com/ohchr-reprisals/intake/desk/sgreport"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
@@ -84,6 +85,12 @@ type Case struct {
 
 	replyTo string // the reporter's reply recipient, as the server names it
 	pending bool   // fetched, not decrypted yet
+
+	// entries are the case's structured entries (actions, responses,
+	// publications, links) from its sealed notes; entriesOK says they
+	// were read (by Refresh or loadEntries).
+	entries   []sgreport.Entry
+	entriesOK bool
 
 	text []byte // lower-cased searchable text, owned; zeroed on wipe
 }
@@ -400,6 +407,9 @@ func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Not
 		c = OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
 	}
 	c.replyTo = cs.ReplyRecipient
+	if c.Readable() {
+		c.entries, c.entriesOK = reportEntries(ref, notes, s.ids), true
+	}
 	for _, n := range notes {
 		if n.Kind == "followup" {
 			c.FollowUps++

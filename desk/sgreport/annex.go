@@ -152,6 +152,46 @@ func stateOrder(lang string) map[string]int {
 	return m
 }
 
+// Phrases are every English phrase Draft.Word asks Words to translate:
+// a catalogue must translate each (the console's TestMessages checks it).
+var Phrases = []string{
+	"Acts",
+	"Alleged perpetrators",
+	"Annex I: new cases",
+	"Annex II: follow-up",
+	"Case {0}",
+	"Case {0}, {1} sources ({2})",
+	"Cases published in an earlier report, with UN actions or State responses since, by State.",
+	"Cases received in the period and not published in an earlier report, by State.",
+	"Cases to be mentioned only as part of a pattern: {0} ({1}).",
+	"Confidential draft, built from decrypted cases: each entry shows only what its consent to publication allows. Check every entry with the case before use.",
+	"Consent to publication",
+	"Cooperation with the UN",
+	"Dates",
+	"Draft annexes to the report of the Secretary-General on cooperation with the United Nations",
+	"Form of cooperation",
+	"Invalid value",
+	"No case.",
+	"None received.",
+	"None recorded.",
+	"Period: {0} to {1}",
+	"Perpetrators named",
+	"Places",
+	"Published in",
+	"Received",
+	"Response of the State",
+	"Role",
+	"Session or reference",
+	"State not known to the reporter",
+	"State not recorded (older report)",
+	"Status now",
+	"UN action",
+	"Who",
+	"annex {0}",
+	"paragraph {0}",
+	"{0} (not named)",
+}
+
 // Words give a draft its words in the draft's language: T translates an
 // English phrase (with {0}, {1}... replaced by args), L names a choice
 // value (kind is the choice, as in envelope.Choices, or "action_kind",

@@ -383,3 +383,25 @@ func BenchmarkAnnexes(b *testing.B) {
 		_ = r
 	}
 }
+
+// recording is a Words that fails on a phrase not in Phrases.
+type recording struct{ t *testing.T }
+
+func (r recording) T(s string, args ...any) string {
+	if !slices.Contains(sgreport.Phrases, s) {
+		r.t.Errorf("Word asks for %q, which is not in Phrases", s)
+	}
+	return words{}.T(s, args...)
+}
+func (recording) L(kind, v string) string { return words{}.L(kind, v) }
+
+// TestPhrases checks that Phrases lists every phrase a draft is worded
+// with, so that a catalogue checked against it misses none.
+func TestPhrases(t *testing.T) {
+	t.Parallel()
+	cases := append(annexCases(), acase("UNSU-2222", "2025-06-01", "unsure", "anonymous", nil), acase("NORE-2222", "2025-06-01", "", "anonymous", nil),
+		acase("INVA-2222", "2025-06-01", "ZZ", "anonymous", nil))
+	cases[len(cases)-1].Entries = []sgreport.Entry{{Entry: envelope.Entry{Published: &envelope.Published{Report: "A/HRC/1/1", Annex: "II", Paragraph: "4"}}, On: day("2025-01-01")}, action("2025-09-09", "X")}
+	sgreport.Annexes(cases, sgreport.AnnualPeriod(2026), "en").Word(recording{t})
+	sgreport.Annexes(nil, sgreport.AnnualPeriod(2026), "en").Word(recording{t})
+}
