@@ -37,6 +37,8 @@ type cli struct {
 	asJSON, dryRun                                                     bool
 	// roster commands
 	pinsFile, outFile, keyFile, fromFile, team, key string
+	from, to, draftLang                             string // annex
+	year                                            int
 	adds, removes, labels, signers, setSigners      listFlag
 	recipient                                       string // signing-key
 	pq                                              bool   // keygen
@@ -91,6 +93,12 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.StringVar(&c.urgency, "urgency", "", "U1-U4, or \"\" to clear")
 		c.fs.StringVar(&c.assignee, "assignee", "", "a handler of your team, or \"\" to unassign")
 		c.fs.StringVar(&c.deadline, "deadline", "", "next deadline as YYYY-MM-DD, or \"\" to clear")
+	case "annex":
+		c.fs.IntVar(&c.year, "year", 0, "the year of the report: the period is 1 May of the year before to 30 April")
+		c.fs.StringVar(&c.from, "from", "", "first day of the period, YYYY-MM-DD (instead of -year)")
+		c.fs.StringVar(&c.to, "to", "", "last day of the period, YYYY-MM-DD")
+		c.fs.StringVar(&c.draftLang, "lang", "en", "the report's language: en, fr or es (State names and their order)")
+		c.fs.StringVar(&c.outFile, "out", "", "file to write the Markdown to (a new file; default: standard output)")
 	case "note", "reply":
 		c.fs.StringVar(&c.message, "m", "", "the text (default: read standard input)")
 		if name == "reply" {
@@ -139,7 +147,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.addEntryFlags(name)
 	}
 	switch name {
-	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key", "action add", "action list", "response add", "published add":
+	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key", "link", "annex", "action add", "action list", "response add", "published add":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {

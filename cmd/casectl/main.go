@@ -15,6 +15,8 @@
 //	casectl action list -i IDENTITY REF
 //	casectl response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] REF
 //	casectl published add -report SYMBOL -annex I|II [-paragraph P] REF
+//	casectl link    -i IDENTITY REF OTHER     (the same person or event: a corroborating source)
+//	casectl annex   -i IDENTITY (-year YYYY | -from YYYY-MM-DD -to YYYY-MM-DD) [-lang en|fr|es] [-out FILE]
 //	casectl export  -i IDENTITY -out DIR REF
 //	casectl rekey   -i IDENTITY
 //	casectl console -i IDENTITY [-open] [-lang en|fr|es] [-idle 30m] [-templates FILE]
@@ -81,6 +83,8 @@ commands:
   action   record a UN action on a case (action add), or list a case's actions, responses and publications (action list)
   response record the State's response (response add)
   published  record that a case was published in a report of the Secretary-General (published add)
+  link     link two cases as the same person or event (corroborating sources)
+  annex    draft Annex I (new cases) and Annex II (follow-up) of the Secretary-General's report, as Markdown
   export   write a decrypted case into a new folder
   rekey    re-encrypt the cases you can read to the teams' current rosters
   keygen   make your age identity and your signing key (on your own computer)
@@ -102,6 +106,8 @@ var commandLines = map[string]string{
 	"action list":    "action list -i IDENTITY REF",
 	"response add":   "response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] [-i IDENTITY] REF",
 	"published add":  "published add -report SYMBOL -annex I|II [-paragraph P] [-i IDENTITY] REF",
+	"link":           "link -i IDENTITY REF OTHER",
+	"annex":          "annex -i IDENTITY (-year YYYY | -from YYYY-MM-DD -to YYYY-MM-DD) [-lang en|fr|es] [-out FILE]",
 	"export":         "export -i IDENTITY -out DIR REF",
 	"rekey":          "rekey -i IDENTITY [-dry-run]",
 	"signing-key":    "signing-key -i IDENTITY [-recipient age1...]",
@@ -136,6 +142,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
 		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey, "keygen": (*cli).keygen,
+		"link": (*cli).link, "annex": (*cli).annex,
 	}
 	name := args[0]
 	if subs, ok := entryCommands[name]; ok {
