@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -192,4 +193,24 @@ func OpenFiles(listed []handlerapi.Attachment, ref string, ids []age.Identity) [
 		}
 	}
 	return out
+}
+
+// Thread opens case ref's notes, replies and follow-ups (OpenThread, with
+// the handler's identities) and checks each signed reply's key against
+// the verified rosters of the case's teams (ReplyRosters, CheckSigners):
+// teams as sealed in the report when the caller knows them, else (nil)
+// the teams the server names for case ref, which can only choose among
+// rosters verified against the handler's pins.
+func (d Desk) Thread(ctx context.Context, ref string, teams []string, notes []handlerapi.Note) []Entry {
+	thread := OpenThread(ref, notes, d.IDs)
+	if !slices.ContainsFunc(thread, func(e Entry) bool { return e.Signer != "" }) {
+		return thread
+	}
+	if teams == nil {
+		if cs, err := d.API.Case(ctx, ref); err == nil && CheckAnswer(cs, ref) == nil {
+			teams = cs.Teams
+		}
+	}
+	CheckSigners(thread, d.ReplyRosters(ctx, teams))
+	return thread
 }

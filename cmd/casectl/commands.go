@@ -438,61 +438,32 @@ func (c *cli) notInRoster() error {
 		"Nothing was encrypted. If you were just added, ask your key custodian to publish the new roster; otherwise tell your security focal point", handlerapi.Safe(c.sess.Team))
 }
 
-func (c *cli) listNotes(ref string) ([]handlerapi.Note, error) {
-	api, err := c.client()
-	if err != nil {
-		return nil, err
-	}
-	return api.Notes(c.ctx, ref)
-}
-
 func (c *cli) notes() error {
 	ref, ids, err := c.refAndIdentities()
 	if err != nil {
 		return err
 	}
-	list, err := c.listNotes(ref)
+	d, err := c.desk(ids)
 	if err != nil {
 		return err
 	}
-	writeNotes(c.out, ref, list, ids, c.replyRosters(ref, nil))
-	return nil
-}
-
-// replyRosters returns the verified rosters (desk.Desk.ReplyRosters) of
-// case ref's teams (those sealed in the report when known, else the
-// server's word, which can only choose among rosters verified against
-// the handler's pins), against which replies' signing keys are checked.
-func (c *cli) replyRosters(ref string, teams []string) []roster.Roster {
-	if teams == nil {
-		api, err := c.client()
-		if err != nil {
-			return nil
-		}
-		cs, err := api.Case(c.ctx, ref)
-		if err != nil || desk.CheckAnswer(cs, ref) != nil {
-			return nil
-		}
-		teams = cs.Teams
-	}
-	d, err := c.desk(nil)
+	list, err := d.API.Notes(c.ctx, ref)
 	if err != nil {
-		return nil
+		return err
 	}
-	return d.ReplyRosters(c.ctx, teams)
+	writeNotes(c.out, d.Thread(c.ctx, ref, nil, list))
+	return nil
 }
 
 // writeNotes prints a case's notes, replies and the reporter's
 // follow-ups, decrypted and checked to be things of case ref
 // (desk.OpenThread); everything from the server or the plaintext is
 // printed through handlerapi.Safe or SafeText.
-func writeNotes(w io.Writer, ref string, list []handlerapi.Note, ids []age.Identity, rosters []roster.Roster) {
-	if len(list) == 0 {
+func writeNotes(w io.Writer, thread []desk.Entry) {
+	if len(thread) == 0 {
 		fmt.Fprintln(w, "No notes, replies or follow-ups.")
 	}
 	safe := handlerapi.Safe
-	thread := desk.OpenThread(ref, list, ids)
-	desk.CheckSigners(thread, rosters)
 	for _, e := range thread {
 		switch e.Kind {
 		case "followup":
@@ -571,7 +542,7 @@ func (c *cli) export() error {
 	var readable, notesText bytes.Buffer
 	printCase(&readable, cs, env)
 	writeAttachmentList(&readable, files)
-	writeNotes(&notesText, ref, list, ids, c.replyRosters(ref, env.Teams))
+	writeNotes(&notesText, d.Thread(c.ctx, ref, env.Teams, list))
 	texts := map[string][]byte{
 		"WARNING.txt": []byte(exportWarning),
 		"report.json": append(envJSON, '\n'),

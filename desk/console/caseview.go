@@ -15,7 +15,6 @@ import (
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
-	"github.com/ohchr-reprisals/intake/roster"
 )
 
 // refPattern is a case reference; anything else in a path is not found.
@@ -186,19 +185,17 @@ func (c *Console) casePage(r *http.Request, ref string) (casePage, error) {
 func (s *Source) openNotes(ctx context.Context, cs *Case, notes []handlerapi.Note) []entry {
 	var out []entry
 	ref := cs.Meta.Reference
-	thread := desk.OpenThread(ref, notes, s.ids)
-	if slices.ContainsFunc(thread, func(t desk.Entry) bool { return t.Signer != "" }) {
-		teams := cs.Meta.Teams
-		if cs.Readable() {
-			teams = cs.Env.Teams
-		}
-		var rosters []roster.Roster
-		s.rosters.check("", func(rs *desk.Rosters) error {
-			rosters = desk.Desk{Rosters: rs}.ReplyRosters(ctx, teams)
-			return nil
-		})
-		desk.CheckSigners(thread, rosters)
+	teams := cs.Meta.Teams
+	if cs.Readable() {
+		teams = cs.Env.Teams
 	}
+	var thread []desk.Entry
+	// A roster change not accepted yet leaves that team's roster out of
+	// the signature check; it is shown where something is encrypted.
+	s.withDesk("", func(d desk.Desk) error {
+		thread = d.Thread(ctx, ref, teams, notes)
+		return nil
+	})
 	for _, t := range thread {
 		e := entry{ID: t.ID, Kind: t.Kind, When: t.CreatedOn, Author: t.Author, Text: t.Text, Language: t.Language, Unverified: t.Unverified}
 		if rs := desk.Records([]desk.Entry{t}); len(rs) == 1 {
