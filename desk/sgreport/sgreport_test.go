@@ -3,8 +3,8 @@ package sgreport_test
 import (
 	"bytes"
 	"encoding/csv"
-	"fmt"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
