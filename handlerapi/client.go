@@ -177,7 +177,16 @@ func decodeJSONLimit(resp *http.Response, out any, limit int64) error {
 	if mt != "application/json" {
 		return fmt.Errorf("%w (content type %q)", ErrBadResponse, Safe(clip(mt, 60)))
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	// An inbox page is megabytes: read it into one buffer of the length
+	// the server announces (the limit bounds what that can make us
+	// allocate; the length is only a hint, and the limit still applies
+	// to what is read) instead of growing one.
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 {
+		buf.Grow(int(min(n, limit+1)) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	data := buf.Bytes()
 	if err != nil {
 		return fmt.Errorf("reading the server's answer: %w", err)
 	}
