@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
-	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 // A login challenge is not stored. Its id, which the client sends back with
@@ -32,7 +32,7 @@ import (
 const (
 	tokenIDBytes   = chacha20poly1305.NonceSizeX
 	tokenNameBytes = 64
-	tokenPlain     = 8 + handlerapi.NonceBytes + 8 + 1 + tokenNameBytes
+	tokenPlain     = 8 + envelope.NonceBytes + 8 + 1 + tokenNameBytes
 	tokenSealed    = tokenIDBytes + tokenPlain + chacha20poly1305.Overhead
 	// MaxChallengeID bounds the challenge id a client sends back: the
 	// base64url length of a token.
@@ -47,7 +47,7 @@ const tokenContext = "reprisals-login-challenge-token/v1"
 type loginToken struct {
 	id           [tokenIDBytes]byte
 	expires      time.Time
-	nonce        [handlerapi.NonceBytes]byte
+	nonce        [envelope.NonceBytes]byte
 	recipientTag [8]byte
 	name         string
 }
@@ -110,7 +110,7 @@ func openToken(key []byte, origin, s string) (loginToken, error) {
 	t.expires = time.Unix(int64(exp), 0)
 	p := plain[8:]
 	copy(t.nonce[:], p)
-	p = p[handlerapi.NonceBytes:]
+	p = p[envelope.NonceBytes:]
 	copy(t.recipientTag[:], p)
 	p = p[8:]
 	n := int(p[0])

@@ -17,11 +17,10 @@ import (
 	"strings"
 	"time"
 
-	"filippo.io/age/armor"
-
 	"github.com/ohchr-reprisals/intake/audit"
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
@@ -110,7 +109,7 @@ func (s *Service) OperatorAudit(operator, action, detail string) store.Audit {
 	return store.Audit{Key: s.auditKey, Actor: "operator:" + operator, Action: action, Detail: detail}
 }
 
-// Challenge is a login challenge: a handlerapi.LoginChallenge naming this
+// Challenge is a login challenge: an envelope.Challenge naming this
 // server's origin, the handler, the expiry and a random nonce,
 // age-encrypted (armoured) to the handler's recipient. Its ID is a sealed
 // token (logintoken.go): nothing about it is stored.
@@ -155,16 +154,9 @@ func (s *Service) NewChallenge(ctx context.Context, name string) (Challenge, err
 	rand.Read(t.nonce[:])
 	nonce := base64.RawURLEncoding.EncodeToString(t.nonce[:])
 	c := Challenge{Expires: t.expires}
-	plain := handlerapi.LoginChallenge{Origin: s.origin, Handler: name, Expires: c.Expires, Nonce: nonce}.Marshal()
-	sealed, err := crypto.Seal(plain, []crypto.Recipient{recipient})
-	if err != nil {
+	if c.Encrypted, err = envelope.SealChallenge(envelope.Challenge{Origin: s.origin, Handler: name, Expires: c.Expires, Nonce: nonce}, recipient); err != nil {
 		return Challenge{}, err
 	}
-	var armored bytes.Buffer
-	aw := armor.NewWriter(&armored)
-	aw.Write(sealed.Ciphertext)
-	aw.Close()
-	c.Encrypted = armored.String()
 	if c.ID, _, err = sealToken(s.tokenKey, s.origin, t); err != nil {
 		return Challenge{}, err
 	}

@@ -8,10 +8,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+	"filippo.io/age/armor"
 
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/envelope"
@@ -55,7 +57,17 @@ type vector struct {
 	// Signature is what VerifyReply finds in an accepted reply:
 	// "verified" (by the file's Signer), "unsigned" or "forged".
 	Signature string `json:"signature,omitempty"`
+	// A login challenge (kind "challenge", its ciphertext armoured) is
+	// opened by the handler called Handler of the server at Origin, at
+	// the time Now.
+	Origin  string    `json:"origin,omitempty"`
+	Handler string    `json:"handler,omitempty"`
+	Now     time.Time `json:"now,omitzero"`
 }
+
+// kindChallenge names login challenges in the vectors (they have no kind
+// of their own: their context line is what binds them).
+const kindChallenge = "challenge"
 
 func TestVectors(t *testing.T) {
 	if *generate {
@@ -83,7 +95,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, res, err := openAs(v.Kind, v.Reference, ct, id)
+			got, res, err := openVector(v, ct, id)
 			if got != v.Want {
 				t.Fatalf("opened as %s of %s: %s (%v), want %s", v.Kind, v.Reference, got, err, v.Want)
 			}
@@ -118,6 +130,9 @@ func TestVectors(t *testing.T) {
 			t.Errorf("the vectors lack a reply whose signature is %s", s)
 		}
 	}
+	if !seen[kindChallenge+" ok"] || !seen[kindChallenge+" not-a-challenge"] || !seen[kindChallenge+" not-for-you"] {
+		t.Error("the vectors lack an accepted, a refused or another identity's login challenge")
+	}
 }
 
 // signatureOf names what VerifyReply finds in an opened reply: verified
@@ -137,6 +152,24 @@ func signatureOf(res []byte, signer string) string {
 		return "signed by another key"
 	}
 	return "verified"
+}
+
+// openVector opens a vector with the Open of its kind.
+func openVector(v vector, ct []byte, id age.Identity) (string, []byte, error) {
+	if v.Kind != kindChallenge {
+		return openAs(v.Kind, v.Reference, ct, id)
+	}
+	nonce, err := envelope.OpenChallenge(string(ct), v.Origin, v.Handler, v.Now, id)
+	switch {
+	case errors.Is(err, envelope.ErrNotAChallenge):
+		return "not-a-challenge", nil, err
+	case err != nil && strings.Contains(err.Error(), "cannot open"):
+		return "not-for-you", nil, err
+	case err != nil:
+		return "error", nil, err
+	}
+	res, _ := json.Marshal(map[string]string{"nonce": nonce})
+	return "ok", res, nil
 }
 
 // openAs opens ct as a record of kind on case ref with the Open of that
@@ -308,9 +341,10 @@ func writeVectors(t *testing.T) {
 		{Name: "manifest with a bad key", Kind: "attachment", Reference: a, Cipher: enc(must(envelope.SealManifest(badKey, recs))), Want: "broken"},
 		{Name: "manifest with a negative size", Kind: "attachment", Reference: a, Cipher: enc(must(envelope.SealManifest(negative, recs))), Want: "broken"},
 	}
+	vs = append(vs, challengeVectors(t, rec, otherRec, a)...)
 	for i := range vs {
 		ct, _ := base64.StdEncoding.DecodeString(vs[i].Cipher)
-		got, res, err := openAs(vs[i].Kind, vs[i].Reference, ct, id)
+		got, res, err := openVector(vs[i], ct, id)
 		if got != vs[i].Want {
 			t.Fatalf("%s: %s (%v), want %s", vs[i].Name, got, err, vs[i].Want)
 		}
@@ -329,6 +363,55 @@ func writeVectors(t *testing.T) {
 	os.MkdirAll(filepath.Dir(vectorsFile), 0o755)
 	if err := os.WriteFile(vectorsFile, append(out, '\n'), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// challengeVectors are login challenges, accepted and refused, for the
+// handler omar of https://report.example.org at one fixed time.
+func challengeVectors(t *testing.T, rec, otherRec crypto.Recipient, ref string) []vector {
+	const origin, handler = "https://report.example.org", "omar"
+	now := time.Date(2026, 5, 1, 10, 30, 0, 0, time.UTC)
+	good := envelope.Challenge{Origin: origin, Handler: handler, Expires: now.Add(2 * time.Minute), Nonce: "TEST-VECTOR_nonce-0123456789abcdefghijklmnopq"[:43]}
+	sealed := func(c envelope.Challenge, to crypto.Recipient) string {
+		a, err := envelope.SealChallenge(c, to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc([]byte(a))
+	}
+	armoured := func(plain string) string {
+		s, err := crypto.Seal([]byte(plain), []crypto.Recipient{rec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		aw := armor.NewWriter(&b)
+		aw.Write(s.Ciphertext)
+		aw.Close()
+		return enc([]byte(b.String()))
+	}
+	with := func(f func(*envelope.Challenge)) envelope.Challenge { c := good; f(&c); return c }
+	report, err := envelope.SealCase(envelope.Case{Reference: ref, Report: envelope.Report{Language: "en"}}, []crypto.Recipient{rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reportArmoured strings.Builder
+	aw := armor.NewWriter(&reportArmoured)
+	aw.Write(report)
+	aw.Close()
+	v := func(name, cipher, want string) vector {
+		return vector{Name: name, Kind: kindChallenge, Origin: origin, Handler: handler, Now: now, Cipher: cipher, Want: want}
+	}
+	return []vector{
+		v("login challenge", sealed(good, rec), "ok"),
+		v("login challenge for another server", sealed(with(func(c *envelope.Challenge) { c.Origin = "https://evil.example.org" }), rec), "not-a-challenge"),
+		v("login challenge for another handler", sealed(with(func(c *envelope.Challenge) { c.Handler = "bilal" }), rec), "not-a-challenge"),
+		v("expired login challenge", sealed(with(func(c *envelope.Challenge) { c.Expires = now.Add(-time.Second) }), rec), "not-a-challenge"),
+		v("login challenge expiring too far ahead", sealed(with(func(c *envelope.Challenge) { c.Expires = now.Add(2 * time.Hour) }), rec), "not-a-challenge"),
+		v("login challenge of version 2", armoured(strings.Replace(string(good.Marshal()), "/v1", "/v2", 1)), "not-a-challenge"),
+		v("login challenge with an extra line", armoured(string(good.Marshal())+"secret: x\n"), "not-a-challenge"),
+		v("report listed as a login challenge", enc([]byte(reportArmoured.String())), "not-a-challenge"),
+		v("login challenge for another identity", sealed(good, otherRec), "not-for-you"),
 	}
 }
 

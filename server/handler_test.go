@@ -17,6 +17,7 @@ import (
 
 	"github.com/ohchr-reprisals/intake/audit"
 	"github.com/ohchr-reprisals/intake/crypto"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -74,7 +75,7 @@ func (e *env) challenge(name string) challenge {
 // answer is what a client answers to a challenge for name: the nonce,
 // after checking the challenge.
 func (e *env) answer(name string, ch challenge, id age.Identity) (string, error) {
-	return handlerapi.OpenChallenge(ch.Challenge, e.srv.URL, name, time.Now(), id)
+	return envelope.OpenChallenge(ch.Challenge, e.srv.URL, name, time.Now(), id)
 }
 
 // login logs in as name with id and returns the token.

@@ -75,13 +75,13 @@ func TestLoginTeamIsNotTheServersWord(t *testing.T) {
 		case handlerapi.Prefix + "/login/challenge":
 			rec, _ := crypto.ParseRecipient(w.ids["omar"].Recipient().String())
 			nonce := strings.Repeat("A", 43)
-			c := handlerapi.LoginChallenge{Origin: hostile.URL, Handler: "omar", Expires: time.Now().Add(time.Minute), Nonce: nonce}
-			sealed, err := crypto.Seal(c.Marshal(), []crypto.Recipient{rec})
+			c := envelope.Challenge{Origin: hostile.URL, Handler: "omar", Expires: time.Now().Add(time.Minute), Nonce: nonce}
+			sealed, err := envelope.SealChallenge(c, rec)
 			if err != nil {
 				t.Error(err)
 			}
 			json.NewEncoder(rw).Encode(handlerapi.ChallengeResponse{ChallengeID: "00000000-0000-4000-8000-000000000000",
-				Challenge: armored(t, sealed.Ciphertext), ExpiresAt: time.Now().Add(time.Minute)})
+				Challenge: sealed, ExpiresAt: time.Now().Add(time.Minute)})
 		case handlerapi.Prefix + "/login":
 			json.NewEncoder(rw).Encode(handlerapi.LoginResponse{Token: strings.Repeat("t", 43), ExpiresAt: time.Now().Add(time.Hour),
 				Handler: "omar", Team: "x\x1b]0;pwned\x07"})

@@ -1,4 +1,4 @@
-package handlerapi
+package envelope_test
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
+
+	"github.com/ohchr-reprisals/intake/envelope"
 )
 
 func armoredTo(t *testing.T, plain []byte, r age.Recipient) string {
@@ -33,8 +35,8 @@ func TestOpenChallenge(t *testing.T) {
 	now := time.Date(2026, 11, 29, 15, 0, 0, 0, time.UTC)
 	const origin = "https://report.example.org"
 	nonce := strings.Repeat("A", 43)
-	good := LoginChallenge{Origin: origin, Handler: "amal", Expires: now.Add(2 * time.Minute), Nonce: nonce}
-	with := func(f func(*LoginChallenge)) []byte { c := good; f(&c); return c.Marshal() }
+	good := envelope.Challenge{Origin: origin, Handler: "amal", Expires: now.Add(2 * time.Minute), Nonce: nonce}
+	with := func(f func(*envelope.Challenge)) []byte { c := good; f(&c); return c.Marshal() }
 	for _, tc := range []struct {
 		name  string
 		plain []byte
@@ -46,48 +48,48 @@ func TestOpenChallenge(t *testing.T) {
 		{"attachment manifest", []byte(`{"version":1,"kind":"attachment","key":"AGE-SECRET-KEY-1QQQ"}`), false},
 		{"old unbound challenge", []byte(nonce), false},
 		{"other context", bytes.Replace(good.Marshal(), []byte("/v1"), []byte("/v2"), 1), false},
-		{"other server", with(func(c *LoginChallenge) { c.Origin = "https://evil.example.org" }), false},
-		{"other handler", with(func(c *LoginChallenge) { c.Handler = "bilal" }), false},
-		{"expired", with(func(c *LoginChallenge) { c.Expires = now.Add(-time.Second) }), false},
-		{"expiring too far ahead", with(func(c *LoginChallenge) { c.Expires = now.Add(2 * time.Hour) }), false},
-		{"short nonce", with(func(c *LoginChallenge) { c.Nonce = "abc" }), false},
+		{"other server", with(func(c *envelope.Challenge) { c.Origin = "https://evil.example.org" }), false},
+		{"other handler", with(func(c *envelope.Challenge) { c.Handler = "bilal" }), false},
+		{"expired", with(func(c *envelope.Challenge) { c.Expires = now.Add(-time.Second) }), false},
+		{"expiring too far ahead", with(func(c *envelope.Challenge) { c.Expires = now.Add(2 * time.Hour) }), false},
+		{"short nonce", with(func(c *envelope.Challenge) { c.Nonce = "abc" }), false},
 		{"extra line", append(good.Marshal(), "secret: x\n"...), false},
 		{"padding not spaces", append(good.Marshal(), "\n\n\t"...), false},
-		{"too long", bytes.Repeat([]byte(" "), MaxChallengePlain+1), false},
+		{"too long", bytes.Repeat([]byte(" "), envelope.MaxChallengePlain+1), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := OpenChallenge(armoredTo(t, tc.plain, id.Recipient()), origin, "amal", now, id)
+			got, err := envelope.OpenChallenge(armoredTo(t, tc.plain, id.Recipient()), origin, "amal", now, id)
 			if tc.ok {
 				if err != nil || got != nonce {
 					t.Fatalf("got %q, %v; want the nonce", got, err)
 				}
 				return
 			}
-			if !errors.Is(err, ErrNotAChallenge) || got != "" {
-				t.Fatalf("got %q, %v; want ErrNotAChallenge and nothing", got, err)
+			if !errors.Is(err, envelope.ErrNotAChallenge) || got != "" {
+				t.Fatalf("got %q, %v; want envelope.ErrNotAChallenge and nothing", got, err)
 			}
 		})
 	}
 	// Not armoured, oversized, or for another identity.
 	other, _ := age.GenerateX25519Identity()
-	if _, err := OpenChallenge("garbage", origin, "amal", now, id); !errors.Is(err, ErrNotAChallenge) {
+	if _, err := envelope.OpenChallenge("garbage", origin, "amal", now, id); !errors.Is(err, envelope.ErrNotAChallenge) {
 		t.Errorf("garbage: %v", err)
 	}
-	if _, err := OpenChallenge(strings.Repeat("A", MaxChallengeArmored+1), origin, "amal", now, id); !errors.Is(err, ErrNotAChallenge) {
+	if _, err := envelope.OpenChallenge(strings.Repeat("A", envelope.MaxChallengeArmored+1), origin, "amal", now, id); !errors.Is(err, envelope.ErrNotAChallenge) {
 		t.Errorf("oversized: %v", err)
 	}
-	if _, err := OpenChallenge(armoredTo(t, good.Marshal(), other.Recipient()), origin, "amal", now, id); err == nil || errors.Is(err, ErrNotAChallenge) {
+	if _, err := envelope.OpenChallenge(armoredTo(t, good.Marshal(), other.Recipient()), origin, "amal", now, id); err == nil || errors.Is(err, envelope.ErrNotAChallenge) {
 		t.Errorf("challenge for another key: %v, want 'cannot open'", err)
 	}
 }
 
-func FuzzParseLoginChallenge(f *testing.F) {
-	f.Add(LoginChallenge{Origin: "https://a.example", Handler: "amal", Expires: time.Unix(1e9, 0), Nonce: strings.Repeat("x", 43)}.Marshal())
-	f.Add([]byte(ChallengeContext + "\norigin: http://127.0.0.1:1\nhandler: a\nexpires: 2026-01-01T00:00:00Z\nnonce: " + strings.Repeat("_", 43) + "\n   "))
+func FuzzParseChallenge(f *testing.F) {
+	f.Add(envelope.Challenge{Origin: "https://a.example", Handler: "amal", Expires: time.Unix(1e9, 0), Nonce: strings.Repeat("x", 43)}.Marshal())
+	f.Add([]byte(envelope.ChallengeContext + "\norigin: http://127.0.0.1:1\nhandler: a\nexpires: 2026-01-01T00:00:00Z\nnonce: " + strings.Repeat("_", 43) + "\n   "))
 	f.Add([]byte("{}"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := ParseLoginChallenge(b)
+		c, err := envelope.ParseChallenge(b)
 		if err != nil {
 			return
 		}
