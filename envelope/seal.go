@@ -151,9 +151,17 @@ func openRecord[T record](ciphertext []byte, ids []age.Identity, p func([]byte, 
 
 // SealCase encrypts a case's report to recs. The envelope's Version and
 // Kind are set here.
-func SealCase(c Case, recs []crypto.Recipient) ([]byte, error) {
+//
+// It returns the size bucket with the ciphertext: the server stores it
+// as the case's only clear size.
+func SealCase(c Case, recs []crypto.Recipient) (crypto.Sealed, error) {
 	c.Version, c.Kind = Version, KindReport
-	return seal(c, recs)
+	plain, err := marshalJSON(c)
+	if err != nil {
+		return crypto.Sealed{}, err
+	}
+	defer clear(plain)
+	return crypto.Seal(plain, recs)
 }
 
 // OpenCase decrypts the report of case ref, refusing anything that is not

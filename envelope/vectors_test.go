@@ -237,6 +237,10 @@ func writeVectors(t *testing.T) {
 		}
 		return ct
 	}
+	mustSealed := func(s crypto.Sealed, err error) []byte {
+		t.Helper()
+		return must(s.Ciphertext, err)
+	}
 	raw := func(plain string, to []crypto.Recipient) []byte {
 		s, err := crypto.Seal([]byte(plain), to)
 		if err != nil {
@@ -244,7 +248,7 @@ func writeVectors(t *testing.T) {
 		}
 		return s.Ciphertext
 	}
-	reportCT := must(envelope.SealCase(report, recs))
+	reportCT := mustSealed(envelope.SealCase(report, recs))
 	noteCT := must(envelope.SealNoteTo("note", a, "omar", "TEST VECTOR: a team note.", recs))
 	replyCT := must(envelope.SealNoteTo("reply", a, "omar", "TEST VECTOR: a reply.", recs))
 	signing, err := crypto.GenerateSigningKey()
@@ -297,7 +301,7 @@ func writeVectors(t *testing.T) {
 		{Name: "report of version 2", Kind: "report", Reference: a, Cipher: enc(raw(mustJSON(t, v2, 2, "report"), recs)), Want: "foreign"},
 		{Name: "report without kind", Kind: "report", Reference: a, Cipher: enc(raw(`{"version":1,"reference":"`+a+`"}`, recs)), Want: "foreign"},
 		{Name: "report that is not JSON", Kind: "report", Reference: a, Cipher: enc(raw("TEST VECTOR: plain text", recs)), Want: "broken"},
-		{Name: "report for another identity", Kind: "report", Reference: a, Cipher: enc(must(envelope.SealCase(report, []crypto.Recipient{otherRec}))), Want: "not-for-you"},
+		{Name: "report for another identity", Kind: "report", Reference: a, Cipher: enc(mustSealed(envelope.SealCase(report, []crypto.Recipient{otherRec}))), Want: "not-for-you"},
 		{Name: "not an age file", Kind: "report", Reference: a, Cipher: enc([]byte("age-encryption.org/v1\n-> X25519 garbage\n")), Want: "broken"},
 		{Name: "follow-up", Kind: "followup", Reference: a, Cipher: enc(followCT), Want: "ok"},
 		{Name: "follow-up of another case", Kind: "followup", Reference: b, Cipher: enc(followCT), Want: "foreign"},
@@ -397,7 +401,7 @@ func challengeVectors(t *testing.T, rec, otherRec crypto.Recipient, ref string) 
 	}
 	var reportArmoured strings.Builder
 	aw := armor.NewWriter(&reportArmoured)
-	aw.Write(report)
+	aw.Write(report.Ciphertext)
 	aw.Close()
 	v := func(name, cipher, want string) vector {
 		return vector{Name: name, Kind: kindChallenge, Origin: origin, Handler: handler, Now: now, Cipher: cipher, Want: want}

@@ -94,7 +94,7 @@ func (s *Service) attach(ctx context.Context, db *store.DB, c store.ReturnCase, 
 			return envelope.Manifest{}, err
 		}
 	}
-	sealed, err := sealManifest(m, recipients)
+	sealed, err := envelope.SealManifest(m, recipients)
 	if err != nil {
 		return envelope.Manifest{}, err
 	}
@@ -142,20 +142,6 @@ func (s *Service) storeContent(ctx context.Context, id, name, contentType string
 		Version: envelope.Version, Kind: "attachment", ReceivedAt: s.now().UTC().Truncate(time.Millisecond),
 		Name: cleanName(name), ContentType: cleanType(contentType), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Key: key.String(),
 	}, bucket, nil
-}
-
-// sealManifest seals a manifest to recipients.
-func sealManifest(m envelope.Manifest, recipients []crypto.Recipient) ([]byte, error) {
-	plain, err := m.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := crypto.Seal(plain, recipients)
-	clear(plain)
-	if err != nil {
-		return nil, err
-	}
-	return sealed.Ciphertext, nil
 }
 
 // caseRecipients returns the effective recipients of a case's teams and a

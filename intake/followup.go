@@ -170,16 +170,11 @@ func (s *Service) FollowUp(ctx context.Context, c store.ReturnCase, text, langua
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	plain, err := envelope.FollowUp{Version: envelope.Version, Kind: "followup", Reference: c.Reference, ReceivedAt: now, Language: language, Text: text}.Marshal()
+	sealed, err := envelope.SealFollowUp(envelope.FollowUp{Reference: c.Reference, ReceivedAt: now, Language: language, Text: text}, recipients)
 	if err != nil {
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}
-	sealed, err := crypto.Seal(plain, recipients)
-	clear(plain)
-	if err != nil {
-		return fmt.Errorf("intake.FollowUp: %w", err)
-	}
-	if err := s.db.AddFollowUp(ctx, c.ID, sealed.Ciphertext, alerts); err != nil {
+	if err := s.db.AddFollowUp(ctx, c.ID, sealed, alerts); err != nil {
 		return fmt.Errorf("intake.FollowUp: %w", err)
 	}
 	return nil

@@ -308,15 +308,10 @@ func (s *Service) commit(ctx context.Context, sub Submission, once []byte, files
 		ref := NewReference()
 		receipt := crypto.NewReceipt()
 		replyTo := receipt.ReplyIdentity().Recipient().String()
-		plain, err := envelope.Case{
-			Version: envelope.Version, Kind: "report", Reference: ref, ReceivedAt: receivedAt,
+		sealed, err := envelope.SealCase(envelope.Case{
+			Reference: ref, ReceivedAt: receivedAt,
 			Channel: channel, Teams: names, Report: *r, Intermediary: rec, ReplyRecipient: replyTo,
-		}.Marshal()
-		if err != nil {
-			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
-		}
-		sealed, err := crypto.Seal(plain, recipients)
-		clear(plain)
+		}, recipients)
 		if err != nil {
 			return Accepted{}, fmt.Errorf("intake.Submit: %w", err)
 		}
@@ -344,7 +339,7 @@ func (s *Service) commit(ctx context.Context, sub Submission, once []byte, files
 			for _, f := range files {
 				m := f.manifest
 				m.Reference = ref
-				c, serr := sealManifest(m, recipients)
+				c, serr := envelope.SealManifest(m, recipients)
 				if serr != nil {
 					return Accepted{}, fmt.Errorf("intake.Submit: %w", serr)
 				}
