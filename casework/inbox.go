@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/store"
 )
-
-// MaxInboxPage bounds the number of cases on a page of the inbox.
-const MaxInboxPage = 500
 
 // Inbox returns a page of the team's cases with their ciphertexts, newest
 // first, so a client can load and decrypt a whole inbox in a few requests:
@@ -22,8 +20,8 @@ const MaxInboxPage = 500
 // listed without it (Omitted). The page's Next is the cursor of the
 // following page, "" on the last. One audit entry records each page read.
 func (s *Service) Inbox(ctx context.Context, h store.Handler, after string, limit int) (InboxPage, error) {
-	if limit <= 0 || limit > MaxInboxPage {
-		limit = MaxInboxPage
+	if limit <= 0 || limit > config.MaxInboxCases {
+		limit = config.MaxInboxCases
 	}
 	from, err := ParseInboxCursor(after)
 	if err != nil {

@@ -53,6 +53,17 @@ type Handlers struct {
 	InboxPageBytes int64 `toml:"inbox_page_bytes"`
 }
 
+// Page bounds of the handler API, owned here and nowhere else: the case
+// list (GET /api/v1/handler/cases) shows CasesPerPage cases unless the
+// client asks for up to MaxCasesPerPage; the inbox (GET
+// /api/v1/handler/inbox) at most MaxInboxCases, and by default as many
+// (handlers.inbox_page_bytes bounds it by bytes as well).
+const (
+	CasesPerPage    = 50
+	MaxCasesPerPage = 100
+	MaxInboxCases   = 500
+)
+
 // Bounds of handlers.inbox_page_bytes: at least a large report, and at
 // most what, base64-encoded with a full page of cases, stays well under
 // the client's 64 MiB response limit.

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/roster"
@@ -167,7 +168,7 @@ func (s *Server) caseJSON(m store.CaseMeta) handlerapi.CaseMeta {
 }
 
 func (s *Server) listCases(c echo.Context) error {
-	page, perPage := pageParams(c, 50, 100)
+	page, perPage := pageParams(c, config.CasesPerPage, config.MaxCasesPerPage)
 	q := c.QueryParams()
 	f := store.CaseFilter{Status: q.Get("status"), Urgency: q.Get("urgency"), Assignee: q.Get("assignee"),
 		Sort: q.Get("sort"), Limit: perPage, Offset: (page - 1) * perPage}

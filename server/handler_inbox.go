@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ohchr-reprisals/intake/casework"
+	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 )
 
@@ -17,7 +17,7 @@ import (
 // (handlers.inbox_page_bytes); its "next" is the cursor of the page that
 // follows (?after=), "" on the last.
 func (s *Server) inbox(c echo.Context) error {
-	_, perPage := pageParams(c, casework.MaxInboxPage, casework.MaxInboxPage)
+	_, perPage := pageParams(c, config.MaxInboxCases, config.MaxInboxCases)
 	ctx := c.Request().Context()
 	p, err := s.cases.Inbox(ctx, handlerOf(c), c.QueryParam("after"), perPage)
 	if err != nil {
