@@ -30,12 +30,31 @@ func (w *world) attachTo(ref, name string, body []byte) string {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	ids := func() map[string]bool {
+		out := map[string]bool{}
+		rows, err := w.db.Pool().Query(ctx, `SELECT id::text FROM attachments WHERE report_id = $1`, id)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			out[s] = true
+		}
+		return out
+	}
+	before := ids()
 	if _, err := svc.Attach(ctx, visit, name, "text/plain", bytes.NewReader(body), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
 		w.t.Fatal(err)
 	}
-	var fid string
-	w.db.Pool().QueryRow(ctx, `SELECT id FROM attachments WHERE report_id = $1 ORDER BY id DESC LIMIT 1`, id).Scan(&fid)
-	return fid
+	for fid := range ids() {
+		if !before[fid] {
+			return fid
+		}
+	}
+	w.t.Fatal("no new attachment")
+	return ""
 }
 
 // manifestSwapServer is a hostile reverse proxy in front of the real
@@ -95,7 +114,7 @@ func TestSwappedManifestIsRefused(t *testing.T) {
 	y := w.attachTo(a, "y.txt", []byte("the content of y, longer"))
 	z := w.attachTo(b, "z.txt", []byte("the content of z"))
 	manifests := map[string][]byte{}
-	rows, err := w.db.Pool().Query(context.Background(), `SELECT id, manifest FROM attachments`)
+	rows, err := w.db.Pool().Query(context.Background(), `SELECT id::text, manifest FROM attachments`)
 	if err != nil {
 		t.Fatal(err)
 	}
