@@ -55,6 +55,12 @@ var commandFlags = map[string]map[string][]string{
 		"export":         {"i", "out", "pins", "session"},
 		"rekey":          {"dry-run", "i", "pins", "session"},
 		"signing-key":    {"i", "pins", "recipient", "session"},
+		"action add":     {"date", "i", "kind", "m", "pins", "session", "symbol"},
+		"action list":    {"i", "pins", "session"},
+		"response add":   {"date", "i", "m", "pins", "session", "stance"},
+		"published add":  {"annex", "i", "paragraph", "pins", "report", "session"},
+		"link":           {"i", "pins", "session"},
+		"annex":          {"from", "i", "lang", "out", "pins", "session", "to", "year"},
 		"keygen":         {"out", "pins", "pq", "session"},
 		"roster fetch":   {"out", "pins", "session", "team"},
 		"roster show":    {"pins", "session", "team"},
@@ -69,7 +75,7 @@ var commandFlags = map[string]map[string][]string{
 // groups are the commands that have subcommands.
 var groups = map[string][]string{
 	"reprisals": {"handler", "audit", "alerts", "org", "staff"},
-	"casectl":   {"roster"},
+	"casectl":   {"roster", "action", "response", "published"},
 }
 
 func binPath(name string) string {
