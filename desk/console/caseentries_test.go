@@ -161,3 +161,34 @@ func TestCaseEntries(t *testing.T) {
 		t.Errorf("export: %d, entries missing", code)
 	}
 }
+
+// TestPrintCase: the printable view of a case shows its thread, the
+// confidential marking with the handler's name, and is never cached.
+func TestPrintCase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.handler("omar", "reprisals-team")
+	acc := e.submit(intaketest.Report("hrc_session"))
+	ref := acc.Reference
+	e.publishRoster("reprisals-team", id)
+	con, _, hc := e.console("omar", id)
+	base := "http://" + con.Addr()
+	_, page := get(t, hc, base+"/cases/"+ref)
+	if !strings.Contains(page, "/cases/"+ref+"/print") {
+		t.Fatal("the case page does not link to its printable view")
+	}
+	resp, err := hc.Get(base + "/cases/" + ref + "/print")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("print view: status %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	_, page = get(t, hc, base+"/cases/"+ref+"/print")
+	for _, want := range []string{`id="confidential"`, "CONFIDENTIAL", "omar", `id="thread"`, `id="report"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("print view lacks %q", want)
+		}
+	}
+}
