@@ -99,6 +99,13 @@ func seal(v any, recs []crypto.Recipient) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return sealPlain(plain, recs)
+}
+
+// sealPlain encrypts a marshalled plaintext to recs, padded
+// (crypto.Seal), and wipes the plaintext: the one place the Seal
+// functions write a ciphertext.
+func sealPlain(plain []byte, recs []crypto.Recipient) ([]byte, error) {
 	defer clear(plain)
 	s, err := crypto.Seal(plain, recs)
 	if err != nil {
@@ -198,12 +205,7 @@ func SealNoteTo(kind, ref, author, text string, recs []crypto.Recipient) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	defer clear(plain)
-	s, err := crypto.Seal(plain, recs)
-	if err != nil {
-		return nil, err
-	}
-	return s.Ciphertext, nil
+	return sealPlain(plain, recs)
 }
 
 // OpenNoteOf decrypts a note or reply the server lists as kind on case
@@ -233,12 +235,7 @@ func SealEntryTo(ref, author string, e Entry, recs []crypto.Recipient) ([]byte, 
 	if err != nil {
 		return nil, err
 	}
-	defer clear(plain)
-	s, err := crypto.Seal(plain, recs)
-	if err != nil {
-		return nil, err
-	}
-	return s.Ciphertext, nil
+	return sealPlain(plain, recs)
 }
 
 // SealManifest encrypts an attachment's manifest to recs.

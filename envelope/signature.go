@@ -64,12 +64,7 @@ func SealReplyTo(ref, author, text string, at time.Time, key crypto.SigningKey, 
 	if err != nil {
 		return nil, err
 	}
-	defer clear(plain)
-	s, err := crypto.Seal(plain, recs)
-	if err != nil {
-		return nil, err
-	}
-	return s.Ciphertext, nil
+	return sealPlain(plain, recs)
 }
 
 // VerifyReply checks a bound reply's signature (OpenNote gave NoteBound)
