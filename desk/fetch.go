@@ -20,6 +20,11 @@ var ErrNotForYou = errors.New("not encrypted to your identity")
 // one case with another.
 var ErrMoved = envelope.ErrForeign
 
+// ErrBroken is a case whose ciphertext does not decrypt: not an age file,
+// cut short, or damaged. (One that decrypts but is not this case's report
+// is ErrMoved: only someone who chose to encrypt it to the team wrote it.)
+var ErrBroken = envelope.ErrBroken
+
 // Fetch gets case ref and decrypts it in memory, checking that the
 // server's answer and the sealed report are both case ref: the reference
 // the handler asked for, never the one the server answers with. The
@@ -37,8 +42,11 @@ func Fetch(ctx context.Context, api *handlerapi.Client, ref string, ids []age.Id
 }
 
 // OpenReport decrypts the ciphertext the server gives as case ref's
-// report and checks it is that (envelope.ParseCase). The caller clears
-// the plaintext.
+// report and checks it is that (envelope.ParseCase): the one path by
+// which casectl and the console open a report. ref is the reference the
+// client asked for or listed, never one the server answers with. A
+// refusal wraps exactly one of ErrNotForYou, ErrMoved and ErrBroken
+// (Refusal tells which). The caller clears the plaintext.
 func OpenReport(ciphertext []byte, ref string, ids []age.Identity) (envelope.Case, []byte, error) {
 	plain, err := crypto.Open(ciphertext, ids...)
 	var nm *age.NoIdentityMatchError
@@ -46,7 +54,7 @@ func OpenReport(ciphertext []byte, ref string, ids []age.Identity) (envelope.Cas
 		return envelope.Case{}, nil, fmt.Errorf("case %s is %w yet: a colleague who can read it runs 'casectl rekey'", ref, ErrNotForYou)
 	}
 	if err != nil {
-		return envelope.Case{}, nil, fmt.Errorf("decrypting %s: %w", ref, err)
+		return envelope.Case{}, nil, fmt.Errorf("case %s is %w (%w)", ref, ErrBroken, err)
 	}
 	env, err := envelope.ParseCase(plain, ref)
 	if err != nil {
@@ -66,6 +74,18 @@ func OpenReport(ciphertext []byte, ref string, ids []age.Identity) (envelope.Cas
 func CheckAnswer(cs handlerapi.Case, ref string) error {
 	if cs.Reference != ref {
 		return fmt.Errorf("asked for case %s, the server answered with %s: it %w: the server's data has been tampered with", ref, handlerapi.Safe(cs.Reference), ErrMoved)
+	}
+	return nil
+}
+
+// Refusal returns the class of an error of OpenReport or Fetch:
+// ErrNotForYou, ErrMoved or ErrBroken, or nil for any other error (the
+// server's or the network's) and for none.
+func Refusal(err error) error {
+	for _, class := range []error{ErrNotForYou, ErrMoved, ErrBroken} {
+		if errors.Is(err, class) {
+			return class
+		}
 	}
 	return nil
 }

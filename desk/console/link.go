@@ -110,16 +110,11 @@ func (s *Source) sources(ctx context.Context, b base, cs *Case) []sourceColumn {
 	out := []sourceColumn{column(b, cs.Meta.Reference, cs.Meta.ReceivedOn, &cs.Env)}
 	out[0].This = true
 	for _, src := range s.desk().Sources(ctx, refs) {
-		switch {
-		case errors.Is(src.Err, desk.ErrNotForYou):
-			out = append(out, sourceColumn{Ref: src.Reference, Problem: problemNotForYou})
-		case errors.Is(src.Err, desk.ErrMoved):
-			out = append(out, sourceColumn{Ref: src.Reference, Problem: problemTampered})
-		case src.Err != nil:
-			out = append(out, sourceColumn{Ref: src.Reference, Problem: problemBroken})
-		default:
-			out = append(out, column(b, src.Reference, src.Meta.ReceivedOn, &src.Case))
+		if src.Err != nil {
+			out = append(out, sourceColumn{Ref: src.Reference, Problem: problemOf(src.Err)})
+			continue
 		}
+		out = append(out, column(b, src.Reference, src.Meta.ReceivedOn, &src.Case))
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"bytes"
 	"context"
-	"errors"
 	"reflect"
 	"runtime"
 	"sync"
@@ -83,8 +82,7 @@ type Case struct {
 	LastFollowUp int64
 	FollowUps    int
 
-	replyTo string // the reporter's reply recipient, as the server names it
-	pending bool   // fetched, not decrypted yet
+	pending bool // fetched, not decrypted yet
 
 	// entries are the case's structured entries (actions, responses,
 	// publications, links) from its sealed notes; entriesOK says they
@@ -342,11 +340,11 @@ func (s *Source) toSealed(list []handlerapi.InboxCase) []Sealed {
 		if c.CiphertextOmitted {
 			// Too big for a page, and fetching it alone failed too
 			// (fillOmitted): listed as such; the rest of the inbox works.
-			out = append(out, Sealed{Meta: c.CaseMeta, ReplyTo: c.ReplyRecipient, FollowUps: c.FollowUps,
+			out = append(out, Sealed{Meta: c.CaseMeta, FollowUps: c.FollowUps,
 				LastFollowUp: c.LastFollowUp, problem: problemTooBig})
 			continue
 		}
-		out = append(out, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext, ReplyTo: c.ReplyRecipient,
+		out = append(out, Sealed{Meta: c.CaseMeta, Ciphertext: c.Ciphertext,
 			FollowUps: c.FollowUps, LastFollowUp: c.LastFollowUp})
 	}
 	if bad > 0 {
@@ -382,31 +380,28 @@ func (s *Source) Malformed() int { s.mu.RLock(); defer s.mu.RUnlock(); return s.
 
 // pendingCase is a fetched case not decrypted yet: its clear fields only.
 func pendingCase(sc Sealed) *Case {
-	return &Case{Meta: sc.Meta, Problem: problemPending, pending: true, replyTo: sc.ReplyTo,
+	return &Case{Meta: sc.Meta, Problem: problemPending, pending: true,
 		FollowUps: sc.FollowUps, LastFollowUp: sc.LastFollowUp}
 }
 
-// fetch gets one case and its notes (encrypted), and decrypts the case.
+// fetch gets one case (desk.Fetch: the answer and the sealed report must
+// both be case ref, the reference asked for) and its notes (encrypted).
+// Of another case in its place nothing is decrypted, kept, shown or
+// searched; the reply key is never taken from here (desk's reply reads
+// the one sealed in the report).
 func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Note, error) {
-	cs, err := s.api.Case(ctx, ref)
-	if err != nil {
+	cs, env, plain, err := desk.Fetch(ctx, s.api, ref, s.ids)
+	clear(plain)
+	if err != nil && desk.Refusal(err) == nil {
 		return nil, nil, err
 	}
-	notes, err := s.api.Notes(ctx, ref)
-	if err != nil {
-		return nil, nil, err
+	notes, nerr := s.api.Notes(ctx, ref)
+	if nerr != nil {
+		return nil, nil, nerr
 	}
-	// The case asked for, never the one the server answers with: of
-	// another case in its place nothing is decrypted, kept, shown or
-	// searched.
-	var c *Case
-	if cs.Reference != ref {
-		c = &Case{Meta: cs.CaseMeta, Problem: problemTampered}
-		c.Meta.Reference = ref
-	} else {
-		c = OpenCase(cs.CaseMeta, cs.Ciphertext, s.ids)
-	}
-	c.replyTo = cs.ReplyRecipient
+	meta := cs.CaseMeta
+	meta.Reference = ref // of an answer for another case, only the clear fields
+	c := newCase(meta, env, err)
 	if c.Readable() {
 		c.entries, c.entriesOK = reportEntries(ref, notes, s.ids), true
 	}
@@ -419,39 +414,45 @@ func (s *Source) fetch(ctx context.Context, ref string) (*Case, []handlerapi.Not
 	return c, notes, nil
 }
 
-// OpenCase decrypts a case's ciphertext with ids and builds its summary.
-// A ciphertext that is not this case's report (another reference, another
+// openCase opens a case's report with desk.OpenReport, the one path by
+// which casectl and the console open a report, checked against the
+// reference the inbox lists it under, and builds its summary. A
+// ciphertext that is not this case's report (another reference, another
 // kind) is refused and marked, never shown.
-func OpenCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *Case {
-	c := &Case{Meta: meta}
-	plain, err := crypto.Open(ciphertext, ids...)
-	var nm *age.NoIdentityMatchError
-	switch {
-	case errors.As(err, &nm):
-		c.Problem = problemNotForYou
-		return c
-	case err != nil:
-		c.Problem = problemBroken
-		return c
-	}
+func openCase(meta handlerapi.CaseMeta, ciphertext []byte, ids []age.Identity) *Case {
 	// The envelope's strings are copies: the decrypted bytes are zeroed
-	// at once. envelope.ParseCase is the one check of the report's kind,
-	// version and case.
-	c.Env, err = envelope.ParseCase(plain, meta.Reference)
+	// at once.
+	env, plain, err := desk.OpenReport(ciphertext, meta.Reference, ids)
 	clear(plain)
-	switch {
-	case errors.Is(err, envelope.ErrForeign):
-		c.wipe()
-		c.Problem = problemTampered
-		return c
-	case err != nil:
-		c.wipe()
-		c.Problem = problemBroken
+	return newCase(meta, env, err)
+}
+
+// newCase is a case with its opened report, or the problem that err
+// (desk.OpenReport's refusal) names.
+func newCase(meta handlerapi.CaseMeta, env envelope.Case, err error) *Case {
+	c := &Case{Meta: meta}
+	if err != nil {
+		c.Problem = problemOf(err)
 		return c
 	}
+	c.Env = env
 	c.Summary = summarise(&c.Env.Report)
 	c.text = searchText(meta, &c.Env)
 	return c
+}
+
+// problemOf says, as the console shows it, why desk refused to open a
+// case (desk.Refusal): the same classes casectl names. Any other error
+// (the server's, the network's) is shown as a case that could not be
+// read.
+func problemOf(err error) string {
+	switch desk.Refusal(err) {
+	case desk.ErrNotForYou:
+		return problemNotForYou
+	case desk.ErrMoved:
+		return problemTampered
+	}
+	return problemBroken
 }
 
 // wipe zeroes the buffers the case owns and drops its decrypted content.
@@ -631,7 +632,6 @@ func (s *Source) Snapshot() []*Case {
 type Sealed struct {
 	Meta         handlerapi.CaseMeta
 	Ciphertext   []byte
-	ReplyTo      string
 	FollowUps    int
 	LastFollowUp int64
 
@@ -639,8 +639,8 @@ type Sealed struct {
 	problem   string // why it could not be fetched ("" when it was)
 }
 
-// OpenCases decrypts many cases at once, on every core, keeping their
-// order.
+// OpenCases opens many cases at once (each with desk.OpenReport, against
+// the reference it is listed under), on every core, keeping their order.
 func OpenCases(list []Sealed, ids []age.Identity) []*Case {
 	out := make([]*Case, len(list))
 	var next sync.Mutex
@@ -664,11 +664,11 @@ func OpenCases(list []Sealed, ids []age.Identity) []*Case {
 					continue
 				}
 				if sc.problem != "" {
-					out[j] = &Case{Meta: sc.Meta, Problem: sc.problem, replyTo: sc.ReplyTo, FollowUps: sc.FollowUps, LastFollowUp: sc.LastFollowUp}
+					out[j] = &Case{Meta: sc.Meta, Problem: sc.problem, FollowUps: sc.FollowUps, LastFollowUp: sc.LastFollowUp}
 					continue
 				}
-				c := OpenCase(sc.Meta, sc.Ciphertext, ids)
-				c.replyTo, c.FollowUps, c.LastFollowUp = sc.ReplyTo, sc.FollowUps, sc.LastFollowUp
+				c := openCase(sc.Meta, sc.Ciphertext, ids)
+				c.FollowUps, c.LastFollowUp = sc.FollowUps, sc.LastFollowUp
 				out[j] = c
 			}
 		}()
