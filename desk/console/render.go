@@ -37,13 +37,19 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold parts that several pages share (the case
+	// page and its printable view): parsed with every page.
+	parts, err := fs.Glob(templateFiles, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
 	p := &pages{set: map[string]*template.Template{}, cat: cat}
 	for _, f := range files {
 		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", f)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, append([]string{"templates/layout.html", f}, parts...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -70,7 +76,11 @@ type base struct {
 	// Bare leaves out the navigation, the language switch and Quit (the
 	// closed page, whose links would lead nowhere).
 	Bare bool
-	cat  catalog
+	// Standalone is a page written to be read away from the console (the
+	// paper sealed to a colleague): the stylesheet inline, Bare, and no
+	// link into the console.
+	Standalone bool
+	cat        catalog
 }
 
 type langLink struct {

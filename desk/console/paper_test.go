@@ -1,0 +1,154 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/intake/intaketest"
+)
+
+// paperCanary marks every free-text field of the report a paper test
+// submits (intaketest.PlantCanary), each followed by its path.
+const paperCanary = "ZQPAPER"
+
+// wholeCase submits a report with every free-text field planted and a bidi
+// override in the first victim's name, then gives it a follow-up, an
+// attachment, a team note, a signed reply, a UN action, a State response,
+// a publication and a link to a second case, all through the real
+// server and the console's own forms. It returns the console, its client,
+// the case's reference, the linked case's and the planted fields' texts.
+func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other string, planted []string) {
+	t.Helper()
+	id := e.handler("omar", "reprisals-team")
+	r := intaketest.Report("hrc_session")
+	if intaketest.PlantCanary(r, paperCanary) == 0 {
+		t.Fatal("no field planted")
+	}
+	r.Victims = append(r.Victims, r.Victims[0])
+	r.Victims[1].Name = paperCanary + " second victim"
+	r.Victims[1].Kind, r.Victims[1].Roles, r.Victims[1].Status = "group", []string{"relative"}, "in_exile"
+	r.Victims[0].Name += " \u202eredro"
+	b, _ := json.Marshal(r)
+	planted = regexp.MustCompile(paperCanary+` [a-z_A-Z0-9.\[\]]+`).FindAllString(string(b), -1)
+	acc := e.submit(r)
+	ref = acc.Reference
+	other = e.submit(intaketest.Report("upr")).Reference
+	ctx := context.Background()
+	visit, err := e.svc.Lookup(ctx, acc.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.FollowUp(ctx, visit.Case, paperCanary+" follow-up: released on bail.", "en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Attach(ctx, visit.Case, paperCanary+"-photo\u202egpj.exe", "image/jpeg", bytes.NewReader([]byte("ZQCONTENT never on paper")), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	e.publishRoster("reprisals-team", id)
+	con, _, hc := e.console("omar", id)
+	base = "http://" + con.Addr()
+	note := url.Values{"text": {paperCanary + " team note: called the family."}}
+	code, body := post(t, hc, con, "/cases/"+ref+"/note", note)
+	if code == http.StatusConflict {
+		note.Set("accept_roster", acceptance(t, body))
+		code, body = post(t, hc, con, "/cases/"+ref+"/note", note)
+	}
+	if code != http.StatusOK {
+		t.Fatalf("note: %d\n%s", code, body)
+	}
+	for what, form := range map[string]url.Values{
+		"reply":     {"text": {paperCanary + " reply: we raised your case."}},
+		"action":    {"entry": {"action"}, "kind": {"communication"}, "date": {"2026-03-14"}, "symbol": {"AL ZQSYMBOL 1/2026"}, "summary": {paperCanary + " action summary"}},
+		"response":  {"entry": {"response"}, "date": {"2026-04-20"}, "stance": {"denies"}, "summary": {paperCanary + " response summary"}},
+		"published": {"entry": {"published"}, "report": {"A/HRC/ZQ/62"}, "annex": {"II"}, "paragraph": {"ZQ12"}},
+		"link":      {"other": {other}},
+	} {
+		path := "/cases/" + ref + "/entry"
+		if what == "reply" || what == "link" {
+			path = "/cases/" + ref + "/" + what
+		}
+		if code, body := post(t, hc, con, path, form); code != http.StatusOK {
+			t.Fatalf("%s: %d\n%s", what, code, body)
+		}
+	}
+	return base, hc, ref, other, planted
+}
+
+// TestPrintShowsTheWholeCase: the printable view shows everything the
+// case page shows of a case, from the real server: every field the
+// reporter filled in (each planted free-text field, row by row, and the
+// choices in words), the follow-up, the note, the reply with its
+// signature's status, each structured entry, the linked case side by
+// side, and the attachment by name and size, never its content; with the
+// report's bidi override and markup escaped.
+func TestPrintShowsTheWholeCase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	base, hc, ref, other, planted := wholeCase(t, e)
+	code, page := get(t, hc, base+"/cases/"+ref+"/print")
+	if code != http.StatusOK {
+		t.Fatalf("print: %d\n%s", code, page)
+	}
+	if len(planted) < 25 {
+		t.Fatalf("only %d planted fields: %q", len(planted), planted)
+	}
+	for _, f := range planted {
+		if !strings.Contains(page, f) {
+			t.Errorf("the printed case lacks the field %q", f)
+		}
+	}
+	for _, row := range []struct{ what, want string }{
+		{"marking", `id="confidential"><strong>CONFIDENTIAL</strong> · Printed by omar on `},
+		{"status", `id="status">Received`},
+		{"language", `id="language" lang="en">English`},
+		{"State", `<dd id="state">Ukraine</dd>`},
+		{"consent to publication", "<strong>Anonymous</strong>"},
+		{"consent to raise with the State", `<dd id="consent-state"><strong>Yes</strong>`},
+		{"consent given by", "Consent given by"},
+		{"victim's role", "Human rights defender"},
+		{"victim's status", "Detained"},
+		{"second victim", paperCanary + " second victim"},
+		{"second victim's kind", "A group or organisation"},
+		{"second victim's status", "In exile"},
+		{"second victim's role", "Relative of someone who cooperated"},
+		{"UN body", "Human Rights Council session"},
+		{"nature of the cooperation", "Actual"},
+		{"incident type", "Arrest or detention"},
+		{"perpetrator", "State"},
+		{"UN document answer", `<dd id="un-document">Yes</dd>`},
+		{"risk", "Someone in immediate danger"},
+		{"follow-up", paperCanary + " follow-up: released on bail."},
+		{"follow-up kind", "Follow-up from the reporter"},
+		{"note", paperCanary + " team note: called the family."},
+		{"reply", paperCanary + " reply: we raised your case."},
+		{"reply's signature", `data-signature="verified"`},
+		{"action", "AL ZQSYMBOL 1/2026"},
+		{"action summary", paperCanary + " action summary"},
+		{"response", paperCanary + " response summary"},
+		{"response stance", "Denies"},
+		{"published in", "A/HRC/ZQ/62"},
+		{"paragraph", "ZQ12"},
+		{"link", "Same person or event as"},
+		{"linked case", other},
+		{"sources side by side", `id="sources"`},
+		{"attachment", paperCanary + "-photo"},
+		{"attachment size", "24 bytes"},
+		{"escaped bidi override", `\u202eredro`},
+	} {
+		if !strings.Contains(page, row.want) {
+			t.Errorf("%s: the printed case lacks %q", row.what, row.want)
+		}
+	}
+	for _, bad := range []string{"\u202e", "ZQCONTENT"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the printed case holds %q", bad)
+		}
+	}
+}
