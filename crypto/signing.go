@@ -134,11 +134,14 @@ func OpenSigningKey(file []byte, ids ...age.Identity) (SigningKey, error) {
 	if len(file) > maxSigningKeyFile {
 		return SigningKey{}, ErrSigningKey
 	}
-	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(file)), ids...)
+	r, err := age.Decrypt(armor.NewReader(bytes.NewReader(file)), markPlugins(ids)...)
 	if err != nil {
 		var nm *age.NoIdentityMatchError
 		if errors.As(err, &nm) {
 			return SigningKey{}, errors.New("the signing key file is not encrypted to your identity")
+		}
+		if pe := (*PluginError)(nil); errors.As(err, &pe) {
+			return SigningKey{}, pe
 		}
 		return SigningKey{}, ErrSigningKey
 	}

@@ -68,6 +68,8 @@ type world struct {
 	// signing are the handlers' signing keys (each kept, sealed, beside
 	// its identity file), which publishRoster lists.
 	signing map[string]crypto.SigningKey
+	// path, when set, is casectl's PATH (a test age plugin's folder first).
+	path string
 }
 
 func newWorld(t *testing.T) *world {
@@ -183,6 +185,9 @@ func (w *world) as(who, stdin string, args ...string) (string, error) {
 	w.t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "CASECTL_SESSION="+filepath.Join(w.dir, who+".session"), "CASECTL_PINS="+filepath.Join(w.dir, who+".pins"), "CASECTL_IDENTITY=")
+	if w.path != "" {
+		cmd.Env = append(cmd.Env, "PATH="+w.path)
+	}
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
