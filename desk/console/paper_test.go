@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
+
+	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
 )
@@ -22,10 +25,11 @@ const paperCanary = "ZQPAPER"
 // override in the first victim's name, then gives it a follow-up, an
 // attachment, a team note, a signed reply, a UN action, a State response,
 // a publication and a link to a second case, all through the real
-// server and the console's own forms. It returns the console, its client,
+// server and the console's own forms; followUps are more follow-ups. It returns the console, its client,
 // the case's reference, the linked case's and the planted fields' texts.
-func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other string, planted []string) {
+func wholeCase(t *testing.T, e *env, followUps ...string) paperCase {
 	t.Helper()
+	var planted []string
 	id := e.handler("omar", "reprisals-team")
 	r := intaketest.Report("hrc_session")
 	if intaketest.PlantCanary(r, paperCanary) == 0 {
@@ -38,8 +42,8 @@ func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other s
 	b, _ := json.Marshal(r)
 	planted = regexp.MustCompile(paperCanary+` [a-z_A-Z0-9.\[\]]+`).FindAllString(string(b), -1)
 	acc := e.submit(r)
-	ref = acc.Reference
-	other = e.submit(intaketest.Report("upr")).Reference
+	ref := acc.Reference
+	other := e.submit(intaketest.Report("upr")).Reference
 	ctx := context.Background()
 	visit, err := e.svc.Lookup(ctx, acc.Receipt)
 	if err != nil {
@@ -48,12 +52,17 @@ func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other s
 	if err := e.svc.FollowUp(ctx, visit.Case, paperCanary+" follow-up: released on bail.", "en"); err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range followUps {
+		if err := e.svc.FollowUp(ctx, visit.Case, f, "en"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := e.svc.Attach(ctx, visit.Case, paperCanary+"-photo\u202egpj.exe", "image/jpeg", bytes.NewReader([]byte("ZQCONTENT never on paper")), intake.AttachLimits{MaxFiles: 5, MaxFileBytes: 1 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	e.publishRoster("reprisals-team", id)
 	con, _, hc := e.console("omar", id)
-	base = "http://" + con.Addr()
+	base := "http://" + con.Addr()
 	note := url.Values{"text": {paperCanary + " team note: called the family."}}
 	code, body := post(t, hc, con, "/cases/"+ref+"/note", note)
 	if code == http.StatusConflict {
@@ -78,7 +87,16 @@ func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other s
 			t.Fatalf("%s: %d\n%s", what, code, body)
 		}
 	}
-	return base, hc, ref, other, planted
+	return paperCase{con: con, hc: hc, base: base, ref: ref, other: other, planted: planted, id: id}
+}
+
+// paperCase is the case wholeCase made, in the console of its handler.
+type paperCase struct {
+	con              *console.Console
+	hc               *http.Client
+	base, ref, other string
+	planted          []string
+	id               *age.X25519Identity
 }
 
 // TestPrintShowsTheWholeCase: the printable view shows everything the
@@ -91,7 +109,8 @@ func wholeCase(t *testing.T, e *env) (base string, hc *http.Client, ref, other s
 func TestPrintShowsTheWholeCase(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	base, hc, ref, other, planted := wholeCase(t, e)
+	pc := wholeCase(t, e)
+	base, hc, ref, other, planted := pc.base, pc.hc, pc.ref, pc.other, pc.planted
 	code, page := get(t, hc, base+"/cases/"+ref+"/print")
 	if code != http.StatusOK {
 		t.Fatalf("print: %d\n%s", code, page)
