@@ -251,11 +251,18 @@ func (s *Source) files(ctx context.Context, ref string) ([]file, error) {
 		case desk.Closed:
 			out[i].Problem = problemNoteClosed
 		case desk.Foreign:
-			out[i].Problem = problemTampered
+			out[i].Problem = problemFileForeign
 		}
 	}
 	return out, nil
 }
+
+// What the console says of a file it will not give.
+const (
+	hDownloadRefused   = "Download refused"
+	problemFileForeign = "The server listed a file that does not belong to this case: it is not shown and cannot be downloaded. Do not trust the server; tell your security focal point."
+	problemFileBroken  = "This file's content does not decrypt with the key in its sealed manifest: the server sent another file's content, or changed it. Nothing of it was downloaded. Do not trust the server; tell your security focal point."
+)
 
 // downloadClient is for attachment downloads, which may be long.
 var downloadClient = &http.Client{Timeout: 6 * time.Hour}
@@ -277,13 +284,18 @@ func (c *Console) download(w http.ResponseWriter, r *http.Request) error {
 	}
 	opened := desk.OpenFiles(list, ref, s.ids)
 	i := slices.IndexFunc(opened, func(f desk.File) bool { return f.ID == id })
-	if i < 0 || opened[i].Problem != desk.NoProblem {
+	switch {
+	case i < 0:
 		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	case opened[i].Problem == desk.Closed:
+		return &userError{status: http.StatusForbidden, heading: hDownloadRefused, message: problemNoteClosed}
+	case opened[i].Problem != desk.NoProblem:
+		return &userError{status: http.StatusBadGateway, heading: hDownloadRefused, message: problemFileForeign}
 	}
 	m := opened[i].Manifest
 	content, err := s.desk().OpenContent(r.Context(), ref, opened[i], downloadClient)
 	if errors.Is(err, desk.ErrContentBroken) {
-		return &userError{status: http.StatusBadGateway, heading: hFailed, message: problemBroken}
+		return &userError{status: http.StatusBadGateway, heading: hDownloadRefused, message: problemFileBroken}
 	}
 	if err != nil {
 		return err

@@ -87,6 +87,7 @@ var goStrings = []string{
 	mRekeyRunning, desk.WhyNotReply, desk.WhyUnsealedReply, desk.WhyNotFollowUp, desk.WhyNotNote, desk.WhyNotFile, desk.WhyReplyKeySwaped,
 	// problems with a case, a note or a file
 	problemNotForYou, problemTampered, problemBroken, problemNoteClosed, problemPending, problemMalformed, problemTooBig,
+	hDownloadRefused, problemFileForeign, problemFileBroken,
 	// structured entries
 	mEntryRequired, mEntryDate, mEntryChoice, mEntryTooLong, mEntryControl, mEntryOther, mEntryBroken, hEntryRefused,
 	"Suggested by the entry you added: {0}. Check it, then change the status.",
