@@ -101,6 +101,21 @@ func (e *Env) Handler(name, team string) *age.X25519Identity {
 // keys).
 func (e *Env) PublishRoster(team string, handlers ...*age.X25519Identity) {
 	e.T.Helper()
+	var entries []roster.Entry
+	for i, h := range handlers {
+		en := roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)}
+		if k, ok := e.Signing[en.Recipient]; ok {
+			en.Signer = k.Public().String()
+		}
+		entries = append(entries, en)
+	}
+	e.PublishEntries(team, entries...)
+}
+
+// PublishEntries signs and stores the next version of team's roster: the
+// team's configured key and the given entries (a hardware key's, say).
+func (e *Env) PublishEntries(team string, entries ...roster.Entry) {
+	e.T.Helper()
 	e.Versions[team]++
 	r := roster.Roster{Team: team, Version: e.Versions[team]}
 	for _, t := range e.Teams.Config.Teams {
@@ -108,13 +123,7 @@ func (e *Env) PublishRoster(team string, handlers ...*age.X25519Identity) {
 			r.Entries = append(r.Entries, roster.Entry{Recipient: t.Keys()[0].String(), Label: "team-key"})
 		}
 	}
-	for i, h := range handlers {
-		en := roster.Entry{Recipient: h.Recipient().String(), Label: fmt.Sprintf("handler-%d", i)}
-		if k, ok := e.Signing[en.Recipient]; ok {
-			en.Signer = k.Public().String()
-		}
-		r.Entries = append(r.Entries, en)
-	}
+	r.Entries = append(r.Entries, entries...)
 	s, err := roster.Sign(r, e.RosterKeys[team])
 	if err != nil {
 		e.T.Fatal(err)
