@@ -1,15 +1,13 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"golang.org/x/text/language"
 
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/web"
 )
 
@@ -31,22 +29,22 @@ var languageMatcher = language.NewMatcher([]language.Tag{
 	language.English, language.Arabic, language.Chinese, language.French, language.Russian, language.Spanish,
 })
 
-// catalog holds the translations, by language, of every English string.
-type catalog map[string]map[string]string
+// catalog holds the translations, by language, of every English string,
+// and the English plural forms (internal/plural): a message with a count
+// has one form per CLDR plural category of its language.
+type catalog plural.Book
 
-// loadCatalog reads the message files; English needs none.
+// loadCatalog reads the message files: one per language, English's
+// holding only plural forms.
 func loadCatalog() (catalog, error) {
 	c := catalog{}
 	for _, l := range uiLanguages {
-		if l.Tag == "en" {
-			continue
-		}
 		b, err := fs.ReadFile(web.Messages, "messages/"+l.Tag+".json")
 		if err != nil {
 			return nil, fmt.Errorf("server: messages for %s: %w", l.Tag, err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
+		m, err := plural.Parse(l.Tag, b)
+		if err != nil {
 			return nil, fmt.Errorf("server: messages/%s.json: %w", l.Tag, err)
 		}
 		c[l.Tag] = m
@@ -54,16 +52,11 @@ func loadCatalog() (catalog, error) {
 	return c, nil
 }
 
-// translate returns s in lang, with {0}, {1}... replaced by args. A string
-// without a translation stays in English.
+// translate returns s in lang, in the plural form for the count among
+// args, with {0}, {1}... replaced by args. A string without a translation
+// stays in English.
 func (c catalog) translate(lang, s string, args ...any) string {
-	if t, ok := c[lang][s]; ok && t != "" {
-		s = t
-	}
-	for i, a := range args {
-		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
-	}
-	return s
+	return plural.Book(c).Translate(lang, s, args...)
 }
 
 // negotiate picks the page language: ?lang= when it names one of ours (the

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ohchr-reprisals/intake/intake"
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/web"
 )
 
@@ -69,10 +70,10 @@ func translatable(t *testing.T) map[string]bool {
 	return keys
 }
 
-var placeholder = regexp.MustCompile(`\{\d+\}`)
-
-// TestMessages fails when a language lacks a translation, has one that is
-// no longer used, or loses or invents a {0} placeholder.
+// TestMessages fails when a language lacks a translation, has one (or an
+// English plural form) that is no longer used, or loses or invents a {0}
+// placeholder. A message may be a plain string or plural forms
+// (loadCatalog checks their categories).
 func TestMessages(t *testing.T) {
 	keys := translatable(t)
 	if *dumpKeys {
@@ -91,26 +92,35 @@ func TestMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// English holds only plural forms, keyed by their "other" form.
+	for k, m := range cat["en"] {
+		if !keys[k] {
+			t.Errorf("en: plural forms of %q, which no page uses", k)
+		}
+		if !m.Plural() || m.Forms[plural.Other] != k {
+			t.Errorf("en: %q is not a plural message whose \"other\" form is its key", k)
+		}
+		if err := plural.Check("en", k, m); err != nil {
+			t.Error(err)
+		}
+	}
 	for _, l := range uiLanguages {
 		if l.Tag == "en" {
 			continue
 		}
 		var missing, unused []string
 		for k := range keys {
-			if cat[l.Tag][k] == "" {
+			if cat[l.Tag][k].Empty() {
 				missing = append(missing, k)
 			}
 		}
-		for k, v := range cat[l.Tag] {
+		for k, m := range cat[l.Tag] {
 			if !keys[k] {
 				unused = append(unused, k)
 				continue
 			}
-			want, got := placeholder.FindAllString(k, -1), placeholder.FindAllString(v, -1)
-			slices.Sort(want)
-			slices.Sort(got)
-			if !slices.Equal(want, got) {
-				t.Errorf("%s: %q has placeholders %v, its translation %v", l.Tag, k, want, got)
+			if err := plural.Check(l.Tag, k, m); err != nil {
+				t.Error(err)
 			}
 		}
 		slices.Sort(missing)

@@ -12,7 +12,9 @@ var Templates embed.FS
 
 // Messages holds the translations of the reporter pages: one JSON file per
 // language (ar, es, fr, ru, zh), mapping each English string to its
-// translation. English is the source and has no file.
+// translation, a plain string or plural forms by CLDR category
+// (internal/plural). English is the source; en.json holds only the
+// English plural forms (one, other) of the strings with a count.
 //
 //go:embed messages/*.json
 var Messages embed.FS

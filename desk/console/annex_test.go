@@ -111,7 +111,7 @@ func TestLinkedCasesAndAnnexes(t *testing.T) {
 	// The linked pair is one case; the one closed as not a report none.
 	contains(t, "annual page", annual, "3 cases in the period",
 		`<th scope="row">New cases (Annex I)</th><td>2</td>`, `<th scope="row">Follow-up on earlier reports (Annex II)</th><td>1</td>`,
-		`<th scope="row">1 source(s)</th><td>2</td>`, `<th scope="row">2 source(s)</th><td>1</td>`, `href="/annexes?from=`)
+		`<th scope="row">1 source</th><td>2</td>`, `<th scope="row">2 sources</th><td>1</td>`, `href="/annexes?from=`)
 
 	resp, err := hc.Get(base + "/annexes?lang=fr")
 	if err != nil {

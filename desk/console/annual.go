@@ -144,7 +144,7 @@ func (c *Console) annual(w http.ResponseWriter, r *http.Request) error {
 		{"by-publication", pg.T("By consent to publication"), rows(res.Counts.ByPublication, choice("publication"))},
 		{"new-follow-up", pg.T("New and follow-up"), []tableRow{
 			{pg.T("New cases (Annex I)"), res.Counts.New}, {pg.T("Follow-up on earlier reports (Annex II)"), res.Counts.FollowUp}}},
-		{"by-sources", pg.T("Sources per case"), rows(res.Counts.BySources, func(k string) string { return pg.T("{0} source(s)", k) })},
+		{"by-sources", pg.T("Sources per case"), rows(res.Counts.BySources, func(k string) string { return pg.T("{0} sources", k) })},
 	}
 	pg.Excluded = rows(res.Excluded, func(k string) string {
 		if l, ok := exclusionLabels[k]; ok {

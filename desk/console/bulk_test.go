@@ -161,7 +161,7 @@ func TestBulkTriage(t *testing.T) {
 			t.Errorf("the near-identical filter shows the real case %s", ref)
 		}
 	}
-	contains(t, "empty filter", getPage(t, hc, base+"/?junk=empty"), "1 cases match", real[1])
+	contains(t, "empty filter", getPage(t, hc, base+"/?junk=empty"), "1 case matches;", real[1])
 
 	// A colleague closes one of them meanwhile, from elsewhere.
 	ines := e.login("ines", inesID)
@@ -193,7 +193,7 @@ func TestBulkTriage(t *testing.T) {
 		t.Fatalf("applying: %d %s", code, loc2)
 	}
 	result := getPage(t, hc, base+loc)
-	contains(t, "result", result, "23 cases were changed", "1 cases were not changed", junk[5],
+	contains(t, "result", result, "23 cases were changed", "1 case was not changed", junk[5],
 		"The server refused the change, so nothing was changed: the case was probably changed meanwhile")
 	// Sent again (Back, then the button): nothing is done twice.
 	if code, _ := postBulk(t, hc, con, loc, url.Values{}); code != http.StatusSeeOther {
@@ -243,7 +243,7 @@ func TestBulkTriage(t *testing.T) {
 	contains(t, "nothing to do", review, "None of the selected cases can be changed this way.", "Already assigned to ines.")
 	// A closed case cannot be closed again; one not loaded is named.
 	review, _ = bulkRun(t, hc, con, url.Values{"action": {"close"}, "ref": {junk[0], real[1], "ZZZZ-ZZZZ"}})
-	contains(t, "mixed review", review, "Close 1 cases", "Already closed.", "This case is not in the console&#39;s list any more.")
+	contains(t, "mixed review", review, "Close 1 case as", "Already closed.", "This case is not in the console&#39;s list any more.")
 
 	// A duplicate cannot be closed: desk's check, worded as on the case page.
 	dup, orig := "duplicate", real[0]

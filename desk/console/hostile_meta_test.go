@@ -114,7 +114,7 @@ func TestInboxChecksTheServersFields(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("inbox: %d\n%s", code, body)
 	}
-	contains(t, "inbox", body, good, badDay, badUrgency, "The server sent 1 case(s) whose reference is malformed")
+	contains(t, "inbox", body, good, badDay, badUrgency, "The server sent 1 case whose reference is malformed; it is not shown")
 	if n := strings.Count(body, "The server sent this case&#39;s fields malformed"); n != 2 {
 		t.Errorf("%d cases marked malformed, want 2:\n%s", n, body)
 	}

@@ -2,19 +2,21 @@ package console
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/desk/sgreport"
+	"github.com/ohchr-reprisals/intake/internal/plural"
 )
 
 // The console speaks OHCHR's three working languages. English is the
 // source text; messages/fr.json and messages/es.json map each English
-// string to its French and its Spanish.
+// string to its French and its Spanish, and messages/en.json holds the
+// English plural forms (one, other) of the strings with a count. A
+// message with a count is an object of forms by CLDR plural category
+// (internal/plural): French and Spanish one/other.
 //
 //go:embed messages/*.json
 var messageFiles embed.FS
@@ -33,19 +35,19 @@ func knownLanguage(tag string) bool {
 }
 
 // catalog maps a language to its translations of the English strings.
-type catalog map[string]map[string]string
+type catalog plural.Book
 
-// loadCatalog reads the message file of every language but English.
+// loadCatalog reads the message file of every language.
 func loadCatalog() (catalog, error) {
 	c := catalog{}
-	for _, l := range languages[1:] {
+	for _, l := range languages {
 		name := "messages/" + l.Tag + ".json"
 		b, err := messageFiles.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
+		m, err := plural.Parse(l.Tag, b)
+		if err != nil {
 			return nil, fmt.Errorf("console: %s: %w", name, err)
 		}
 		c[l.Tag] = m
@@ -53,16 +55,16 @@ func loadCatalog() (catalog, error) {
 	return c, nil
 }
 
-// translate returns s in lang with {0}, {1}... replaced by args; a string
-// without a translation stays in English.
+// translate returns s in lang, in the plural form for the count among
+// args, with {0}, {1}... replaced by args; a string without a translation
+// stays in English.
 func (c catalog) translate(lang, s string, args ...any) string {
-	if t := c[lang][s]; t != "" {
-		s = t
-	}
-	for i, a := range args {
-		s = strings.ReplaceAll(s, "{"+strconv.Itoa(i)+"}", fmt.Sprint(a))
-	}
-	return s
+	return plural.Book(c).Translate(lang, s, args...)
+}
+
+// pick is translate without filling the placeholders (Tok fills them).
+func (c catalog) pick(lang, s string, args ...any) string {
+	return plural.Book(c).Pick(lang, s, args...)
 }
 
 // goStrings are the translatable strings that Go code, not templates,
@@ -73,7 +75,7 @@ var goStrings = []string{
 	// the annual report
 	mBadPeriod, "1 May {0} to 30 April {1}", "By State concerned", "By type of incident", "By UN body",
 	"By role of the victims", "By consent to publication",
-	"New and follow-up", "New cases (Annex I)", "Follow-up on earlier reports (Annex II)", "Sources per case", "{0} source(s)",
+	"New and follow-up", "New cases (Annex I)", "Follow-up on earlier reports (Annex II)", "Sources per case", "{0} sources",
 	// annex drafts and linked cases
 	"Annex drafts", mLinkOther,
 	// errors

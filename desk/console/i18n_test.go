@@ -5,18 +5,18 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"testing"
+
+	"github.com/ohchr-reprisals/intake/internal/plural"
 )
 
 var dumpKeys = flag.Bool("dump-keys", false, "print every translatable string as a JSON object, for translators")
 
-var placeholder = regexp.MustCompile(`\{\d+\}`)
-
 // TestMessages fails when a string of the console lacks its French or its
-// Spanish, when a translation is no longer used, or when a {0}
-// placeholder is lost.
+// Spanish, when a translation (or an English plural form) is no longer
+// used, or when a {0} placeholder is lost. A message may be a plain
+// string or plural forms (loadCatalog checks their categories).
 func TestMessages(t *testing.T) {
 	files, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil || len(files) == 0 {
@@ -30,11 +30,13 @@ func TestMessages(t *testing.T) {
 	keys := translatable(src)
 	if *dumpKeys {
 		cat, _ := loadCatalog()
-		out := map[string]map[string]string{}
+		out := map[string]map[string]plural.Message{}
 		for k := range keys {
-			out[k] = map[string]string{}
-			for _, l := range languages[1:] {
-				out[k][l.Tag] = cat[l.Tag][k]
+			out[k] = map[string]plural.Message{}
+			for _, l := range languages {
+				if m, ok := cat[l.Tag][k]; ok {
+					out[k][l.Tag] = m
+				}
 			}
 		}
 		b, _ := json.MarshalIndent(out, "", "  ")
@@ -55,23 +57,32 @@ func TestMessages(t *testing.T) {
 	if want := []string{"en", "fr", "es"}; !slices.Equal(tags, want) {
 		t.Fatalf("console languages %v, want %v", tags, want)
 	}
+	// English holds only plural forms, keyed by their "other" form.
+	for k, m := range cat["en"] {
+		if !keys[k] {
+			t.Errorf("en: plural forms of %q, which no page uses", k)
+		}
+		if !m.Plural() || m.Forms[plural.Other] != k {
+			t.Errorf("en: %q is not a plural message whose \"other\" form is its key", k)
+		}
+		if err := plural.Check("en", k, m); err != nil {
+			t.Error(err)
+		}
+	}
 	for _, l := range languages[1:] {
 		var missing, unused []string
 		for k := range keys {
-			if cat[l.Tag][k] == "" {
+			if cat[l.Tag][k].Empty() {
 				missing = append(missing, k)
 			}
 		}
-		for k, v := range cat[l.Tag] {
+		for k, m := range cat[l.Tag] {
 			if !keys[k] {
 				unused = append(unused, k)
 				continue
 			}
-			want, got := placeholder.FindAllString(k, -1), placeholder.FindAllString(v, -1)
-			slices.Sort(want)
-			slices.Sort(got)
-			if !slices.Equal(want, got) {
-				t.Errorf("%s: %q has placeholders %v, its translation %v", l.Tag, k, want, got)
+			if err := plural.Check(l.Tag, k, m); err != nil {
+				t.Error(err)
 			}
 		}
 		slices.Sort(missing)

@@ -124,7 +124,7 @@ func TestConsoleRekey(t *testing.T) {
 		t.Fatalf("check: %d\n%s", code, body)
 	}
 	contains(t, "the check", body, "changed from version 1 to 2", "ADDED:", nadia.Recipient().String(), "REMOVED:", leaver.Recipient().String(),
-		"A rekey would re-encrypt 2 case(s)", `id="rekey-refused"`, moved, `id="rekey-run"`)
+		"A rekey would re-encrypt 2 cases,", `id="rekey-refused"`, moved, `id="rekey-run"`)
 	if _, err := crypto.Open(stored(caseQ, a), nadia); err == nil {
 		t.Fatal("the check re-encrypted a case")
 	}
@@ -143,7 +143,7 @@ func TestConsoleRekey(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("rekey: %d\n%s", code, body)
 	}
-	contains(t, "the result", body, `id="rekey-done"`, "Re-encrypted 2 case(s)", `id="rekey-refused"`, moved,
+	contains(t, "the result", body, `id="rekey-done"`, "Re-encrypted 2 cases to", `id="rekey-refused"`, moved,
 		`id="rekey-left"`, "is not a reply sealed for this case")
 
 	for _, ref := range []string{a, b} {
@@ -217,7 +217,7 @@ func TestConsoleRekeyShowsEveryRosterChange(t *testing.T) {
 	before := stored()
 
 	_, body := post(t, hc, con, "/rekey/check", nil)
-	contains(t, "the check", body, "Team reprisals-team&#39;s roster", "A rekey would re-encrypt 1 case(s)")
+	contains(t, "the check", body, "Team reprisals-team&#39;s roster", "A rekey would re-encrypt 1 case, with its notes")
 	code, body := post(t, hc, con, "/rekey", url.Values{"accept_roster": {acceptance(t, body)}})
 	if code != http.StatusConflict {
 		t.Fatalf("a rekey meeting an unaccepted UPR roster: %d\n%s", code, body)
@@ -230,7 +230,7 @@ func TestConsoleRekeyShowsEveryRosterChange(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("rekey after accepting the UPR roster: %d\n%s", code, body)
 	}
-	contains(t, "the result", body, "Re-encrypted 1 case(s)")
+	contains(t, "the result", body, "Re-encrypted 1 case to")
 	for name, id := range map[string]*age.X25519Identity{"nadia": nadia, "the UPR handler": uprHandler} {
 		if _, err := crypto.Open(stored(), id); err != nil {
 			t.Errorf("%s cannot read the case after the rekey: %v", name, err)

@@ -95,7 +95,7 @@ func (b base) T(s string, args ...any) string { return b.cat.translate(b.Lang, s
 // breaks across lines (a reference, a date, a name). Arguments from the
 // server or a report must be made safe by the caller.
 func (b base) Tok(s string, args ...any) template.HTML {
-	out := template.HTMLEscapeString(b.cat.translate(b.Lang, s))
+	out := template.HTMLEscapeString(b.cat.pick(b.Lang, s, args...))
 	for i, a := range args {
 		out = strings.ReplaceAll(out, "{"+strconv.Itoa(i)+"}", `<span class="token">`+template.HTMLEscapeString(fmt.Sprint(a))+`</span>`)
 	}
