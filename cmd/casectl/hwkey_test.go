@@ -139,6 +139,15 @@ func TestHardwareKeyHandler(t *testing.T) {
 	os.WriteFile(crypto.SigningKeyPath(other), b, 0o600)
 	w.fails("other", "not encrypted to your identity", "signing-key", "-i", other)
 	w.fails("hana", "not encrypted to your identity", "reply", "-i", other, ref, "-m", "Not hana.")
+	// Without -recipient, signing-key takes the one in the hardware
+	// identity file's "# Recipient:" comment.
+	thirdFile, thirdRec, err := dev.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := filepath.Join(w.dir, "third.key")
+	os.WriteFile(third, []byte(thirdFile), 0o600)
+	contains(t, w.must("third", "", "signing-key", "-i", third), "encrypted to "+thirdRec)
 	// Unplugged, hana's hardware key opens nothing: no reply goes out.
 	if err := dev.Unplug(); err != nil {
 		t.Fatal(err)

@@ -15,7 +15,9 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk/console"
+	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -156,6 +158,17 @@ func TestConsoleRefusesSwappedManifests(t *testing.T) {
 	x, _ := e.attach(a, "x-of-a.txt", []byte("the content of x"))
 	y, my := e.attach(a, "y-of-a.txt", []byte("the content of y, longer"))
 	_, mz := e.attach(b, "z-of-b.txt", []byte("the content of z"))
+	// A manifest of A's that is sealed to a stranger, not to omar.
+	m, err := envelope.OpenManifest(my, a, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger, _ := age.GenerateX25519Identity()
+	sr, _ := crypto.ParseRecipient(stranger.Recipient().String())
+	closed, err := envelope.SealManifest(m, []crypto.Recipient{sr})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The honest server: x downloads whole.
 	con, hc := e.consoleAt(e.url, "omar", id)
@@ -174,6 +187,7 @@ func TestConsoleRefusesSwappedManifests(t *testing.T) {
 		{"manifest of another file of the case", my, "", "does not decrypt with the key in its sealed manifest"},
 		{"manifest of a file of another case", mz, "The server listed a file that does not belong to this case", "The server listed a file that does not belong to this case"},
 		{"content of another file", nil, "", "does not decrypt with the key in its sealed manifest"},
+		{"manifest not sealed to the handler", closed, "Not encrypted to your identity.", "Not encrypted to your identity."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			con, hc := e.consoleAt(e.swapProxy(a, x, tc.manifest, y), "omar", id)
@@ -197,7 +211,10 @@ func TestConsoleRefusesSwappedManifests(t *testing.T) {
 			if bytes.Contains(got, []byte("the content of")) {
 				t.Errorf("the refused download sent the swapped bytes: %q", got)
 			}
-			contains(t, "refused download", string(got), tc.download, "tell your security focal point")
+			contains(t, "refused download", string(got), tc.download)
+			if tc.manifest == nil || !bytes.Equal(tc.manifest, closed) {
+				contains(t, "refused download", string(got), "tell your security focal point")
+			}
 		})
 	}
 }
