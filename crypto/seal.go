@@ -90,44 +90,11 @@ const maxOpenSize = 256 << 20
 // plaintext, padding included. It is for handler-side tools and tests: the
 // server itself holds no identity for case content.
 func Open(ciphertext []byte, identities ...age.Identity) ([]byte, error) {
-	r, err := age.Decrypt(bytes.NewReader(ciphertext), identities...)
-	if err != nil {
-		return nil, err
-	}
-	// The plaintext is shorter than the ciphertext, so one buffer of the
-	// ciphertext's length holds it: read into it without growing, which
-	// costs no copies and leaves no stray copies of plaintext behind for
-	// the caller's wipe to miss.
-	out := make([]byte, 0, min(len(ciphertext), maxOpenSize+1))
-	for {
-		if len(out) == cap(out) {
-			// Full: the end must come now.
-			var one [1]byte
-			n, err := io.ReadFull(r, one[:])
-			clear(one[:])
-			if n == 0 && errors.Is(err, io.EOF) {
-				break
-			}
-			clear(out)
-			if err != nil && n == 0 {
-				return nil, err
-			}
-			return nil, errors.New("decrypted content is larger than the client accepts")
-		}
-		n, err := r.Read(out[len(out):cap(out)])
-		out = out[:len(out)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			clear(out)
-			return nil, err
-		}
-	}
-	if len(out) > maxOpenSize {
-		return nil, errors.New("decrypted content is larger than the client accepts")
-	}
-	return out, nil
+	// age parses the header, tries the identities and checks the MAC;
+	// the payload is decrypted into one buffer of the plaintext's size
+	// (openFile), which costs no copies and leaves no stray copies of
+	// plaintext behind for the caller's wipe to miss.
+	return openFile(ciphertext, identities, maxOpenSize)
 }
 
 // MinAttachmentBucket is the smallest padded attachment size.
