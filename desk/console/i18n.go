@@ -78,6 +78,8 @@ var goStrings = []string{
 	"New and follow-up", "New cases (Annex I)", "Follow-up on earlier reports (Annex II)", "Sources per case", "{0} sources",
 	// annex drafts and linked cases
 	"Annex drafts", mLinkOther,
+	// a case on paper, sealed to a colleague
+	mPaperRosterChanged, mPaperNoRoster, mPaperNobody, mPaperUnknown, mPaperTwice,
 	// errors
 	hFailed, mFailed, hNotFound, mNotFound, hBadForm, mBadForm, hTooLarge, mTooLarge, hNotAllowed, mNotAllowed,
 	hNotReadable, mNotReadable, hInvalid, mChooseStatus, mNotAllowedMove, mNeedReason, mNeedOriginal, mBadUrgency, mBadDeadline,

@@ -51,8 +51,9 @@ func markedPages(pdf []byte, uri string) (pages, marked int) {
 	return len(pageObjs), marked
 }
 
-// TestPrintCaseInChromium prints a long case in Chromium (JavaScript
-// off) with print media emulated, at 375 px and at 1280 px: the whole
+// TestPrintCaseInChromium shows a long case's print view in Chromium
+// (JavaScript off), on screen with its sealing form (axe 0 violations,
+// no sideways scroll), then with print media emulated, at 375 px and at 1280 px: the whole
 // case is there, axe-core finds no violation, the page does not scroll
 // sideways, the site's navigation and the language and Quit forms are
 // not printed, and the confidential marking is shown with position:
@@ -103,7 +104,18 @@ func TestPrintCaseInChromium(t *testing.T) {
 	con, _ := e.startConsole("omar", pc.id)
 	base := "http://" + con.Addr()
 	run("open", chromedp.Navigate(con.URL()), chromedp.WaitVisible(chromedp.ID("cases")))
-	run("print view", chromedp.Navigate(base+"/cases/"+ref+"/print"), chromedp.WaitVisible(chromedp.ID("thread")), media("print"))
+	run("accept the roster", chromedp.Navigate(base+"/team"), chromedp.Click(chromedp.ID("accept-roster")), chromedp.WaitVisible(chromedp.ID("roster-entries")))
+	run("print view", chromedp.Navigate(base+"/cases/"+ref+"/print"), chromedp.WaitVisible(chromedp.ID("paper-form")))
+	// On screen, with the form that seals it for a colleague.
+	for _, width := range []int{1280, 375} {
+		run("resize", chromedp.EmulateViewport(int64(width), 900))
+		where := fmt.Sprintf("print view on screen, %d px", width)
+		checkLayout(t, ctx, where)
+		for _, v := range browsertest.Axe(t, ctx) {
+			t.Errorf("%s: axe: %s", where, v)
+		}
+	}
+	run("print media", media("print"))
 	for _, width := range []int{1280, 375} {
 		run("resize", chromedp.EmulateViewport(int64(width), 900))
 		where := fmt.Sprintf("print view, print media, %d px", width)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/intake"
 	"github.com/ohchr-reprisals/intake/intake/intaketest"
@@ -169,5 +171,133 @@ func TestPrintShowsTheWholeCase(t *testing.T) {
 		if strings.Contains(page, bad) {
 			t.Errorf("the printed case holds %q", bad)
 		}
+	}
+}
+
+// sealPaper posts the form that seals a case on paper for a colleague,
+// returning the status, the headers and the body.
+func sealPaper(t *testing.T, pc paperCase, form url.Values) (int, http.Header, []byte) {
+	t.Helper()
+	form.Set("csrf", console.FormToken(pc.con))
+	resp, err := pc.hc.PostForm(pc.base+"/cases/"+pc.ref+"/paper", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// TestSealPaperForAColleague: from the print page, the case on paper is
+// sealed to one colleague the verified roster names, as one age file:
+// their identity opens it and finds the whole case (as the print page
+// shows it, standalone: its style inline, no form, no token), the
+// handler's own and a stranger's identity do not; the export is in the
+// audit log. A roster change is shown and accepted first, an unknown
+// name and a name the server added to the roster are refused with
+// nothing recorded, and a form without the console's token is refused.
+func TestSealPaperForAColleague(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pc := wholeCase(t, e)
+	nadia := e.handler("nadia", "reprisals-team")
+	e.publishRoster("reprisals-team", pc.id, nadia) // handler-0: omar, handler-1: nadia
+	ctx := context.Background()
+	audited := func() (n int) {
+		t.Helper()
+		if err := e.db.Pool().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'case.export' AND reference = $1`, pc.ref).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// The new roster is not accepted yet: nobody is offered, and a seal
+	// shows the change first, recording nothing.
+	_, page := get(t, pc.hc, pc.base+"/cases/"+pc.ref+"/print")
+	contains(t, "print page before the roster is accepted", page, `id="no-colleagues"`, "review it on the Team roster page")
+	code, _, body := sealPaper(t, pc, url.Values{"to": {"handler-1"}})
+	if code != http.StatusConflict || !strings.Contains(string(body), "ADDED") {
+		t.Fatalf("sealing before the roster change is accepted: %d\n%s", code, body)
+	}
+	if n := audited(); n != 0 {
+		t.Errorf("%d exports recorded before anything was sealed", n)
+	}
+	code, h, sealed := sealPaper(t, pc, url.Values{"to": {"handler-1"}, "accept_roster": {acceptance(t, string(body))}})
+	if code != http.StatusOK {
+		t.Fatalf("sealing for nadia: %d\n%s", code, sealed)
+	}
+	if cd := h.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, pc.ref+".html.age") || h.Get("Content-Type") != "application/octet-stream" {
+		t.Errorf("the sealed paper comes as %q, %q", h.Get("Content-Type"), cd)
+	}
+	if bytes.Contains(sealed, []byte(paperCanary)) {
+		t.Fatal("the sealed paper holds the case in clear")
+	}
+	if n := audited(); n != 1 {
+		t.Errorf("%d exports recorded, want 1", n)
+	}
+	plain, err := crypto.Open(sealed, nadia)
+	if err != nil {
+		t.Fatalf("nadia cannot open the paper sealed for her: %v", err)
+	}
+	html := string(plain)
+	for _, f := range pc.planted {
+		if !strings.Contains(html, f) {
+			t.Errorf("the paper lacks %q", f)
+		}
+	}
+	contains(t, "the paper", html, "CONFIDENTIAL", "Sealed by omar for handler-1 on ", "<style>", `id="thread"`, paperCanary+" reply: we raised your case.", `data-signature="verified"`)
+	for _, bad := range []string{`name="csrf"`, console.FormToken(pc.con), "<form", "/static/console.css", `href="/`, "\u202e"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("the paper holds %q", bad)
+		}
+	}
+	stranger, _ := age.GenerateX25519Identity()
+	for who, id := range map[string]age.Identity{"omar (who sealed it)": pc.id, "a stranger": stranger} {
+		if _, err := crypto.Open(sealed, id); err == nil {
+			t.Errorf("%s opens the paper sealed for nadia", who)
+		}
+	}
+
+	// Now the roster is accepted: the print page offers its colleagues.
+	_, page = get(t, pc.hc, pc.base+"/cases/"+pc.ref+"/print")
+	contains(t, "print page", page, `id="paper-form"`, `<option value="handler-1">handler-1 (reprisals-team)</option>`, `<option value="handler-0">`)
+
+	// Refused, recording nothing: an unknown name, none, one too long, a
+	// form without the console's token.
+	for name, form := range map[string]url.Values{
+		"unknown":  {"to": {"mallory"}},
+		"none":     {},
+		"too long": {"to": {strings.Repeat("x", 300)}},
+	} {
+		if code, _, body := sealPaper(t, pc, form); code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "Choose a colleague from the list") {
+			t.Errorf("%s: %d\n%s", name, code, body)
+		}
+	}
+	resp, err := pc.hc.PostForm(pc.base+"/cases/"+pc.ref+"/paper", url.Values{"to": {"handler-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a form without the token: %d", resp.StatusCode)
+	}
+	if n := audited(); n != 1 {
+		t.Errorf("%d exports recorded after the refusals, want 1", n)
+	}
+
+	// A hostile server adds its own key to the roster under a new name:
+	// the roster no longer verifies, and nothing is sealed to it.
+	rogue, _ := age.GenerateX25519Identity()
+	if _, err := e.db.Pool().Exec(ctx, `UPDATE rosters SET body = body || $1 WHERE team = 'reprisals-team'`, "recipient: "+rogue.Recipient().String()+" operator\n"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, body := sealPaper(t, pc, url.Values{"to": {"operator"}}); code == http.StatusOK {
+		if _, err := crypto.Open(body, rogue); err == nil {
+			t.Fatal("the paper was sealed to a key the server put on the roster")
+		}
+		t.Errorf("sealing to the server's name: %d", code)
+	}
+	if n := audited(); n != 1 {
+		t.Errorf("%d exports recorded after the server's roster, want 1", n)
 	}
 }

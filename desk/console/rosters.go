@@ -94,7 +94,7 @@ type hidden struct{ Name, Value string }
 // request's form fields and adds the acceptance.
 func (c *Console) confirmRoster(w http.ResponseWriter, r *http.Request, ch *rosterChange) error {
 	p := rosterPage{base: c.base(r, "A team roster changed"), Description: ch.Description, Digest: digest(ch.Description), Action: r.URL.Path}
-	for _, k := range []string{"text", "org_may_read", "trust_server_reply_key", "entry", "kind", "date", "symbol", "summary", "stance", "report", "annex", "paragraph", "other"} {
+	for _, k := range []string{"text", "org_may_read", "trust_server_reply_key", "entry", "kind", "date", "symbol", "summary", "stance", "report", "annex", "paragraph", "other", "to"} {
 		if v := r.PostFormValue(k); v != "" {
 			p.Fields = append(p.Fields, hidden{k, v})
 		}

@@ -12,6 +12,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("POST /reload", c.handle(c.reload))
 	mux.Handle("GET /cases/{ref}", c.handle(c.showCase))
 	mux.Handle("GET /cases/{ref}/print", c.handle(c.printCase))
+	mux.Handle("POST /cases/{ref}/paper", c.handle(c.sealPaper))
 	mux.Handle("GET /cases/{ref}/attachments/{id}", c.handle(c.download))
 	mux.Handle("POST /cases/{ref}/status", c.handle(c.setStatus))
 	mux.Handle("POST /cases/{ref}/triage", c.handle(c.triage))
