@@ -297,11 +297,11 @@ func TestConsoleInChromium(t *testing.T) {
 	if got := read("#roster-change"); !strings.Contains(got, "ADDED:") || !strings.Contains(got, "nadia") {
 		t.Errorf("the rekey check does not show the change: %q", got)
 	}
-	if got := read("#rekey-preview"); !strings.Contains(got, "A rekey would re-encrypt 3 case(s)") {
+	if got := read("#rekey-preview"); !strings.Contains(got, "A rekey would re-encrypt 3 cases") {
 		t.Errorf("the rekey check: %q", got)
 	}
 	step("rekey", chromedp.Click(chromedp.ID("rekey-run")), chromedp.WaitVisible(chromedp.ID("rekey-done")))
-	if got := read("#rekey-done"); !strings.Contains(got, "Re-encrypted 3 case(s)") {
+	if got := read("#rekey-done"); !strings.Contains(got, "Re-encrypted 3 cases") {
 		t.Errorf("the rekey result: %q", got)
 	}
 	var ct []byte
