@@ -139,6 +139,10 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.fs.StringVar(&c.recipient, "recipient", "", "your identity's own recipient (age1tag1... for a hardware key; found from the identity file otherwise)")
 	case "export":
 		c.fs.StringVar(&c.outDir, "out", "", "folder to write the decrypted case into")
+	case "paper":
+		c.fs.StringVar(&c.to, "to", "", "the colleague's name on a verified roster of the case's teams (casectl roster show)")
+		c.fs.StringVar(&c.draftLang, "lang", "en", "the language of the page: en, fr or es")
+		c.fs.StringVar(&c.outFile, "out", "", "the file to write (a new file; it is encrypted, REF.html.age)")
 	case "rekey":
 		c.fs.BoolVar(&c.dryRun, "dry-run", false, "only say what would be re-encrypted")
 	}
@@ -147,7 +151,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.addEntryFlags(name)
 	}
 	switch name {
-	case "login", "show", "notes", "note", "export", "rekey", "console", "reply", "signing-key", "link", "annex", "action add", "action list", "response add", "published add":
+	case "login", "show", "notes", "note", "export", "paper", "rekey", "console", "reply", "signing-key", "link", "annex", "action add", "action list", "response add", "published add":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {

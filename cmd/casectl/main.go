@@ -86,6 +86,7 @@ commands:
   link     link two cases as the same person or event (corroborating sources)
   annex    draft Annex I (new cases) and Annex II (follow-up) of the Secretary-General's report, as Markdown
   export   write a decrypted case into a new folder
+  paper    write a case on paper (as the console prints it) into one file encrypted to one colleague of the roster
   rekey    re-encrypt the cases you can read to the teams' current rosters
   keygen   make your age identity and your signing key (on your own computer)
   signing-key  make (or show) your signing key, with which your replies are signed
@@ -109,6 +110,7 @@ var commandLines = map[string]string{
 	"link":           "link -i IDENTITY REF OTHER",
 	"annex":          "annex -i IDENTITY (-year YYYY | -from YYYY-MM-DD -to YYYY-MM-DD) [-lang en|fr|es] [-out FILE]",
 	"export":         "export -i IDENTITY -out DIR REF",
+	"paper":          "paper -i IDENTITY -to NAME [-lang en|fr|es] -out FILE REF",
 	"rekey":          "rekey -i IDENTITY [-dry-run]",
 	"signing-key":    "signing-key -i IDENTITY [-recipient age1...]",
 	"keygen":         "keygen -out FILE [-pq]",
@@ -142,7 +144,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
 		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey, "keygen": (*cli).keygen,
-		"link": (*cli).link, "annex": (*cli).annex,
+		"link": (*cli).link, "annex": (*cli).annex, "paper": (*cli).paper,
 	}
 	name := args[0]
 	if subs, ok := entryCommands[name]; ok {

@@ -53,6 +53,7 @@ var commandFlags = map[string]map[string][]string{
 		"reply":          {"i", "m", "org-may-read", "pins", "session", "trust-server-reply-key"},
 		"notes":          {"i", "pins", "session"},
 		"export":         {"i", "out", "pins", "session"},
+		"paper":          {"i", "lang", "out", "pins", "session", "to"},
 		"rekey":          {"dry-run", "i", "pins", "session"},
 		"signing-key":    {"i", "pins", "recipient", "session"},
 		"action add":     {"date", "i", "kind", "m", "pins", "session", "symbol"},
