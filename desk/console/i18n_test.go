@@ -68,6 +68,11 @@ func TestMessages(t *testing.T) {
 		if err := plural.Check("en", k, m); err != nil {
 			t.Error(err)
 		}
+		for _, l := range languages[1:] {
+			if tr := cat[l.Tag][k]; l.Tag != "en" && !tr.Empty() && !tr.Plural() {
+				t.Errorf("%s: %q has plural forms in English but a plain string in %s", l.Tag, k, l.Tag)
+			}
+		}
 	}
 	for _, l := range languages[1:] {
 		var missing, unused []string
@@ -92,6 +97,39 @@ func TestMessages(t *testing.T) {
 		}
 		if len(unused) > 0 {
 			t.Errorf("%s: %d translations of strings no page uses, such as %q", l.Tag, len(unused), unused[:min(5, len(unused))])
+		}
+	}
+}
+
+// TestPluralCategories: every plural message of every catalogue of the
+// console has exactly the CLDR categories its language uses (x/text's
+// rules): no form missing, none extra; and the catalogues hold some.
+func TestPluralCategories(t *testing.T) {
+	t.Parallel()
+	cat, err := loadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, c := range cat {
+		want := plural.Categories(lang)
+		n := 0
+		for k, m := range c {
+			if !m.Plural() {
+				continue
+			}
+			n++
+			var got []string
+			for _, f := range []string{plural.Zero, plural.One, plural.Two, plural.Few, plural.Many, plural.Other} {
+				if m.Forms[f] != "" {
+					got = append(got, f)
+				}
+			}
+			if !slices.Equal(got, want) || len(m.Forms) != len(want) {
+				t.Errorf("%s: %q has the forms %v, want %v", lang, k, got, want)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no plural message", lang)
 		}
 	}
 }
