@@ -26,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -174,12 +175,40 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 // Catalogue maps English source strings to their messages in one language.
 type Catalogue map[string]Message
 
-// Parse reads a catalogue file of lang and checks that every plural
-// message has exactly the categories lang uses (Categories).
+// Parse reads a catalogue file of lang: one JSON object, each English
+// string once (a second entry for the same string, which JSON would let
+// silently win, is refused), and every plural message with exactly the
+// categories lang uses (Categories).
 func Parse(lang string, b []byte) (Catalogue, error) {
 	c := Catalogue{}
-	if err := json.Unmarshal(b, &c); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("a catalogue is one JSON object")
+	}
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k := tok.(string) // an object's keys are strings, or Token fails
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("%q: %w", k, err)
+		}
+		if _, dup := c[k]; dup {
+			return nil, fmt.Errorf("%q is there twice", k)
+		}
+		var m Message
+		if err := m.UnmarshalJSON(raw); err != nil {
+			return nil, fmt.Errorf("%q: %w", k, err)
+		}
+		c[k] = m
+	}
+	if _, err := d.Token(); err != nil {
 		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("a catalogue is one JSON object, with nothing after it")
 	}
 	want := Categories(lang)
 	for k, m := range c {
