@@ -94,7 +94,9 @@ func Categories(lang string) []string {
 			c = append(c, k)
 		}
 	}
-	catCache[lang] = c
+	if len(catCache) < 64 { // the pages' few languages; a bound all the same
+		catCache[lang] = c
+	}
 	return c
 }
 
