@@ -72,20 +72,21 @@ func Tidy(e envelope.Entry) envelope.Entry {
 		e.Response = &r
 	case e.Published != nil:
 		p := *e.Published
-		p.Report, p.Annex, p.Paragraph = line(p.Report), line(p.Annex), line(p.Paragraph)
+		p.Report, p.Annex, p.Paragraph, p.Date = line(p.Report), line(p.Annex), line(p.Paragraph), line(p.Date)
 		e.Published = &p
 	}
 	return e
 }
 
 // Record adds a structured entry on case ref: e is tidied (Tidy) and
-// checked whole (envelope's Validate: a *envelope.EntryError naming the
-// field) before anything is asked of the server, then sealed as a team
+// checked whole (envelope's ValidateNew: a *envelope.EntryError naming
+// the field; a publication needs its report's date) before anything is
+// asked of the server, then sealed as a team
 // note with every rule of a note (AddEntry). It returns the entry as
 // sealed and the note's id.
 func (d Desk) Record(ctx context.Context, ref string, e envelope.Entry) (envelope.Entry, int64, error) {
 	e = Tidy(e)
-	if err := e.Validate(); err != nil {
+	if err := e.ValidateNew(); err != nil {
 		return e, 0, err
 	}
 	id, err := d.AddEntry(ctx, ref, e)

@@ -32,7 +32,7 @@ func TestRecords(t *testing.T) {
 		{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: " 2026-03-14 ", Symbol: "AL ZZCANARY 1/2026", Summary: "Joint allegation\r\nletter."}},
 		{Action: &envelope.Action{Kind: envelope.ActionRaisedWithState, Date: "2026-03-20"}},
 		{Response: &envelope.Response{Date: "2026-04-20", Stance: envelope.StanceDenies, Summary: "The State denies any link."}},
-		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I", Paragraph: "12"}},
+		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I", Paragraph: "12", Date: " 2025-09-10 "}},
 	}
 	wantStatus := []string{"", "raised_with_state", "state_response_received", "published"}
 	before := e.notes("note")
@@ -65,13 +65,13 @@ func TestRecords(t *testing.T) {
 	if r := got[2].Response; r == nil || r.Stance != envelope.StanceDenies {
 		t.Errorf("response %+v", got[2])
 	}
-	if p := got[3].Published; p == nil || p.Report != "A/HRC/60/62" || p.Annex != "I" {
+	if p := got[3].Published; p == nil || p.Report != "A/HRC/60/62" || p.Annex != "I" || p.Date != "2025-09-10" {
 		t.Errorf("published %+v", got[3])
 	}
 	// Older readers see the summary as the note's text.
 	notes, _ := d.API.Notes(ctx, a)
 	thread := desk.OpenThread(a, notes, d.IDs)
-	if last := thread[len(thread)-1]; last.Text != "Published in A/HRC/60/62, annex I, paragraph 12" {
+	if last := thread[len(thread)-1]; last.Text != "Published in A/HRC/60/62, annex I, paragraph 12, 2025-09-10" {
 		t.Errorf("the note's text is %q", last.Text)
 	}
 
@@ -83,7 +83,9 @@ func TestRecords(t *testing.T) {
 		{Action: &envelope.Action{Kind: "letter", Date: "2026-03-14"}},
 		{Action: &envelope.Action{Kind: envelope.ActionReferral, Date: "2026-02-30"}},
 		{Response: &envelope.Response{Date: "2026-04-20", Stance: envelope.StanceDenies, Summary: "a\x1b[2Jb"}},
-		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "III"}},
+		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "III", Date: "2025-09-10"}},
+		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I"}}, // no date
+		{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I", Date: "2025-09-31"}},
 		{Action: &envelope.Action{Kind: envelope.ActionReferral, Date: "2026-02-03"}, Response: &envelope.Response{Date: "2026-04-20", Stance: envelope.StanceDenies}},
 	} {
 		if _, _, err := hd.Record(ctx, a, bad); !errors.Is(err, envelope.ErrEntry) {

@@ -93,13 +93,28 @@ type Published struct {
 	Report    string `json:"report"` // the report's symbol: "A/HRC/60/62"
 	Annex     string `json:"annex"`  // "I" or "II"
 	Paragraph string `json:"paragraph,omitempty"`
+	// Date is the report's date (its publication), YYYY-MM-DD: what tells
+	// a publication in an earlier report from one in the report being
+	// drafted. Every publication sealed now has one (ValidateNew); one
+	// sealed before the field existed has none, and opens (Validate) as
+	// an undated publication: see sgreport for how the drafts read it.
+	Date string `json:"date,omitempty"`
 }
 
-// Link links the case to another case. (Its fields may grow: see the
-// annex drafts.)
+// Link links the case to another case, or (Undo) withdraws an earlier
+// link of the same kind to the same case.
 type Link struct {
 	Kind  string `json:"kind"`  // one of LinkKinds
 	Other string `json:"other"` // the other case's reference
+	// Undo withdraws the link of Kind to Other: the cases are no longer
+	// the same person or event (or this one no longer a duplicate).
+	Undo bool `json:"undo,omitempty"`
+	// At is when the handler's client sealed the link or its undoing
+	// (UTC): of a pair's links and undoings, the latest At is in force
+	// (LinkSet), whatever order the server lists the notes in. Links
+	// sealed before the field existed have none and count as the
+	// earliest; every undoing has one.
+	At time.Time `json:"at,omitzero"`
 }
 
 // ErrEntry is an entry that is not well formed; the EntryError says why.
@@ -160,10 +175,15 @@ func (e Entry) Validate() error {
 		)
 	case "published":
 		p := e.Published
+		var when error
+		if p.Date != "" {
+			when = date("published.date", p.Date)
+		}
 		return first(
 			line("published.report", p.Report, MaxSymbol, true),
 			choice("published.annex", p.Annex, Annexes),
 			line("published.paragraph", p.Paragraph, MaxParagraph, false),
+			when,
 		)
 	case "link":
 		l := e.Link
@@ -173,9 +193,32 @@ func (e Entry) Validate() error {
 		if !ValidReference(l.Other) {
 			return &EntryError{"link.other", "not a case reference"}
 		}
+		if l.At.IsZero() && l.Undo {
+			return &EntryError{"link.at", "required"}
+		}
+		if !l.At.IsZero() && (l.At.Year() < 2000 || l.At.Year() > 9999 || l.At.Location() != time.UTC) {
+			return &EntryError{"link.at", "not a date"}
+		}
 		return nil
 	}
 	return &EntryError{"entry", "not exactly one of action, response, published, link"}
+}
+
+// ValidateNew checks an entry about to be sealed: Validate, and the
+// fields that entries sealed before them lack are required (a
+// publication's date, a link's time). Entries are sealed only if they
+// pass it (SealEntry); opened ones need only pass Validate.
+func (e Entry) ValidateNew() error {
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case e.Published != nil && e.Published.Date == "":
+		return &EntryError{"published.date", "required"}
+	case e.Link != nil && e.Link.At.IsZero():
+		return &EntryError{"link.at", "required"}
+	}
+	return nil
 }
 
 func first(errs ...error) error {
@@ -295,11 +338,19 @@ func (e Entry) Summary() string {
 		if p.Paragraph != "" {
 			fmt.Fprintf(&b, ", paragraph %s", p.Paragraph)
 		}
+		if p.Date != "" {
+			fmt.Fprintf(&b, ", %s", p.Date)
+		}
 	case e.Link != nil:
 		l := e.Link
-		if l.Kind == LinkDuplicate {
+		switch {
+		case l.Kind == LinkDuplicate && l.Undo:
+			fmt.Fprintf(&b, "No longer a duplicate of case %s", l.Other)
+		case l.Kind == LinkDuplicate:
 			fmt.Fprintf(&b, "Duplicate of case %s", l.Other)
-		} else {
+		case l.Undo:
+			fmt.Fprintf(&b, "No longer the same person or event as case %s", l.Other)
+		default:
 			fmt.Fprintf(&b, "Same person or event as case %s", l.Other)
 		}
 	}
@@ -308,9 +359,10 @@ func (e Entry) Summary() string {
 
 // SealEntry returns the plaintext to seal for a structured entry on case
 // ref: a team note (kind "note") with the entry and its Summary as the
-// text. An entry that is not valid is refused (ErrEntry).
+// text. An entry that is not valid for sealing is refused (ErrEntry,
+// ValidateNew).
 func SealEntry(ref, author string, e Entry) ([]byte, error) {
-	if err := e.Validate(); err != nil {
+	if err := e.ValidateNew(); err != nil {
 		return nil, err
 	}
 	return marshalJSON(Note{Version: Version, Kind: KindNote, Reference: ref, Author: author, Text: e.Summary(), Entry: &e})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/envelope"
 )
@@ -17,7 +18,14 @@ func TestEntryValidate(t *testing.T) {
 		return envelope.Entry{Response: &envelope.Response{Date: date, Stance: stance, Summary: summary}}
 	}
 	published := func(report, annex, para string) envelope.Entry {
-		return envelope.Entry{Published: &envelope.Published{Report: report, Annex: annex, Paragraph: para}}
+		return envelope.Entry{Published: &envelope.Published{Report: report, Annex: annex, Paragraph: para, Date: "2025-09-10"}}
+	}
+	dated := func(date string) envelope.Entry {
+		return envelope.Entry{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I", Date: date}}
+	}
+	at := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	link := func(kind string, undo bool, when time.Time) envelope.Entry {
+		return envelope.Entry{Link: &envelope.Link{Kind: kind, Other: "9WXY-3ABC", Undo: undo, At: when}}
 	}
 	for _, tt := range []struct {
 		name  string
@@ -55,7 +63,16 @@ func TestEntryValidate(t *testing.T) {
 		{"published annex III", published("A/HRC/60/62", "III", ""), "published.annex"},
 		{"published no report", published(" ", "I", ""), "published.report"},
 		{"published paragraph too long", published("A/HRC/60/62", "I", strings.Repeat("1", 21)), "published.paragraph"},
-		{"link same", envelope.Entry{Link: &envelope.Link{Kind: "same", Other: "9WXY-3ABC"}}, ""},
+		{"published, month only", dated("2025-09"), "published.date"},
+		{"published, no such day", dated("2025-02-29"), "published.date"},
+		{"published before the UN", dated("1900-01-01"), "published.date"},
+		{"published with a time", dated("2025-09-10T00:00:00Z"), "published.date"},
+		{"link same", link("same", false, at), ""},
+		{"link undone", link("same", true, at), ""},
+		{"duplicate undone", link("duplicate", true, at), ""},
+		{"undone without a time", link("same", true, time.Time{}), "link.at"},
+		{"link at a zone's time", link("same", false, at.In(time.FixedZone("X", 3600))), "link.at"},
+		{"link in year 1", link("same", false, time.Date(1, 1, 1, 0, 0, 1, 0, time.UTC)), "link.at"},
 		{"link bad reference", envelope.Entry{Link: &envelope.Link{Kind: "same", Other: "9WXY"}}, "link.other"},
 		{"link bad kind", envelope.Entry{Link: &envelope.Link{Kind: "cousin", Other: "9WXY-3ABC"}}, "link.kind"},
 		{"none", envelope.Entry{}, "entry"},
@@ -77,6 +94,33 @@ func TestEntryValidate(t *testing.T) {
 				if _, err := envelope.SealEntry("7KQ4-M2XD", "omar", tt.e); !errors.Is(err, envelope.ErrEntry) {
 					t.Fatalf("SealEntry sealed an invalid entry: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// TestEntriesFromBefore: an entry sealed before publications carried a
+// date and links a time opens (Validate), and is never sealed again
+// without them (ValidateNew, SealEntry: the field named).
+func TestEntriesFromBefore(t *testing.T) {
+	for _, tt := range []struct {
+		name, entry, field string
+	}{
+		{"undated publication", `{"published":{"report":"A/HRC/60/62","annex":"I"}}`, "published.date"},
+		{"untimed link", `{"link":{"kind":"same","other":"9WXY-3ABC"}}`, "link.at"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":` + tt.entry + `}`
+			n, b := envelope.OpenNote([]byte(plain), "note", "7KQ4-M2XD")
+			if b != envelope.NoteBound || n.Entry == nil {
+				t.Fatalf("an older entry does not open: %v %+v", b, n)
+			}
+			var ee *envelope.EntryError
+			if err := n.Entry.ValidateNew(); !errors.As(err, &ee) || ee.Field != tt.field || ee.Problem != "required" {
+				t.Errorf("ValidateNew = %v, want %s required", err, tt.field)
+			}
+			if _, err := envelope.SealEntry("7KQ4-M2XD", "omar", *n.Entry); !errors.As(err, &ee) || ee.Field != tt.field {
+				t.Errorf("SealEntry = %v, want %s refused", err, tt.field)
 			}
 		})
 	}
@@ -107,6 +151,9 @@ func TestEntrySealedAsNote(t *testing.T) {
 		{"two members", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"action":{"kind":"referral","date":"2026-01-01"},"response":{"date":"2026-01-01","stance":"denies"}}}`, "note"},
 		{"unknown kind", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"action":{"kind":"coffee","date":"2026-01-01"}}}`, "note"},
 		{"bad date", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"response":{"date":"2026-13-01","stance":"denies"}}}`, "note"},
+		{"bad publication date", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"published":{"report":"A/HRC/60/62","annex":"I","date":"10/09/2025"}}}`, "note"},
+		{"undoing without a time", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"link":{"kind":"same","other":"9WXY-3ABC","undo":true}}}`, "note"},
+		{"link time not a time", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"link":{"kind":"same","other":"9WXY-3ABC","at":"yesterday"}}}`, "note"},
 		{"long field", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":{"published":{"report":"` + strings.Repeat("A", 101) + `","annex":"I"}}}`, "note"},
 		{"entry on a reply", `{"version":1,"kind":"reply","reference":"7KQ4-M2XD","text":"x","entry":{"action":{"kind":"referral","date":"2026-01-01"}}}`, "reply"},
 		{"entry not an object", `{"version":1,"kind":"note","reference":"7KQ4-M2XD","text":"x","entry":"action"}`, "note"},
@@ -136,7 +183,15 @@ func FuzzEntry(f *testing.F) {
 		`{"action":{"kind":"other","date":"2026-03-14"}}`,
 		`{"response":{"date":"2026-04-01","stance":"denies","summary":"a\nb"}}`,
 		`{"published":{"report":"A/HRC/60/62","annex":"II","paragraph":"3"}}`,
+		`{"published":{"report":"A/HRC/60/62","annex":"II","paragraph":"3","date":"2025-09-10"}}`,
+		`{"published":{"report":"A/HRC/60/62","annex":"I","date":"2025-02-29"}}`,
+		`{"published":{"report":"A/HRC/60/62","annex":"I","date":""}}`,
 		`{"link":{"kind":"same","other":"9WXY-3ABC"}}`,
+		`{"link":{"kind":"same","other":"9WXY-3ABC","at":"2026-03-14T10:00:00.123456789Z"}}`,
+		`{"link":{"kind":"same","other":"9WXY-3ABC","undo":true,"at":"2026-03-14T10:00:00Z"}}`,
+		`{"link":{"kind":"duplicate","other":"9WXY-3ABC","undo":true}}`,
+		`{"link":{"kind":"same","other":"9WXY-3ABC","at":"2026-03-14T10:00:00+01:00"}}`,
+		`{"link":{"kind":"same","other":"9WXY-3ABC","undo":false,"at":"0001-01-01T00:00:00Z"}}`,
 		`{}`, `null`, `[]`, `"x"`,
 		`{"action":{"kind":"referral","date":"2026-01-01"},"link":{"kind":"same","other":"9WXY-3ABC"}}`,
 		`{"action":{"kind":"referral","date":"2026-01-01","summary":"\u001b[2J"}}`,
@@ -164,6 +219,24 @@ func FuzzEntry(f *testing.F) {
 				if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r == 0x202e {
 					t.Fatalf("accepted a control character in %q", s)
 				}
+			}
+		}
+		// An entry from before publications carried a date and links a
+		// time opens, and seals again only once given one.
+		var ee *envelope.EntryError
+		if err := e.ValidateNew(); err != nil {
+			if !errors.As(err, &ee) || ee.Problem != "required" || (ee.Field != "published.date" && ee.Field != "link.at") {
+				t.Fatalf("an accepted entry is refused for sealing: %v", err)
+			}
+			switch {
+			case e.Published != nil:
+				p := *e.Published
+				p.Date = "2025-09-10"
+				e.Published = &p
+			case e.Link != nil:
+				l := *e.Link
+				l.At = time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
+				e.Link = &l
 			}
 		}
 		again, err := envelope.SealEntry("7KQ4-M2XD", "", e)

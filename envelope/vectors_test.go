@@ -26,9 +26,16 @@ import (
 //
 //	go test ./envelope -run TestVectors -generate
 //
-// which writes a new file with new random test keys: do that only for a
-// deliberate format change, and say so in the commit.
-var generate = flag.Bool("generate", false, "write new test vectors to testdata/vectors.json")
+// which keeps the file's test keys and every vector it holds (by name,
+// byte for byte) and adds the vectors it lacks: do that for a deliberate
+// format change, say so in the commit, and check that the diff only
+// adds. With -fresh as well, it writes a new file with new random test
+// keys (needed for a new reply signed by the file's signer, whose private
+// half is thrown away).
+var (
+	generate = flag.Bool("generate", false, "add the missing test vectors to testdata/vectors.json")
+	fresh    = flag.Bool("fresh", false, "with -generate: new test keys and every vector made again")
+)
 
 const vectorsFile = "testdata/vectors.json"
 
@@ -207,10 +214,31 @@ func openAs(kind, ref string, ct []byte, id age.Identity) (string, []byte, error
 	return "ok", res, nil
 }
 
-// writeVectors makes new test identities and vectors.
+// writeVectors adds the missing vectors to the file (or, with -fresh,
+// makes new test identities and vectors).
 func writeVectors(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	other, _ := age.GenerateX25519Identity()
+	var old vectorFile
+	kept := map[string]vector{}
+	if !*fresh {
+		b, err := os.ReadFile(vectorsFile)
+		if err != nil {
+			t.Fatalf("%v (to start a new file, add -fresh)", err)
+		}
+		if err := json.Unmarshal(b, &old); err != nil {
+			t.Fatal(err)
+		}
+		if id, err = age.ParseX25519Identity(old.Identity); err != nil {
+			t.Fatal(err)
+		}
+		if other, err = age.ParseX25519Identity(old.Other); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range old.Vectors {
+			kept[v.Name] = v
+		}
+	}
 	rec, err := crypto.ParseRecipient(id.Recipient().String())
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +316,13 @@ func writeVectors(t *testing.T) {
 	v2.Version = 2
 	actionCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: "2026-03-14", Symbol: "AL TEST 1/2026", Summary: "TEST VECTOR: a communication."}}, recs))
 	responseCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Response: &envelope.Response{Date: "2026-04-20", Stance: envelope.StanceDenies, Summary: "TEST VECTOR: the State denies."}}, recs))
-	publishedCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Published: &envelope.Published{Report: "A/HRC/TEST/1", Annex: "I", Paragraph: "7"}}, recs))
+	// An undated publication (sealed before publications carried their
+	// date, as SealEntry no longer does) and a dated one.
+	publishedCT := raw(`{"version":1,"kind":"note","reference":"`+a+`","author":"omar","text":"Published in A/HRC/TEST/1, annex I, paragraph 7","entry":{"published":{"report":"A/HRC/TEST/1","annex":"I","paragraph":"7"}}}`, recs)
+	datedCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Published: &envelope.Published{Report: "A/HRC/TEST/1", Annex: "I", Paragraph: "7", Date: "2026-09-10"}}, recs))
+	linkAt := time.Date(2026, 5, 1, 10, 30, 0, 123456789, time.UTC)
+	linkCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Link: &envelope.Link{Kind: envelope.LinkSame, Other: b, At: linkAt}}, recs))
+	unlinkCT := must(envelope.SealEntryTo(a, "omar", envelope.Entry{Link: &envelope.Link{Kind: envelope.LinkSame, Other: b, Undo: true, At: linkAt.Add(time.Hour)}}, recs))
 	badEntry := func(entry string) []byte {
 		return raw(`{"version":1,"kind":"note","reference":"`+a+`","author":"omar","text":"TEST VECTOR","entry":`+entry+`}`, recs)
 	}
@@ -316,6 +350,11 @@ func writeVectors(t *testing.T) {
 		{Name: "note with a UN action", Kind: "note", Reference: a, Cipher: enc(actionCT), Want: "ok"},
 		{Name: "note with a State response", Kind: "note", Reference: a, Cipher: enc(responseCT), Want: "ok"},
 		{Name: "note with a published-in entry", Kind: "note", Reference: a, Cipher: enc(publishedCT), Want: "ok"},
+		{Name: "note with a dated published-in entry", Kind: "note", Reference: a, Cipher: enc(datedCT), Want: "ok"},
+		{Name: "note with a link", Kind: "note", Reference: a, Cipher: enc(linkCT), Want: "ok"},
+		{Name: "note undoing a link", Kind: "note", Reference: a, Cipher: enc(unlinkCT), Want: "ok"},
+		{Name: "entry with a bad publication date", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"published":{"report":"A/HRC/TEST/1","annex":"I","date":"2026-09-31"}}`)), Want: "broken"},
+		{Name: "entry undoing a link without a time", Kind: "note", Reference: a, Cipher: enc(badEntry(`{"link":{"kind":"same","other":"` + b + `","undo":true}}`)), Want: "broken"},
 		{Name: "UN action of another case", Kind: "note", Reference: b, Cipher: enc(actionCT), Want: "foreign"},
 		{Name: "UN action listed as a reply", Kind: "reply", Reference: a, Cipher: enc(actionCT), Want: "foreign"},
 		{Name: "entry with no member", Kind: "note", Reference: a, Cipher: enc(badEntry(`{}`)), Want: "broken"},
@@ -359,9 +398,31 @@ func writeVectors(t *testing.T) {
 			}
 		}
 	}
+	signer := signing.Public().String()
+	if !*fresh {
+		// The file's vectors stay as they are; the new ones are added
+		// where the list has them.
+		signer = old.Signer
+		for i := range vs {
+			if v, ok := kept[vs[i].Name]; ok {
+				vs[i] = v
+				continue
+			}
+			if vs[i].Signature == "verified" {
+				t.Fatalf("%s: a new reply signed by the file's signer needs -fresh (its private key is not kept)", vs[i].Name)
+			}
+			t.Logf("added %s", vs[i].Name)
+		}
+		if len(vs) < len(old.Vectors) {
+			t.Fatalf("%d vectors, the file has %d: a vector was dropped", len(vs), len(old.Vectors))
+		}
+	}
 	vf := vectorFile{
 		Comment:  "TEST VECTORS ONLY. These identities are throwaway test keys generated for this file; they protect nothing. Regenerate with: go test ./envelope -run TestVectors -generate",
-		Identity: id.String(), Other: other.String(), Signer: signing.Public().String(), Vectors: vs,
+		Identity: id.String(), Other: other.String(), Signer: signer, Vectors: vs,
+	}
+	if !*fresh {
+		vf.Comment = old.Comment
 	}
 	out, _ := json.MarshalIndent(vf, "", "  ")
 	os.MkdirAll(filepath.Dir(vectorsFile), 0o755)

@@ -36,6 +36,32 @@ func (c *cli) link() error {
 	return nil
 }
 
+// unlink undoes the link of two cases as the same person or event
+// (desk.Unlink: a sealed undoing on each; refused unless a link joins
+// them).
+func (c *cli) unlink() error {
+	if len(c.args) != 2 {
+		return errors.New("name two case references (usage: casectl unlink -i IDENTITY REF OTHER)")
+	}
+	ref, other := strings.ToUpper(strings.TrimSpace(c.args[0])), strings.ToUpper(strings.TrimSpace(c.args[1]))
+	ids, err := c.identities()
+	if err != nil {
+		return err
+	}
+	d, err := c.desk(ids)
+	if err != nil {
+		return err
+	}
+	if _, err := d.Unlink(c.ctx, ref, other); err != nil {
+		if errors.Is(err, desk.ErrNotLinked) {
+			return fmt.Errorf("%s and %s are not linked as the same person or event (any more): nothing was sent", handlerapi.Safe(ref), handlerapi.Safe(other))
+		}
+		return c.noteRefusal(ref, err)
+	}
+	fmt.Fprintf(c.out, "Undid the link of %s and %s: a sealed team note on each. The figures and the annex drafts count them apart again.\n", handlerapi.Safe(ref), handlerapi.Safe(other))
+	return nil
+}
+
 // annex writes the drafts of Annex I and II for a period as Markdown
 // (desk/sgreport, worded with the console's catalogue), to -out or
 // standard output, after recording in the audit log each case they draw

@@ -36,12 +36,28 @@ func TestLinkAndAnnexWithTheClient(t *testing.T) {
 	}
 	w.must("omar", "", "action", "add", a, "-kind", "communication", "-date", "2026-11-20", "-symbol", "UA UKR 3/2026")
 
+	// Undone and linked again: two more notes each time; undoing what is
+	// not linked is refused and sends nothing.
+	w.fails("omar", "name two case references", "unlink", "-i", key, a)
+	w.fails("omar", "cannot be linked to itself", "unlink", "-i", key, a, a)
+	contains(t, w.must("omar", "", "unlink", "-i", key, b, a), "Undid the link of "+b+" and "+a)
+	if n := count(`SELECT count(*) FROM notes WHERE kind = 'note'`); n != 5 {
+		t.Errorf("%d notes after the undoing, want 5", n)
+	}
+	w.fails("omar", "not linked", "unlink", "-i", key, a, b)
+	apart := w.must("omar", "", "annex", "-i", key, "-year", "2027")
+	if strings.Contains(apart, "2 sources") || !strings.Contains(apart, "#### Case "+a) || !strings.Contains(apart, "#### Case "+b) {
+		t.Errorf("after the undoing, the drafts do not show the cases apart:\n%s", apart)
+	}
+	contains(t, w.must("omar", "", "action", "list", "-i", key, a), "No longer the same person or event as case "+b)
+	w.must("omar", "", "link", "-i", key, a, b)
+
 	w.fails("omar", "name the period", "annex", "-i", key)
 	md := w.must("omar", "", "annex", "-i", key, "-year", "2027", "-lang", "fr")
 	pair := min(a, b)
 	contains(t, md, "## Annexe I : nouveaux cas", "### Ukraine", "#### Cas "+pair+", 2 sources", "UA UKR 3/2026", "## Annexe II : suivi")
-	if n := count(`SELECT count(*) FROM audit_log WHERE action = 'case.export'`); n != 2 {
-		t.Errorf("%d export audit entries, want 2", n)
+	if n := count(`SELECT count(*) FROM audit_log WHERE action = 'case.export'`); n != 4 {
+		t.Errorf("%d export audit entries, want 4 (2 for the drafts apart, 2 linked again)", n)
 	}
 	out := filepath.Join(t.TempDir(), "annexes.md")
 	contains(t, w.must("omar", "", "annex", "-i", key, "-from", "2026-05-01", "-to", "2027-04-30", "-out", out), "Wrote the drafts (2 cases drawn on)")

@@ -151,7 +151,7 @@ func newCLI(name string, in io.Reader, out io.Writer) *cli {
 		c.addEntryFlags(name)
 	}
 	switch name {
-	case "login", "show", "notes", "note", "export", "paper", "rekey", "console", "reply", "signing-key", "link", "annex", "action add", "action list", "response add", "published add":
+	case "login", "show", "notes", "note", "export", "paper", "rekey", "console", "reply", "signing-key", "link", "unlink", "annex", "action add", "action list", "response add", "published add":
 		c.fs.StringVar(&c.identityFile, "i", os.Getenv("CASECTL_IDENTITY"), "your age identity file")
 	}
 	if name == "console" {

@@ -56,6 +56,7 @@ func (c *cli) addEntryFlags(name string) {
 		c.fs.StringVar(&f.report, "report", "", "the report's symbol (such as A/HRC/60/62)")
 		c.fs.StringVar(&f.annex, "annex", "", "I (new cases) or II (follow-up)")
 		c.fs.StringVar(&f.paragraph, "paragraph", "", "the paragraph, if known")
+		c.fs.StringVar(&f.date, "date", "", "the report's date (when it was issued), as YYYY-MM-DD: it tells an earlier report from the one being drafted")
 	}
 }
 
@@ -72,7 +73,7 @@ func (c *cli) entryCmd() error {
 	case "response add":
 		e.Response = &envelope.Response{Date: f.date, Stance: f.stance, Summary: c.message}
 	case "published add":
-		e.Published = &envelope.Published{Report: f.report, Annex: f.annex, Paragraph: f.paragraph}
+		e.Published = &envelope.Published{Report: f.report, Annex: f.annex, Paragraph: f.paragraph, Date: f.date}
 	}
 	ref, err := c.ref()
 	if err != nil {
@@ -106,7 +107,7 @@ func (c *cli) entryCmd() error {
 var entryFlagNames = map[string]string{
 	"action.kind": "-kind", "action.date": "-date", "action.symbol": "-symbol", "action.summary": "-m",
 	"response.date": "-date", "response.stance": "-stance", "response.summary": "-m",
-	"published.report": "-report", "published.annex": "-annex", "published.paragraph": "-paragraph",
+	"published.report": "-report", "published.annex": "-annex", "published.paragraph": "-paragraph", "published.date": "-date",
 }
 
 // entryRefusal words desk's refusal of an entry.
@@ -202,6 +203,11 @@ func writeRecords(w io.Writer, ref string, recs []desk.Record) {
 			fmt.Fprintf(w, "Published in: %s, annex %s\n", safe(p.Report), safe(p.Annex))
 			if p.Paragraph != "" {
 				fmt.Fprintf(w, "Paragraph:  %s\n", safe(p.Paragraph))
+			}
+			if p.Date != "" {
+				fmt.Fprintf(w, "Report's date: %s\n", safe(p.Date))
+			} else {
+				fmt.Fprintf(w, "Report's date: not recorded (added before publications carried their date)\n")
 			}
 		case r.Link != nil:
 			fmt.Fprintf(w, "%s\n", safe(r.Summary()))

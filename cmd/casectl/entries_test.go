@@ -56,8 +56,10 @@ func TestEntriesWithTheClient(t *testing.T) {
 	contains(t, w.must("omar", "", "action", "add", "-kind", "raised_with_state", "-date", "2026-03-20", ref), "casectl triage -status raised_with_state "+ref)
 	contains(t, w.must("omar", "", "response", "add", "-date", "2026-04-20", "-stance", "denies", "-m", "Denies any link.", "-i", omarKey, ref),
 		"State response, 2026-04-20 (denies): Denies any link.", "casectl triage -status state_response_received "+ref)
-	contains(t, w.must("omar", "", "published", "add", "-report", "A/HRC/60/62", "-annex", "I", "-paragraph", "12", ref),
-		"Published in A/HRC/60/62, annex I, paragraph 12", "casectl triage -status published "+ref)
+	w.fails("omar", "-date is needed", "published", "add", "-report", "A/HRC/60/62", "-annex", "I", ref)
+	w.fails("omar", "-date must be a date", "published", "add", "-report", "A/HRC/60/62", "-annex", "I", "-date", "10/09/2025", ref)
+	contains(t, w.must("omar", "", "published", "add", "-report", "A/HRC/60/62", "-annex", "I", "-paragraph", "12", "-date", "2025-09-10", ref),
+		"Published in A/HRC/60/62, annex I, paragraph 12, 2025-09-10", "casectl triage -status published "+ref)
 	if n := notes(); n != 4 {
 		t.Fatalf("%d notes written, want 4", n)
 	}
@@ -69,7 +71,7 @@ func TestEntriesWithTheClient(t *testing.T) {
 
 	listed := w.must("omar", "", "action", "list", "-i", omarKey, ref)
 	contains(t, listed, "UN action:  communication by a special procedure", "Symbol:     AL BLR 1/2026", "Summary:    Joint allegation letter.",
-		"UN action:  raised with the State", "State response: denies", "Date:       2026-04-20", "Published in: A/HRC/60/62, annex I", "Paragraph:  12", "by omar")
+		"UN action:  raised with the State", "State response: denies", "Date:       2026-04-20", "Published in: A/HRC/60/62, annex I", "Paragraph:  12", "Report's date: 2025-09-10", "by omar")
 	if i, j := strings.Index(listed, "AL BLR"), strings.Index(listed, "A/HRC/60/62"); i < 0 || j < i {
 		t.Errorf("entries not in the order added:\n%s", listed)
 	}

@@ -14,7 +14,7 @@
 //	casectl action add -kind KIND -date YYYY-MM-DD [-symbol S] [-m SUMMARY] REF
 //	casectl action list -i IDENTITY REF
 //	casectl response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] REF
-//	casectl published add -report SYMBOL -annex I|II [-paragraph P] REF
+//	casectl published add -report SYMBOL -annex I|II -date YYYY-MM-DD [-paragraph P] REF
 //	casectl link    -i IDENTITY REF OTHER     (the same person or event: a corroborating source)
 //	casectl annex   -i IDENTITY (-year YYYY | -from YYYY-MM-DD -to YYYY-MM-DD) [-lang en|fr|es] [-out FILE]
 //	casectl export  -i IDENTITY -out DIR REF
@@ -84,6 +84,7 @@ commands:
   response record the State's response (response add)
   published  record that a case was published in a report of the Secretary-General (published add)
   link     link two cases as the same person or event (corroborating sources)
+  unlink   undo the link of two cases (not the same person or event after all)
   annex    draft Annex I (new cases) and Annex II (follow-up) of the Secretary-General's report, as Markdown
   export   write a decrypted case into a new folder
   paper    write a case on paper (as the console prints it) into one file encrypted to one colleague of the roster
@@ -106,8 +107,9 @@ var commandLines = map[string]string{
 	"action add":     "action add -kind KIND -date YYYY-MM-DD [-symbol SYMBOL] [-m SUMMARY] [-i IDENTITY] REF",
 	"action list":    "action list -i IDENTITY REF",
 	"response add":   "response add -date YYYY-MM-DD -stance denies|acknowledges|investigates|other [-m SUMMARY] [-i IDENTITY] REF",
-	"published add":  "published add -report SYMBOL -annex I|II [-paragraph P] [-i IDENTITY] REF",
+	"published add":  "published add -report SYMBOL -annex I|II -date YYYY-MM-DD [-paragraph P] [-i IDENTITY] REF",
 	"link":           "link -i IDENTITY REF OTHER",
+	"unlink":         "unlink -i IDENTITY REF OTHER",
 	"annex":          "annex -i IDENTITY (-year YYYY | -from YYYY-MM-DD -to YYYY-MM-DD) [-lang en|fr|es] [-out FILE]",
 	"export":         "export -i IDENTITY -out DIR REF",
 	"paper":          "paper -i IDENTITY -to NAME [-lang en|fr|es] -out FILE REF",
@@ -144,7 +146,7 @@ func run(args []string, stdin io.Reader, out io.Writer) error {
 		"login": (*cli).login, "logout": (*cli).logout, "cases": (*cli).cases, "show": (*cli).show,
 		"triage": (*cli).triage, "note": (*cli).note, "reply": (*cli).reply, "notes": (*cli).notes,
 		"export": (*cli).export, "rekey": (*cli).rekey, "console": (*cli).runConsole, "signing-key": (*cli).signingKey, "keygen": (*cli).keygen,
-		"link": (*cli).link, "annex": (*cli).annex, "paper": (*cli).paper,
+		"link": (*cli).link, "unlink": (*cli).unlink, "annex": (*cli).annex, "paper": (*cli).paper,
 	}
 	name := args[0]
 	if subs, ok := entryCommands[name]; ok {

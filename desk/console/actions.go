@@ -25,6 +25,7 @@ const maxFormBody = 64 << 10
 var doneMessages = map[string]string{
 	"status": "The status was changed.", "triage": "Urgency, assignee and deadline were saved.",
 	"note": "The note was encrypted to your team and added.", "link": "The cases were linked: a sealed note on each.",
+	"unlink": "The link was undone: a sealed note on each case. The figures count them apart again.",
 	"action": "The UN action was encrypted to your team and added to the thread.", "response": "The State's response was encrypted to your team and added to the thread.",
 	"published": "The publication was encrypted to your team and added to the thread.", "reply": "The reply was encrypted to the reporter and added. They can read it at /return with their receipt.",
 }

@@ -83,8 +83,8 @@ func TestLinkedCasesAndAnnexes(t *testing.T) {
 	contains(t, "the other case", other, `id="sources"`, `<a href="/cases/`+first+`" class="token">`, "Nadia First")
 
 	// A UN action on the linked pair; a case published in an earlier
-	// report (the note's day set back) with an action since; one closed
-	// as not a report.
+	// report (dated within the period, before its end) with a response
+	// since; one closed as not a report.
 	api := e.login("omar", id)
 	d := desk.Desk{API: api, IDs: []age.Identity{id}, Rosters: &desk.Rosters{API: api, PinsPath: e.pins(), Confirm: func(string) bool { return true }},
 		Handler: "omar", Team: "reprisals-team", Mine: []string{id.Recipient().String()}}
@@ -97,10 +97,7 @@ func TestLinkedCasesAndAnnexes(t *testing.T) {
 		return n
 	}
 	add(second, envelope.Entry{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: "2026-11-02", Symbol: "AL EGY 7/2026", Summary: "Sent ACTSUM"}})
-	pub := add(published, envelope.Entry{Published: &envelope.Published{Report: "A/HRC/63/40", Annex: "I"}})
-	if _, err := e.db.Pool().Exec(ctx, `UPDATE notes SET created_on = '2026-06-01' WHERE id = $1`, pub); err != nil {
-		t.Fatal(err)
-	}
+	add(published, envelope.Entry{Published: &envelope.Published{Report: "A/HRC/63/40", Annex: "I", Date: "2026-06-01"}})
 	add(published, envelope.Entry{Response: &envelope.Response{Date: "2026-09-10", Stance: envelope.StanceInvestigates}})
 	if _, err := api.Triage(ctx, junk, handlerapi.Change{Status: ptr("closed"), StatusDetail: ptr(handlerapi.NotAReport)}); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func TestAnnualReport(t *testing.T) {
 		t.Fatalf("annual page: %d\n%s", code, page)
 	}
 	contains(t, "annual page", page,
-		"4 cases in the period (duplicates left out); 3 may appear in the CSV.",
+		"4 cases in the period (duplicates and cases closed as not a report left out); 3 may appear in the CSV.",
 		"<th scope=\"row\">Democratic People&#39;s Republic of Korea</th><td>2</td>",
 		"<th scope=\"row\">Türkiye</th><td>1</td>", "<th scope=\"row\">Not sure</th><td>1</td>",
 		"<th scope=\"row\">Travel ban</th><td>1</td>", "<th scope=\"row\">Arrest or detention</th><td>3</td>",
@@ -72,7 +72,11 @@ func TestAnnualReport(t *testing.T) {
 	// The page in French names the State as the UN does in French.
 	post(t, hc, con, "/lang", url.Values{"lang": {"fr"}, "back": {"/annual"}})
 	_, fr := get(t, hc, base+"/annual")
-	contains(t, "French annual page", fr, "République populaire démocratique de Corée", "Par État concerné")
+	contains(t, "French annual page", fr, "République populaire démocratique de Corée", "Par État concerné",
+		"4 dossiers dans la période (hors doublons et dossiers clos comme n&#39;étant pas un signalement) ; 3 peuvent figurer dans le CSV.")
+	post(t, hc, con, "/lang", url.Values{"lang": {"es"}, "back": {"/annual"}})
+	_, es := get(t, hc, base+"/annual")
+	contains(t, "Spanish annual page", es, "4 casos en el período (sin contar duplicados ni casos cerrados por no ser una denuncia); 3 pueden figurar en el CSV.")
 	post(t, hc, con, "/lang", url.Values{"lang": {"en"}, "back": {"/"}})
 
 	code, body := post(t, hc, con, "/annual/csv", url.Values{"from": {"2020-01-01"}, "to": {"2030-12-31"}, "lang": {"en"}})

@@ -31,7 +31,7 @@ type entryForm struct {
 var entryFields = map[string]string{
 	"action.kind": "kind", "action.date": "date", "action.symbol": "symbol", "action.summary": "summary",
 	"response.date": "date", "response.stance": "stance", "response.summary": "summary",
-	"published.report": "report", "published.annex": "annex", "published.paragraph": "paragraph",
+	"published.report": "report", "published.annex": "annex", "published.paragraph": "paragraph", "published.date": "date",
 	"entry": "",
 }
 
@@ -78,7 +78,7 @@ func readEntry(r *http.Request) (entryForm, envelope.Entry) {
 	case "response":
 		e.Response = &envelope.Response{Date: f.Date, Stance: f.Stance, Summary: f.Summary}
 	case "published":
-		e.Published = &envelope.Published{Report: f.Report, Annex: f.Annex, Paragraph: f.Paragraph}
+		e.Published = &envelope.Published{Report: f.Report, Annex: f.Annex, Paragraph: f.Paragraph, Date: f.Date}
 	}
 	return f, e
 }
@@ -106,7 +106,7 @@ func (c *Console) addEntry(w http.ResponseWriter, r *http.Request) error {
 		return invalid(mEntryBroken)
 	}
 	e = desk.Tidy(e)
-	if err := e.Validate(); err != nil {
+	if err := e.ValidateNew(); err != nil {
 		return c.refuseEntry(w, r, ref, f, err)
 	}
 	var sealed envelope.Entry

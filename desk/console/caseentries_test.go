@@ -76,7 +76,9 @@ func TestCaseEntries(t *testing.T) {
 		{"entry": {"action"}, "kind": {"communication"}, "date": {"2026-02-30"}},
 		{"entry": {"action"}, "kind": {"communication"}, "date": {"2026-02-03"}, "summary": {"a\u202eb"}},
 		{"entry": {"response"}, "date": {"2026-04-01"}, "stance": {"angry"}},
-		{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"III"}},
+		{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"III"}, "date": {"2025-09-10"}},
+		{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"I"}}, // no date
+		{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"I"}, "date": {"2025-09-31"}},
 		{"entry": {"coffee"}},
 	} {
 		if resp, body := postRaw("/cases/"+ref+"/entry", f); resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "\u202e") {
@@ -136,12 +138,19 @@ func TestCaseEntries(t *testing.T) {
 	_, page = get(t, hc, base+loc)
 	contains(t, "case page after the response", page, `data-entry="response"`, "<dd>Denies the allegations</dd>", "Denies any link.",
 		`<option value="state_response_received" selected>`)
-	resp, _ = postRaw("/cases/"+ref+"/entry", url.Values{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"I"}, "paragraph": {"12"}})
+	// A publication needs its report's date: refused by its field, the
+	// input kept.
+	resp, body = postRaw("/cases/"+ref+"/entry", url.Values{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"I"}, "paragraph": {"12"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a publication without its date: %d", resp.StatusCode)
+	}
+	contains(t, "refused publication", body, `id="published-date-error">Fill in this field.`, `value="A/HRC/60/62"`, `value="12"`)
+	resp, _ = postRaw("/cases/"+ref+"/entry", url.Values{"entry": {"published"}, "report": {"A/HRC/60/62"}, "annex": {"I"}, "paragraph": {"12"}, "date": {"2025-09-10"}})
 	if loc = resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "suggest=published") {
 		t.Fatalf("publication: %d to %q", resp.StatusCode, loc)
 	}
 	_, page = get(t, hc, base+loc)
-	contains(t, "case page after the publication", page, `data-entry="published"`, "A/HRC/60/62", "<dd>Annex I (new cases)</dd>", "12",
+	contains(t, "case page after the publication", page, `data-entry="published"`, "A/HRC/60/62", "<dd>Annex I (new cases)</dd>", "12", `<dd class="token">2025-09-10</dd>`,
 		"cannot move to from Raised with the State")
 	// An action that suggests nothing goes to the new note.
 	resp, _ = postRaw("/cases/"+ref+"/entry", url.Values{"entry": {"action"}, "kind": {"communication"}, "date": {"2026-03-14"}, "symbol": {"AL BLR 1/2026"}})

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"sync"
-	"time"
 
 	"filippo.io/age"
 
@@ -21,16 +20,16 @@ import (
 const entryFetchers = 8
 
 // reportEntries opens case ref's notes (desk.OpenThread: only bound
-// notes of ref) and returns their structured entries, in order, with the
-// day the server lists each note as added.
+// notes of ref) and returns their structured entries, in order. Nothing
+// of the server's is kept with them (not the day it lists a note as
+// added): the figures read only sealed dates.
 func reportEntries(ref string, notes []handlerapi.Note, ids []age.Identity) []sgreport.Entry {
 	var out []sgreport.Entry
 	for _, t := range desk.OpenThread(ref, notes, ids) {
 		if t.Problem != desk.NoProblem || t.Structured == nil {
 			continue
 		}
-		on, _ := time.Parse(time.DateOnly, t.CreatedOn)
-		out = append(out, sgreport.Entry{Entry: *t.Structured, On: on})
+		out = append(out, sgreport.Entry{Entry: *t.Structured})
 	}
 	return out
 }

@@ -77,7 +77,7 @@ var goStrings = []string{
 	"By role of the victims", "By consent to publication",
 	"New and follow-up", "New cases (Annex I)", "Follow-up on earlier reports (Annex II)", "Sources per case", "{0} sources",
 	// annex drafts and linked cases
-	"Annex drafts", mLinkOther,
+	"Annex drafts", mLinkOther, mNotLinked,
 	// a case on paper, sealed to a colleague
 	mPaperRosterChanged, mPaperNoRoster, mPaperNobody, mPaperUnknown, mPaperTwice,
 	// errors

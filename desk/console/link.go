@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/ohchr-reprisals/intake/desk"
@@ -19,6 +18,7 @@ import (
 
 const (
 	mLinkOther = "Give the reference of another of the team's cases, such as ABCD-2345."
+	mNotLinked = "These cases are not linked (any more): nothing was changed."
 	// maxSources bounds the linked cases shown on a case page.
 	maxSources = 20
 )
@@ -62,33 +62,73 @@ func (c *Console) link(w http.ResponseWriter, r *http.Request) error {
 	return c.backToCase(w, r, ref, "link", "sources-title")
 }
 
+// unlink undoes the link of the case with another one (desk.Unlink: an
+// undoing sealed on each case), from the button beside each linked case.
+func (c *Console) unlink(w http.ResponseWriter, r *http.Request) error {
+	ref, err := caseRef(r)
+	if err != nil {
+		return err
+	}
+	if err := c.form(w, r, maxFormBody); err != nil {
+		return err
+	}
+	other := strings.ToUpper(strings.TrimSpace(r.PostFormValue("other")))
+	if !refPattern.MatchString(other) || other == ref {
+		return invalid(mLinkOther)
+	}
+	s := c.cfg.Source
+	if _, ok := s.Lookup(ref); !ok {
+		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
+	}
+	err = s.withDesk(r.PostFormValue("accept_roster"), func(d desk.Desk) error {
+		_, err := d.Unlink(r.Context(), ref, other)
+		return err
+	})
+	if ch, ok := asRosterChange(err); ok {
+		return c.confirmRoster(w, r, ch)
+	}
+	switch {
+	case errors.Is(err, desk.ErrNotLinked):
+		return invalid(mNotLinked)
+	case errors.Is(err, desk.ErrLinkSelf), errors.Is(err, desk.ErrLinkReference):
+		return invalid(mLinkOther)
+	case err != nil:
+		return s.refusal(err)
+	}
+	if o, ok := s.Lookup(other); ok {
+		s.mu.Lock()
+		o.entriesOK = false
+		s.mu.Unlock()
+	}
+	return c.backToCase(w, r, ref, "unlink", "sources-title")
+}
+
 // linkedTo returns the cases linked to case cs as the same person or
-// event: those its own sealed notes name, then the loaded cases whose
-// sealed notes name it (a link is sealed on both cases; the server may
-// withhold one side), at most maxSources.
+// event, in force: the links and undoings sealed on it and on every
+// loaded case (a link is sealed on both cases; the server may withhold
+// one side) folded by envelope.LinkSet, at most maxSources.
 func (s *Source) linkedTo(cs *Case) []string {
 	ref := cs.Meta.Reference
-	var out []string
-	add := func(r string) {
-		if r != ref && !slices.Contains(out, r) && len(out) < maxSources {
-			out = append(out, r)
-		}
-	}
+	var ls envelope.LinkSet
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for _, e := range cs.entries {
-		if e.Link != nil && e.Link.Kind == envelope.LinkSame {
-			add(e.Link.Other)
+		if e.Link != nil {
+			ls.Add(ref, *e.Link)
 		}
 	}
 	for _, o := range s.cases {
+		if o == cs {
+			continue
+		}
 		for _, e := range o.entries {
 			if e.Link != nil && e.Link.Kind == envelope.LinkSame && e.Link.Other == ref {
-				add(o.Meta.Reference)
+				ls.Add(o.Meta.Reference, *e.Link)
 			}
 		}
 	}
-	return out
+	s.mu.RUnlock()
+	out := ls.Others(envelope.LinkSame, ref)
+	return out[:min(len(out), maxSources)]
 }
 
 // sourceColumn is one case of the side-by-side view.

@@ -78,7 +78,7 @@ func wholeCase(t *testing.T, e *env, followUps ...string) paperCase {
 		"reply":     {"text": {paperCanary + " reply: we raised your case."}},
 		"action":    {"entry": {"action"}, "kind": {"communication"}, "date": {"2026-03-14"}, "symbol": {"AL ZQSYMBOL 1/2026"}, "summary": {paperCanary + " action summary"}},
 		"response":  {"entry": {"response"}, "date": {"2026-04-20"}, "stance": {"denies"}, "summary": {paperCanary + " response summary"}},
-		"published": {"entry": {"published"}, "report": {"A/HRC/ZQ/62"}, "annex": {"II"}, "paragraph": {"ZQ12"}},
+		"published": {"entry": {"published"}, "report": {"A/HRC/ZQ/62"}, "annex": {"II"}, "paragraph": {"ZQ12"}, "date": {"2025-09-10"}},
 		"link":      {"other": {other}},
 	} {
 		path := "/cases/" + ref + "/entry"
@@ -156,6 +156,7 @@ func TestPrintShowsTheWholeCase(t *testing.T) {
 		{"response stance", "Denies"},
 		{"published in", "A/HRC/ZQ/62"},
 		{"paragraph", "ZQ12"},
+		{"the report's date", "2025-09-10"},
 		{"link", "Same person or event as"},
 		{"linked case", other},
 		{"sources side by side", `id="sources"`},

@@ -28,6 +28,7 @@ func (c *Console) routes() http.Handler {
 	mux.Handle("GET /annexes", c.handle(c.annexes))
 	mux.Handle("POST /annexes/markdown", c.handle(c.annexMarkdown))
 	mux.Handle("POST /cases/{ref}/link", c.handle(c.link))
+	mux.Handle("POST /cases/{ref}/unlink", c.handle(c.unlink))
 	mux.Handle("GET /team", c.handle(c.showTeam))
 	mux.Handle("POST /team", c.handle(c.acceptTeam))
 	mux.Handle("POST /rekey/check", c.handle(c.rekeyCheck))

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ohchr-reprisals/intake/country"
 	"github.com/ohchr-reprisals/intake/envelope"
@@ -104,8 +105,8 @@ func Annexes(cases []Case, p Period, lang string) Draft {
 		if kind == KindNew {
 			e.Actions, e.Responses = g.actions(), g.responses()
 		} else {
-			var last = dayOf(p.To)
-			e.Published, last = g.publishedBefore(last)
+			var last time.Time
+			e.Published, last = g.publishedBefore(p)
 			e.Actions, e.Responses = g.followUp(last, dayOf(p.To))
 		}
 		sec.Entries = append(sec.Entries, e)

@@ -40,19 +40,20 @@ func acase(ref, received, state, publication string, edit func(c *sgreport.Case)
 }
 
 func link(other string) sgreport.Entry {
-	return sgreport.Entry{Entry: envelope.Entry{Link: &envelope.Link{Kind: envelope.LinkSame, Other: other}}, On: day("2026-01-01")}
+	return sgreport.Entry{Entry: envelope.Entry{Link: &envelope.Link{Kind: envelope.LinkSame, Other: other}}}
 }
 
 func action(date, symbol string) sgreport.Entry {
-	return sgreport.Entry{Entry: envelope.Entry{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: date, Symbol: symbol, Summary: "ACTSUM"}}, On: day(date)}
+	return sgreport.Entry{Entry: envelope.Entry{Action: &envelope.Action{Kind: envelope.ActionCommunication, Date: date, Symbol: symbol, Summary: "ACTSUM"}}}
 }
 
 func response(date string) sgreport.Entry {
-	return sgreport.Entry{Entry: envelope.Entry{Response: &envelope.Response{Date: date, Stance: envelope.StanceDenies}}, On: day(date)}
+	return sgreport.Entry{Entry: envelope.Entry{Response: &envelope.Response{Date: date, Stance: envelope.StanceDenies}}}
 }
 
+// published is a publication in a report dated on (sealed).
 func published(on string) sgreport.Entry {
-	return sgreport.Entry{Entry: envelope.Entry{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I"}}, On: day(on)}
+	return sgreport.Entry{Entry: envelope.Entry{Published: &envelope.Published{Report: "A/HRC/60/62", Annex: "I", Date: on}}}
 }
 
 // annexCases are cases for the annexes of AnnualPeriod(2026), that is
@@ -87,7 +88,7 @@ func annexCases() []sgreport.Case {
 		}),
 		// Pattern only: counted in its State, never described.
 		acase("PTPT-2222", "2025-09-01", "BY", "pattern_only", plant),
-		// Published in an earlier report (recorded before the period's
+		// Published in an earlier report (dated before the period's
 		// end), with an action before and one after the publication:
 		// Annex II, the later action only.
 		acase("FFFF-2222", "2024-06-01", "EG", "named", func(c *sgreport.Case) {
@@ -97,7 +98,7 @@ func annexCases() []sgreport.Case {
 		acase("QQQQ-2222", "2024-06-02", "EG", "named", func(c *sgreport.Case) {
 			c.Entries = []sgreport.Entry{action("2024-07-01", "AL EGY 2/2024"), published("2025-08-20")}
 		}),
-		// Published in the report being drafted (recorded after the
+		// Published in the report being drafted (dated after the
 		// period's end): still new, in Annex I.
 		acase("RRRR-2222", "2025-10-01", "EG", "anonymous", func(c *sgreport.Case) {
 			plant(c)
@@ -401,7 +402,7 @@ func TestPhrases(t *testing.T) {
 	t.Parallel()
 	cases := append(annexCases(), acase("UNSU-2222", "2025-06-01", "unsure", "anonymous", nil), acase("NORE-2222", "2025-06-01", "", "anonymous", nil),
 		acase("INVA-2222", "2025-06-01", "ZZ", "anonymous", nil))
-	cases[len(cases)-1].Entries = []sgreport.Entry{{Entry: envelope.Entry{Published: &envelope.Published{Report: "A/HRC/1/1", Annex: "II", Paragraph: "4"}}, On: day("2025-01-01")}, action("2025-09-09", "X")}
+	cases[len(cases)-1].Entries = []sgreport.Entry{{Entry: envelope.Entry{Published: &envelope.Published{Report: "A/HRC/1/1", Annex: "II", Paragraph: "4", Date: "2025-01-01"}}}, action("2025-09-09", "X")}
 	sgreport.Annexes(cases, sgreport.AnnualPeriod(2026), "en").Word(recording{t})
 	sgreport.Annexes(nil, sgreport.AnnualPeriod(2026), "en").Word(recording{t})
 }

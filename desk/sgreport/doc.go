@@ -18,7 +18,8 @@
 // a sealed "duplicate" link entry marks as a duplicate.
 //
 // Cases linked as the same person or event (a sealed "same" link entry on
-// either case: corroborating sources) are one Group: one case with N
+// either case, not undone since: corroborating sources; envelope.LinkSet
+// folds links and their undoings by their sealed times) are one Group: one case with N
 // sources in every figure and annex. A group belongs to the period of its
 // first received case; it counts once under each value any of its sources
 // has, and is shown at its most restrictive source's consent level (a
@@ -39,11 +40,15 @@
 // Annex I holds the groups first received in the period and not published
 // in an earlier report; Annex II the groups published in an earlier
 // report with UN actions or State responses dated after that publication
-// and up to the period's end. "Earlier" is a "published" entry whose note
-// the server lists as added on or before the period's end (the one clear
-// date used: a server that lied about it could move a case between the
-// two annexes of a draft, never put words in it). Each annex is by State
-// in the alphabetical order (collation) of the draft's language, English,
+// and up to the period's end. "Earlier" is a "published" entry whose
+// report's date (sealed in the entry: envelope.Published.Date) is on or
+// before the period's end; nothing the drafts or the counts read is the
+// server's word (not the day it lists a note as added), so a server
+// cannot move a case between the two annexes. A publication recorded
+// before publications carried their date has no date: it counts as an
+// earlier report published the day before the period begins
+// (PublishedOn), so its follow-up is what is dated in the period. Each
+// annex is by State in the alphabetical order (collation) of the draft's language, English,
 // French or Spanish; the answers that are not a State come last. An
 // entry's description comes only from the CSV's columns its level allows
 // (view, over the one table below): named and anonymous groups are

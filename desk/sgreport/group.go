@@ -36,30 +36,39 @@ func (g Group) References() []string {
 // belongs to the period of its first report.
 func (g Group) ReceivedOn() time.Time { return dayOf(g.Primary().ReceivedOn) }
 
-// left reports whether c is left out of every figure and annex: a
-// duplicate (its original is counted), by status or by a sealed
-// "duplicate" link, or a case closed as not a report.
-func left(c *Case) bool {
-	if !Counted(*c) {
-		return true
-	}
-	for _, e := range c.Entries {
-		if e.Link != nil && e.Link.Kind == envelope.LinkDuplicate {
-			return true
+// links folds the sealed link entries of every case into the links in
+// force (envelope.LinkSet: a later undoing withdraws a link, whatever
+// order the server listed the notes in).
+func links(cases []Case) *envelope.LinkSet {
+	var ls envelope.LinkSet
+	for i := range cases {
+		for _, e := range cases[i].Entries {
+			if e.Link != nil {
+				ls.Add(cases[i].Reference, *e.Link)
+			}
 		}
 	}
-	return false
+	return &ls
+}
+
+// left reports whether c is left out of every figure and annex: a
+// duplicate (its original is counted), by status or by a sealed
+// "duplicate" link in force, or a case closed as not a report.
+func left(c *Case, ls *envelope.LinkSet) bool {
+	return !Counted(*c) || len(ls.Others(envelope.LinkDuplicate, c.Reference)) > 0
 }
 
 // Groups joins cases linked as the same person or event, leaving out
 // the cases left of every figure (left). A link sealed on either case
 // joins them (the server may withhold the other side's note, never forge
-// one); a link to a case not among cases is ignored. Groups are in the
-// order of their first received day, then reference.
+// one), until an undoing sealed later on either case withdraws it; a
+// link to a case not among cases is ignored. Groups are in the order of
+// their first received day, then reference.
 func Groups(cases []Case) []Group {
+	ls := links(cases)
 	idx := make(map[string]int, len(cases))
 	for i := range cases {
-		if !left(&cases[i]) {
+		if !left(&cases[i], ls) {
 			idx[cases[i].Reference] = i
 		}
 	}
@@ -75,26 +84,20 @@ func Groups(cases []Case) []Group {
 		}
 		return i
 	}
-	for i := range cases {
-		if _, ok := idx[cases[i].Reference]; !ok {
-			continue
-		}
-		for _, e := range cases[i].Entries {
-			if e.Link == nil || e.Link.Kind != envelope.LinkSame {
-				continue
-			}
-			if j, ok := idx[e.Link.Other]; ok {
-				a, b := find(i), find(j)
-				if a != b {
-					parent[a] = b
-				}
+	for _, pair := range ls.Pairs(envelope.LinkSame) {
+		i, ok := idx[pair[0]]
+		j, ok2 := idx[pair[1]]
+		if ok && ok2 {
+			a, b := find(i), find(j)
+			if a != b {
+				parent[a] = b
 			}
 		}
 	}
 	byRoot := map[int]int{}
 	var groups []Group
 	for i := range cases {
-		if ref := cases[i].Reference; idx[ref] != i || left(&cases[i]) {
+		if j, ok := idx[cases[i].Reference]; !ok || j != i {
 			continue
 		}
 		r := find(i)
@@ -180,22 +183,44 @@ func (g Group) responses() []envelope.Response {
 	return out
 }
 
-// publishedBefore returns the group's publications recorded on or before
-// day, and the day of the last of them (zero if none).
-func (g Group) publishedBefore(day time.Time) ([]envelope.Published, time.Time) {
+// publishedBefore returns the group's publications in reports dated on
+// or before p's last day (earlier reports than the one being drafted),
+// and the day of the last of them (zero if none). Only sealed dates are
+// read (PublishedOn), never the day the server lists a note as added.
+func (g Group) publishedBefore(p Period) ([]envelope.Published, time.Time) {
 	var out []envelope.Published
 	var last time.Time
+	end := dayOf(p.To)
 	for _, c := range g.Cases {
 		for _, e := range c.Entries {
-			if e.Published != nil && !dayOf(e.On).After(day) {
-				out = append(out, *e.Published)
-				if e.On.After(last) {
-					last = dayOf(e.On)
-				}
+			if e.Published == nil {
+				continue
+			}
+			on, ok := PublishedOn(*e.Published, p)
+			if !ok || on.After(end) {
+				continue
+			}
+			out = append(out, *e.Published)
+			if on.After(last) {
+				last = on
 			}
 		}
 	}
 	return out, last
+}
+
+// PublishedOn is the day publication pub counts as made in period p's
+// drafts: its sealed Date; for an undated one (sealed before
+// publications carried their date, so nothing sealed says when), the
+// day before p begins: it counts as an earlier report, and its follow-up
+// is what is dated in p. ok is false for a date that does not parse
+// (Validate refuses those).
+func PublishedOn(pub envelope.Published, p Period) (day time.Time, ok bool) {
+	if pub.Date == "" {
+		return dayOf(p.From).AddDate(0, 0, -1), true
+	}
+	d, err := time.Parse(envelope.DateLayout, pub.Date)
+	return d, err == nil
 }
 
 // followUp returns the group's actions and responses dated after since
@@ -225,7 +250,7 @@ func (g Group) followUp(since, to time.Time) ([]envelope.Action, []envelope.Resp
 // (published in an earlier report, with actions or responses since, up to
 // the period's end), or "" (neither).
 func (g Group) kind(p Period) string {
-	published, last := g.publishedBefore(dayOf(p.To))
+	published, last := g.publishedBefore(p)
 	if len(published) == 0 {
 		if p.Contains(g.ReceivedOn()) {
 			return KindNew

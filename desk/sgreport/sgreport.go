@@ -34,13 +34,11 @@ type Case struct {
 
 // Entry is one structured entry of a case, as the handler's client opened
 // it from a sealed team note (envelope.Entry, checked by envelope.OpenNote).
+// Nothing in it is the server's word: every date the drafts and the
+// counts read is sealed (an action's, a response's, a publication's own
+// date, a link's time), never the day the server lists the note as added.
 type Entry struct {
 	envelope.Entry
-	// On is the day the note was added, as the server lists it: the only
-	// thing here that is the server's word. It tells a publication in an
-	// earlier report from one in the report being drafted, and nothing
-	// else (an action's or response's own date is sealed).
-	On time.Time
 }
 
 // Keys used in counts besides the report's own values.
