@@ -60,11 +60,33 @@ func Category(lang string, n int) string {
 	if n < 0 {
 		n = -n
 	}
-	tag, err := language.Parse(lang)
-	if err != nil {
+	tag, ok := tagOf(lang)
+	if !ok {
 		return Other
 	}
 	return formName[xplural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0)]
+}
+
+var (
+	tagMu sync.Mutex
+	tags  = map[string]language.Tag{}
+)
+
+// tagOf parses lang once (the pages' few languages are kept).
+func tagOf(lang string) (language.Tag, bool) {
+	tagMu.Lock()
+	defer tagMu.Unlock()
+	if t, ok := tags[lang]; ok {
+		return t, true
+	}
+	t, err := language.Parse(lang)
+	if err != nil {
+		return language.Und, false
+	}
+	if len(tags) < 64 {
+		tags[lang] = t
+	}
+	return t, true
 }
 
 var (
