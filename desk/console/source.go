@@ -134,12 +134,15 @@ func (s *Source) Workflow() handlerapi.Team { s.mu.RLock(); defer s.mu.RUnlock()
 // background; until then those cases are listed with their clear fields
 // only. WaitLoaded waits for the end. What was loaded before is wiped.
 func (s *Source) Load(ctx context.Context) error {
+	endGC := raiseGC() // until the background ends (raiseGC)
 	team, err := s.api.Team(ctx)
 	if err != nil {
+		endGC()
 		return err
 	}
 	first, err := s.api.Inbox(ctx, "", fetchPage)
 	if err != nil {
+		endGC()
 		return err
 	}
 	s.fillOmitted(ctx, &first)
@@ -167,7 +170,7 @@ func (s *Source) Load(ctx context.Context) error {
 	s.total, s.cancel, s.done, s.fetchFailed = min(first.Total, MaxCases), cancel, done, false
 	s.mu.Unlock()
 	s.dropJunk()
-	go s.background(bg, done, sealed[n:], len(first.Cases), first.Next)
+	go s.background(bg, done, endGC, sealed[n:], len(first.Cases), first.Next)
 	return nil
 }
 
@@ -182,9 +185,10 @@ const decryptChunk = 500
 // background decrypts rest, then fetches and decrypts the following pages,
 // installing each chunk into the inbox as it is ready. It stops when ctx
 // is cancelled (a new Load, Wipe); a fetch error ends it, and the inbox
-// says that cases are missing.
-func (s *Source) background(ctx context.Context, done chan struct{}, rest []Sealed, fetched int, next string) {
+// says that cases are missing. It calls endGC when it ends.
+func (s *Source) background(ctx context.Context, done chan struct{}, endGC func(), rest []Sealed, fetched int, next string) {
 	defer close(done)
+	defer endGC() // first: the collector's default is back when done closes
 	decrypt := func(list []Sealed) bool {
 		for len(list) > 0 && ctx.Err() == nil {
 			n := min(len(list), decryptChunk)
