@@ -94,8 +94,8 @@ type CaseQuery struct {
 // from the server.
 type Case struct {
 	CaseMeta
-	ReplyRecipient string `json:"reply_recipient"`
-	Ciphertext     []byte `json:"ciphertext"`
+	ReplyRecipient string     `json:"reply_recipient"`
+	Ciphertext     Ciphertext `json:"ciphertext"`
 }
 
 // Change is a triage change (PATCH /cases/{ref}); nil fields stay.
