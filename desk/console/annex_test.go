@@ -133,7 +133,11 @@ func TestLinkedCasesAndAnnexes(t *testing.T) {
 	pair := min(first, second)
 	contains(t, "annex page", annex, `lang="fr" id="draft"`, "Annexe I : nouveaux cas", "Annexe II : suivi",
 		"Cas "+pair+", 2 sources", "AL EGY 7/2026", "(non nommé)", "&lt;script&gt;alert(1)&lt;/script&gt;", `\u202eevil`,
-		"Earlier Published", "A/HRC/63/40", "Dit enquêter")
+		"Earlier Published", "A/HRC/63/40", "Dit enquêter",
+		// The reporter's answer on an official UN document: the named
+		// cases with the symbol, the anonymous pair without it.
+		"<dt>Déjà mentionné dans un document officiel de l&#39;ONU (selon l&#39;auteur du signalement)</dt><dd>Oui (A/HRC/57/30)</dd>",
+		"<dt>Déjà mentionné dans un document officiel de l&#39;ONU (selon l&#39;auteur du signalement)</dt><dd>Oui</dd>")
 	// French order: Allemagne (DE) before Égypte (EG); Tchad (TD) is in
 	// Annex II only.
 	if i, j := strings.Index(annex, "<h4>Allemagne</h4>"), strings.Index(annex, "<h4>Égypte</h4>"); i < 0 || j < 0 || i > j {

@@ -158,6 +158,7 @@ func stateOrder(lang string) map[string]int {
 var Phrases = []string{
 	"Acts",
 	"Alleged perpetrators",
+	"Already referred to in an official UN document (the reporter's word)",
 	"Annex I: new cases",
 	"Annex II: follow-up",
 	"Case {0}",
@@ -323,6 +324,13 @@ func wordEntry(e AnnexEntry, w Words) DocEntry {
 	add("Form of cooperation", strings.Join(nonEmpty(f["cooperation_form"]), ""))
 	add("Session or reference", strings.Join(nonEmpty(f["session_ref"]), ""))
 	add("Received", strings.Join(f["received"], ""))
+	if answer := strings.Join(f["un_document"], ""); answer != "" {
+		v := w.L("yes_no_unsure", answer)
+		if sym := strings.Join(nonEmpty(f["un_document_symbol"]), ""); sym != "" {
+			v += " (" + sym + ")"
+		}
+		add("Already referred to in an official UN document (the reporter's word)", v)
+	}
 	for _, p := range e.Published {
 		v := p.Report + ", " + w.T("annex {0}", p.Annex)
 		if p.Paragraph != "" {

@@ -119,6 +119,17 @@ var columns = []column{
 	{"narratives", namedOnly, joinParagraph, func(c *Case, _, _ string) []string {
 		return incidents(c, func(in envelope.Incident) string { return in.Narrative })
 	}},
+	// The reporter's answer whether the act was already referred to in an
+	// official UN document (calls for input to the report ask it): the
+	// answer describes one case; the symbol is typed by the reporter, so
+	// it is free text.
+	{"un_document", anonymousUp, joinOne, one(func(c *Case, _, _ string) string {
+		if c.Report.StepsTaken.UNDocument == "" {
+			return ""
+		}
+		return choiceKey("yes_no_unsure", c.Report.StepsTaken.UNDocument)
+	})},
+	{"un_document_symbol", namedOnly, joinOne, one(func(c *Case, _, _ string) string { return c.Report.StepsTaken.UNDocumentSymbol })},
 }
 
 // cell joins a column's values into one CSV cell.

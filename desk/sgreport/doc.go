@@ -99,6 +99,8 @@
 //	incident_places                                 x
 //	perpetrators                                    x
 //	narratives                                      x
+//	un_document                            x        x
+//	un_document_symbol                              x
 //
 // The reference is the case's public reference, which identifies nobody
 // and lets the drafter go back to the case. Pattern-only cases carry only
@@ -109,7 +111,11 @@
 // add the names and the free text about the victims, the cooperation and
 // the incidents. Never exported at any level: the submitter (name,
 // organisation, relationship, contact), where a victim is now, evidence
-// and steps taken, the risk assessment, and the rest of the consent record.
+// and steps taken (except the reporter's answer whether the act was
+// already referred to in an official UN document, which the report's
+// calls for input ask: the answer from anonymous up, the symbol the
+// reporter typed for named cases only), the risk assessment, and the
+// rest of the consent record.
 // The one table of these field sets is columns, in csv.go.
 //
 // # Safety of the CSV

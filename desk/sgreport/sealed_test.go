@@ -1,6 +1,8 @@
 package sgreport_test
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,4 +146,63 @@ func mustDuration(t *testing.T, s string) time.Duration {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestUNDocumentInAnnexes: the reporter's answer whether the act was
+// already referred to in an official UN document is in the annex entry
+// and the CSV as far as consent allows: the answer from anonymous up, the
+// symbol (typed by the reporter) for named cases only, nothing for a
+// case that did not answer.
+func TestUNDocumentInAnnexes(t *testing.T) {
+	t.Parallel()
+	p := sgreport.AnnualPeriod(2026)
+	withDoc := func(ref, publication, answer, symbol string) sgreport.Case {
+		return acase(ref, "2025-06-01", "EG", publication, func(c *sgreport.Case) {
+			c.Report.StepsTaken.UNDocument, c.Report.StepsTaken.UNDocumentSymbol = answer, symbol
+		})
+	}
+	cases := []sgreport.Case{
+		withDoc("NAME-2222", "named", "yes", "A/HRC/57/30"),
+		withDoc("ANON-2222", "anonymous", "yes", "A/HRC/ZZSECRET/1"),
+		withDoc("NONE-2222", "named", "", ""),
+		withDoc("PATT-2222", "pattern_only", "yes", "A/HRC/ZZPATTERN/1"),
+	}
+	lines := map[string]string{}
+	for _, st := range sgreport.Annexes(cases, p, "en").Word(words{}).Annexes[0].States {
+		for _, e := range st.Entries {
+			for _, l := range e.Lines {
+				if l.Label == "Already referred to in an official UN document (the reporter's word)" {
+					lines[e.Heading] = l.Value
+				}
+			}
+		}
+	}
+	want := map[string]string{"Case NAME-2222": "yes_no_unsure:yes (A/HRC/57/30)", "Case ANON-2222": "yes_no_unsure:yes"}
+	if len(lines) != len(want) {
+		t.Errorf("UN document lines %v, want %v", lines, want)
+	}
+	for h, v := range want {
+		if lines[h] != v {
+			t.Errorf("%s: UN document %q, want %q", h, lines[h], v)
+		}
+	}
+	var csv bytes.Buffer
+	if err := sgreport.WriteCSV(&csv, sgreport.Compute(cases, p), "en"); err != nil {
+		t.Fatal(err)
+	}
+	out := csv.String()
+	for _, never := range []string{"ZZSECRET", "ZZPATTERN"} {
+		if strings.Contains(out, never) {
+			t.Errorf("the CSV holds a symbol its consent level does not allow (%s):\n%s", never, out)
+		}
+	}
+	for _, row := range []string{"NAME-2222,", "ANON-2222,"} {
+		i := strings.Index(out, row)
+		if i < 0 || !strings.Contains(strings.SplitN(out[i:], "\n", 2)[0], ",yes,") {
+			t.Errorf("the CSV row %s lacks the answer:\n%s", row, out)
+		}
+	}
+	if !strings.Contains(out, ",yes,A/HRC/57/30\n") {
+		t.Errorf("the named row lacks the symbol:\n%s", out)
+	}
 }
