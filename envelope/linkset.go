@@ -14,7 +14,8 @@ package envelope
 // Other, so its pair is ordered.
 type LinkSet struct {
 	m     map[linkKey]Link
-	order []linkKey // first seen first
+	order []linkKey            // first seen first
+	byRef map[string][]linkKey // each case's pairs, first seen first
 }
 
 type linkKey struct{ kind, a, b string }
@@ -35,13 +36,15 @@ func (s *LinkSet) Add(from string, l Link) {
 		return
 	}
 	if s.m == nil {
-		s.m = map[linkKey]Link{}
+		s.m, s.byRef = map[linkKey]Link{}, map[string][]linkKey{}
 	}
 	k := keyOf(from, l)
 	old, seen := s.m[k]
 	switch {
 	case !seen:
 		s.order = append(s.order, k)
+		s.byRef[k.a] = append(s.byRef[k.a], k)
+		s.byRef[k.b] = append(s.byRef[k.b], k)
 	case l.At.Before(old.At), l.At.Equal(old.At) && old.Undo:
 		return
 	}
@@ -60,7 +63,7 @@ func (s *LinkSet) Linked(kind, from, other string) bool {
 // the cases ref is a duplicate of.
 func (s *LinkSet) Others(kind, ref string) []string {
 	var out []string
-	for _, k := range s.order {
+	for _, k := range s.byRef[ref] {
 		if k.kind != kind || s.m[k].Undo {
 			continue
 		}
