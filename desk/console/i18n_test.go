@@ -110,26 +110,7 @@ func TestPluralCategories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for lang, c := range cat {
-		want := plural.Categories(lang)
-		n := 0
-		for k, m := range c {
-			if !m.Plural() {
-				continue
-			}
-			n++
-			var got []string
-			for _, f := range []string{plural.Zero, plural.One, plural.Two, plural.Few, plural.Many, plural.Other} {
-				if m.Forms[f] != "" {
-					got = append(got, f)
-				}
-			}
-			if !slices.Equal(got, want) || len(m.Forms) != len(want) {
-				t.Errorf("%s: %q has the forms %v, want %v", lang, k, got, want)
-			}
-		}
-		if n == 0 {
-			t.Errorf("%s: no plural message", lang)
-		}
+	for _, err := range plural.Book(cat).FormErrors() {
+		t.Error(err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -267,6 +268,38 @@ func (b Book) Pick(lang, s string, args ...any) string {
 		return m.Pick("en", args...)
 	}
 	return s
+}
+
+// FormErrors reports every plural message of the book whose forms are
+// not exactly the categories its language uses (Categories): no form
+// missing, none extra; and every language with no plural message at all.
+// The catalogue tests of the reporter pages and of the console call it.
+func (b Book) FormErrors() []error {
+	var errs []error
+	for _, lang := range sorted(slices.Collect(maps.Keys(b))) {
+		want := Categories(lang)
+		n := 0
+		for _, k := range sorted(slices.Collect(maps.Keys(b[lang]))) {
+			m := b[lang][k]
+			if !m.Plural() {
+				continue
+			}
+			n++
+			var got []string
+			for _, f := range allCategories {
+				if m.Forms[f] != "" {
+					got = append(got, f)
+				}
+			}
+			if !slices.Equal(got, want) || len(m.Forms) != len(want) {
+				errs = append(errs, fmt.Errorf("%s: %q has the forms %v, want %v", lang, k, got, want))
+			}
+		}
+		if n == 0 {
+			errs = append(errs, fmt.Errorf("%s: no plural message", lang))
+		}
+	}
+	return errs
 }
 
 // Translate returns s in lang with {0}, {1}... replaced by args.

@@ -207,3 +207,36 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestFormErrors: a plural message with a form missing or extra is named,
+// and so is a language without any plural message.
+func TestFormErrors(t *testing.T) {
+	t.Parallel()
+	ok := Message{Forms: map[string]string{One: "{0} дело", Few: "{0} дела", Many: "{0} дел", Other: "{0} дела"}}
+	tests := []struct {
+		name string
+		book Book
+		want []string
+	}{
+		{"right forms", Book{"ru": {"{0} cases": ok}}, nil},
+		{"few missing", Book{"ru": {"{0} cases": {Forms: map[string]string{One: "a", Many: "b", Other: "c"}}}},
+			[]string{`ru: "{0} cases" has the forms [one many other]`}},
+		{"two extra", Book{"ru": {"{0} cases": {Forms: map[string]string{One: "a", Two: "x", Few: "d", Many: "b", Other: "c"}}}},
+			[]string{`ru: "{0} cases" has the forms [one two few many other]`}},
+		{"no plural message", Book{"ru": {"{0} cases": ok}, "fr": {"Case": {Text: "Dossier"}}},
+			[]string{"fr: no plural message"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			errs := tt.book.FormErrors()
+			if len(errs) != len(tt.want) {
+				t.Fatalf("errors %v, want %d", errs, len(tt.want))
+			}
+			for i, e := range errs {
+				if !strings.HasPrefix(e.Error(), tt.want[i]) {
+					t.Errorf("error %q, want it to start %q", e, tt.want[i])
+				}
+			}
+		})
+	}
+}
