@@ -25,46 +25,18 @@ const (
 
 // link links the case to another one.
 func (c *Console) link(w http.ResponseWriter, r *http.Request) error {
-	ref, err := caseRef(r)
-	if err != nil {
-		return err
-	}
-	if err := c.form(w, r, maxFormBody); err != nil {
-		return err
-	}
-	other := strings.ToUpper(strings.TrimSpace(r.PostFormValue("other")))
-	if !refPattern.MatchString(other) || other == ref {
-		return invalid(mLinkOther)
-	}
-	s := c.cfg.Source
-	if _, ok := s.Lookup(ref); !ok {
-		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
-	}
-	err = s.withDesk(r.PostFormValue("accept_roster"), func(d desk.Desk) error {
-		_, err := d.Link(r.Context(), ref, other)
-		return err
-	})
-	if ch, ok := asRosterChange(err); ok {
-		return c.confirmRoster(w, r, ch)
-	}
-	if errors.Is(err, desk.ErrLinkSelf) || errors.Is(err, desk.ErrLinkReference) {
-		return invalid(mLinkOther)
-	}
-	if err != nil {
-		return s.refusal(err)
-	}
-	// The other case's entries changed too: read again when next needed.
-	if o, ok := s.Lookup(other); ok {
-		s.mu.Lock()
-		o.entriesOK = false
-		s.mu.Unlock()
-	}
-	return c.backToCase(w, r, ref, "link", "sources-title")
+	return c.changeLink(w, r, false)
 }
 
 // unlink undoes the link of the case with another one (desk.Unlink: an
 // undoing sealed on each case), from the button beside each linked case.
 func (c *Console) unlink(w http.ResponseWriter, r *http.Request) error {
+	return c.changeLink(w, r, true)
+}
+
+// changeLink links the case to the form's other case, or with undo
+// undoes their link, and goes back to the case's sources.
+func (c *Console) changeLink(w http.ResponseWriter, r *http.Request, undo bool) error {
 	ref, err := caseRef(r)
 	if err != nil {
 		return err
@@ -81,7 +53,11 @@ func (c *Console) unlink(w http.ResponseWriter, r *http.Request) error {
 		return &userError{status: http.StatusNotFound, heading: hNotFound, message: mNotFound}
 	}
 	err = s.withDesk(r.PostFormValue("accept_roster"), func(d desk.Desk) error {
-		_, err := d.Unlink(r.Context(), ref, other)
+		if undo {
+			_, err := d.Unlink(r.Context(), ref, other)
+			return err
+		}
+		_, err := d.Link(r.Context(), ref, other)
 		return err
 	})
 	if ch, ok := asRosterChange(err); ok {
@@ -95,12 +71,17 @@ func (c *Console) unlink(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return s.refusal(err)
 	}
+	// The other case's entries changed too: read again when next needed.
 	if o, ok := s.Lookup(other); ok {
 		s.mu.Lock()
 		o.entriesOK = false
 		s.mu.Unlock()
 	}
-	return c.backToCase(w, r, ref, "unlink", "sources-title")
+	done := "link"
+	if undo {
+		done = "unlink"
+	}
+	return c.backToCase(w, r, ref, done, "sources-title")
 }
 
 // linkedTo returns the cases linked to case cs as the same person or
