@@ -17,22 +17,14 @@ import (
 // link links two cases as the same person or event (desk.Link: a sealed
 // note on each).
 func (c *cli) link() error {
-	if len(c.args) != 2 {
-		return errors.New("name two case references (usage: casectl link -i IDENTITY REF OTHER)")
-	}
-	ref, other := strings.ToUpper(strings.TrimSpace(c.args[0])), strings.ToUpper(strings.TrimSpace(c.args[1]))
-	ids, err := c.identities()
-	if err != nil {
-		return err
-	}
-	d, err := c.desk(ids)
+	d, ref, other, err := c.twoCases("link")
 	if err != nil {
 		return err
 	}
 	if _, err := d.Link(c.ctx, ref, other); err != nil {
 		return c.noteRefusal(ref, err)
 	}
-	fmt.Fprintf(c.out, "Linked %s and %s as the same person or event: a sealed team note on each.\n", ref, other)
+	fmt.Fprintf(c.out, "Linked %s and %s as the same person or event: a sealed team note on each.\n", handlerapi.Safe(ref), handlerapi.Safe(other))
 	return nil
 }
 
@@ -40,15 +32,7 @@ func (c *cli) link() error {
 // (desk.Unlink: a sealed undoing on each; refused unless a link joins
 // them).
 func (c *cli) unlink() error {
-	if len(c.args) != 2 {
-		return errors.New("name two case references (usage: casectl unlink -i IDENTITY REF OTHER)")
-	}
-	ref, other := strings.ToUpper(strings.TrimSpace(c.args[0])), strings.ToUpper(strings.TrimSpace(c.args[1]))
-	ids, err := c.identities()
-	if err != nil {
-		return err
-	}
-	d, err := c.desk(ids)
+	d, ref, other, err := c.twoCases("unlink")
 	if err != nil {
 		return err
 	}
@@ -60,6 +44,21 @@ func (c *cli) unlink() error {
 	}
 	fmt.Fprintf(c.out, "Undid the link of %s and %s: a sealed team note on each. The figures and the annex drafts count them apart again.\n", handlerapi.Safe(ref), handlerapi.Safe(other))
 	return nil
+}
+
+// twoCases reads the two case references of link and unlink and signs
+// in with the handler's identities.
+func (c *cli) twoCases(cmd string) (d desk.Desk, ref, other string, err error) {
+	if len(c.args) != 2 {
+		return d, "", "", fmt.Errorf("name two case references (usage: casectl %s -i IDENTITY REF OTHER)", cmd)
+	}
+	ref, other = strings.ToUpper(strings.TrimSpace(c.args[0])), strings.ToUpper(strings.TrimSpace(c.args[1]))
+	ids, err := c.identities()
+	if err != nil {
+		return d, "", "", err
+	}
+	d, err = c.desk(ids)
+	return d, ref, other, err
 }
 
 // annex writes the drafts of Annex I and II for a period as Markdown
