@@ -118,7 +118,7 @@ func TestRekeyIsNoDecryptionOracle(t *testing.T) {
 			if err != nil {
 				t.Fatalf("rekey: %v\n%s", err, out)
 			}
-			contains(t, out, "Re-encrypted 2 case(s)", "is not a reply sealed for this case; left as it is")
+			contains(t, out, "Re-encrypted 2 cases", "is not a reply sealed for this case; left as it is")
 			rows, err := w.db.Pool().Query(ctx, `SELECT n.ciphertext FROM notes n JOIN reports r ON r.id = n.report_id WHERE r.reference = $1`, a)
 			if err != nil {
 				t.Fatal(err)

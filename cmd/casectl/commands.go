@@ -23,6 +23,7 @@ import (
 	"github.com/ohchr-reprisals/intake/desk/console"
 	"github.com/ohchr-reprisals/intake/envelope"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/roster"
 )
 
@@ -403,7 +404,7 @@ func (c *cli) addNote(kind string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %d recipient(s).\n", kind, id, ref, out.Recipients())
+	fmt.Fprintf(c.out, "Added %s %d to %s, encrypted to %s.\n", kind, id, ref, plural.Noun(out.Recipients(), "recipient", "recipients"))
 	return nil
 }
 
@@ -602,9 +603,13 @@ func (c *cli) rekey() error {
 	if c.dryRun {
 		verb = "Would re-encrypt"
 	}
-	fmt.Fprintf(c.out, "%s %d case(s) to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, sum.Rekeyed, sum.Skipped)
+	fmt.Fprintf(c.out, "%s %s to the verified rosters; %d skipped (not readable with your identity: ask a colleague who can read them to run rekey).\n", verb, plural.Noun(sum.Rekeyed, "case", "cases"), sum.Skipped)
 	if sum.Refused > 0 {
-		return fmt.Errorf("%d case(s) were refused because the server serves another case's content under their reference; tell your security focal point", sum.Refused)
+		were := "were"
+		if sum.Refused == 1 {
+			were = "was"
+		}
+		return fmt.Errorf("%s %s refused because the server serves another case's content under its reference; tell your security focal point", plural.Noun(sum.Refused, "case", "cases"), were)
 	}
 	return nil
 }

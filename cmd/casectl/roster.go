@@ -15,6 +15,7 @@ import (
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/desk"
 	"github.com/ohchr-reprisals/intake/handlerapi"
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/roster"
 )
 
@@ -316,8 +317,8 @@ func (c *cli) rosterPublish() error {
 	if err := api.PublishRoster(c.ctx, s); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Published team %s's roster version %d. New reports are encrypted to its %d recipient(s); handlers see the change and agree before they rekey.\n",
-		r.Team, r.Version, len(r.Entries))
+	fmt.Fprintf(c.out, "Published team %s's roster version %d. New reports are encrypted to its %s; handlers see the change and agree before they rekey.\n",
+		r.Team, r.Version, plural.Noun(len(r.Entries), "recipient", "recipients"))
 	return nil
 }
 
@@ -343,15 +344,15 @@ func (c *cli) rosterPin() error {
 	if c.threshold > 0 {
 		tp := pins.Teams[c.team]
 		if c.threshold > len(tp.Keys) {
-			return fmt.Errorf("-require %d: only %d roster key(s) of team %s are pinned; pin the others first", c.threshold, len(tp.Keys), handlerapi.Safe(c.team))
+			return fmt.Errorf("-require %d: team %s has only %s pinned; pin the others first", c.threshold, handlerapi.Safe(c.team), plural.Noun(len(tp.Keys), "roster key", "roster keys"))
 		}
 		tp.Threshold = c.threshold
 	}
 	if err := pins.Save(c.pinsPath()); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Pinned. casectl now encrypts to team %s only what a roster signed by %d of its %d pinned roster key(s) lists.\n",
-		handlerapi.Safe(c.team), max(1, pins.Teams[c.team].Threshold), len(pins.Teams[c.team].Keys))
+	fmt.Fprintf(c.out, "Pinned. casectl now encrypts to team %s only what a roster signed by %d of its %s lists.\n",
+		handlerapi.Safe(c.team), max(1, pins.Teams[c.team].Threshold), plural.Noun(len(pins.Teams[c.team].Keys), "pinned roster key", "pinned roster keys"))
 	return nil
 }
 
@@ -374,7 +375,7 @@ func (c *cli) rosterShow() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified: %d recipient(s).\n", r.Team, r.Version, len(recs))
+	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified: %s.\n", r.Team, r.Version, plural.Noun(len(recs), "recipient", "recipients"))
 	for _, e := range r.Entries {
 		fmt.Fprintf(c.out, "  %s\n", e)
 	}
@@ -412,7 +413,7 @@ func (c *cli) rosterFetch() error {
 		return err
 	}
 	r := checked.Roster
-	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified against your pinned roster keys: %d recipient(s).\n", r.Team, r.Version, len(r.Entries))
+	fmt.Fprintf(c.out, "Team %s's roster, version %d, verified against your pinned roster keys: %s.\n", r.Team, r.Version, plural.Noun(len(r.Entries), "recipient", "recipients"))
 	for _, e := range r.Entries {
 		fmt.Fprintf(c.out, "  %s\n", e)
 	}

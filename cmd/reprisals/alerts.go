@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/store"
 )
 
@@ -63,7 +64,7 @@ func cmdAlerts(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%d failed alert(s) queued again.\n", n)
+		fmt.Printf("%s queued again.\n", plural.Noun(n, "failed alert", "failed alerts"))
 		return nil
 	}
 

@@ -211,7 +211,7 @@ func TestAlertsCommands(t *testing.T) {
 		t.Error("alerts retry without IDs or -all succeeded")
 	}
 	out, _, err = runBin(t, env, "alerts", "retry", "-all")
-	if err != nil || !strings.Contains(out, "2 failed alert(s) queued again") {
+	if err != nil || !strings.Contains(out, "2 failed alerts queued again") {
 		t.Fatalf("alerts retry -all: %v\n%s", err, out)
 	}
 	out, _, _ = runBin(t, env, "alerts", "list", "-state", "failed")

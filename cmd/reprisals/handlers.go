@@ -16,6 +16,7 @@ import (
 	"github.com/ohchr-reprisals/intake/config"
 	"github.com/ohchr-reprisals/intake/crypto"
 	"github.com/ohchr-reprisals/intake/intermediary"
+	"github.com/ohchr-reprisals/intake/internal/plural"
 	"github.com/ohchr-reprisals/intake/roster"
 	"github.com/ohchr-reprisals/intake/store"
 )
@@ -357,7 +358,7 @@ func cmdRetention(args []string) error {
 	for _, c := range list {
 		fmt.Printf("%s %s (%s since %s)\n", verb, c.Reference, c.Status, c.Since.Format(time.DateOnly))
 	}
-	fmt.Printf("%s %d case(s).\n", verb, len(list))
+	fmt.Printf("%s %s.\n", verb, plural.Noun(len(list), "case", "cases"))
 	return err
 }
 

@@ -76,7 +76,7 @@ func TestHandlerAdminAndAudit(t *testing.T) {
 		t.Fatalf("handler add on a roster team: %v\n%s%s", rosterErr, rout, rerr)
 	}
 
-	ok("Would purge 0 case(s).", "retention", "-dry-run")
+	ok("Would purge 0 cases.", "retention", "-dry-run")
 	ok("Added organisation nhri-x", "org", "add", "-slug", "nhri-x", "-name", "National Commission X")
 	out, _, err := runBin(t, env, "staff", "add", "-org", "nhri-x", "-username", "layla")
 	if err != nil || !strings.Contains(out, "Password: ") || !strings.Contains(out, "otpauth://totp/") {

@@ -120,11 +120,11 @@ func TestDevOperatorCommands(t *testing.T) {
 		{[]string{"audit", "verify"}, "The audit log verifies"},
 		{[]string{"alerts", "list"}, ""},
 		{[]string{"alerts", "list", "-state", "failed"}, "No undelivered alerts."},
-		{[]string{"alerts", "retry", "-all"}, "0 failed alert(s) queued again."},
+		{[]string{"alerts", "retry", "-all"}, "0 failed alerts queued again."},
 		{[]string{"staff", "unlock", "nour"}, "Done: unlock nour"},
 		{[]string{"staff", "unlock", "-username", "nour"}, "Done: unlock nour"},
 		{[]string{"staff", "reset-password", "nour"}, "Password: "},
-		{[]string{"retention", "-dry-run"}, "Would purge 0 case(s)."},
+		{[]string{"retention", "-dry-run"}, "Would purge 0 cases."},
 		{[]string{"verify-receipt", "-print-key"}, "ed25519:"},
 		{[]string{"config"}, "[redacted]"},
 	} {

@@ -398,3 +398,13 @@ func subset(a, b []string) bool {
 	}
 	return true
 }
+
+// Noun returns n and the English noun in the form its count takes ("1
+// case", "0 cases"), for the command-line tools' messages, which are
+// English only.
+func Noun(n int, one, other string) string {
+	if Category("en", n) == One {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + other
+}

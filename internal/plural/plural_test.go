@@ -240,3 +240,15 @@ func TestFormErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestNoun(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{{0, "0 cases"}, {1, "1 case"}, {2, "2 cases"}, {21, "21 cases"}} {
+		if got := Noun(tt.n, "case", "cases"); got != tt.want {
+			t.Errorf("Noun(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
