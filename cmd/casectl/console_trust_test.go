@@ -23,8 +23,9 @@ import (
 )
 
 // TestConsoleQuitThenBackShowsNothing quits the console in a real
-// Chromium after reading a case, then goes Back twice: neither the
-// inbox nor the case may come back from the browser's caches (the
+// Chromium after reading and printing a case, then goes Back three
+// times: neither the inbox, the printable case nor the case page may
+// come back from the browser's caches (the
 // back/forward cache kept whole decrypted pages after "Quit and wipe").
 func TestConsoleQuitThenBackShowsNothing(t *testing.T) {
 	t.Parallel()
@@ -68,6 +69,10 @@ func TestConsoleQuitThenBackShowsNothing(t *testing.T) {
 	if got := body(); !strings.Contains(got, victim) {
 		t.Fatalf("the case page lacks the victim's name:\n%s", got)
 	}
+	step("print the case", chromedp.Click(chromedp.ID("print-link")), chromedp.WaitVisible(chromedp.ID("confidential")))
+	if got := body(); !strings.Contains(got, victim) || !strings.Contains(got, "Narrative-9e2a") {
+		t.Fatalf("the printable case lacks the victim's name or the narrative:\n%s", got)
+	}
 	step("back to the inbox", chromedp.Navigate("http://"+rc.addr+"/"), chromedp.WaitVisible(chromedp.ID("cases")))
 	step("quit", chromedp.Click(chromedp.ID("quit")), chromedp.WaitVisible(chromedp.ID("closed")))
 	select {
@@ -88,7 +93,8 @@ func TestConsoleQuitThenBackShowsNothing(t *testing.T) {
 		_, err = cdp.Call(ctx, tg, page.NavigateToHistoryEntry, page.NavigateToHistoryEntryParams{EntryID: h.Entries[h.CurrentIndex-1].ID})
 		return err
 	})
-	for i := 1; i <= 2; i++ {
+	// Back three times: the inbox, the printable case, the case page.
+	for i := 1; i <= 3; i++ {
 		step("back", goBack, chromedp.Sleep(time.Second))
 		got := body()
 		for _, secret := range []string{victim, "Narrative-9e2a", acc.Reference} {
