@@ -62,6 +62,10 @@ const (
 	CasesPerPage    = 50
 	MaxCasesPerPage = 100
 	MaxInboxCases   = 500
+	// MaxFeedNotes bounds a page of the notes feed (GET
+	// /api/v1/handler/notes), by default as many; handlers.inbox_page_bytes
+	// bounds it by bytes as well.
+	MaxFeedNotes = 5000
 )
 
 // Bounds of handlers.inbox_page_bytes: at least a large report, and at

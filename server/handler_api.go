@@ -39,6 +39,7 @@ func (s *Server) registerHandlerAPI(e *echo.Echo) {
 	a.GET("/team", s.team)
 	a.GET("/cases", s.listCases)
 	a.GET("/inbox", s.inbox)
+	a.GET("/notes", s.teamNotes)
 	a.GET("/cases/:ref", s.getCase)
 	a.PATCH("/cases/:ref", s.triage, limitBody(maxHandlerJSON))
 	a.GET("/cases/:ref/notes", s.listNotes)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,6 +35,36 @@ func (s *Server) inbox(c echo.Context) error {
 	// Encoded whole and sent with its length: a page is megabytes (bounded
 	// by inbox_page_bytes), and a client that knows the length reads it
 	// into one buffer instead of growing one chunk after chunk.
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(b)))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+// teamNotes answers GET /api/v1/handler/notes: a page of the notes feed,
+// every note the handler may read on any of the team's cases (the access
+// rule of GET /cases/{ref}/notes), each with its case's reference, by
+// note id, so the console reads all its team's notes in a few requests.
+// A page is bounded by count (per_page) and by bytes of ciphertext
+// (handlers.inbox_page_bytes); its "next" is the cursor of the page that
+// follows (?after=), "" on the last.
+func (s *Server) teamNotes(c echo.Context) error {
+	_, perPage := pageParams(c, config.MaxFeedNotes, config.MaxFeedNotes)
+	p, err := s.cases.TeamNotes(c.Request().Context(), handlerOf(c), c.QueryParam("after"), perPage)
+	if err != nil {
+		return err
+	}
+	out := handlerapi.NotesPage{Notes: make([]handlerapi.FeedNote, 0, len(p.Notes)), PerPage: perPage,
+		MaxBytes: s.cases.InboxPageBytes(), Next: p.Next}
+	for _, n := range p.Notes {
+		out.Notes = append(out.Notes, handlerapi.FeedNote{
+			Note: handlerapi.Note{ID: n.ID, Kind: n.Kind, Team: n.Team, Author: n.Author,
+				CreatedOn: n.CreatedOn.Format(time.DateOnly), Ciphertext: n.Ciphertext},
+			Reference: n.Reference, CiphertextOmitted: n.Omitted,
+		})
+	}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"filippo.io/age"
@@ -13,11 +14,20 @@ import (
 
 // The annual figures and the annex drafts need each case's structured
 // entries (UN actions, State responses, publications, links), which are
-// sealed team notes: the console reads every readable case's notes once
-// (loadEntries) and again whenever it shows a case (Refresh).
+// sealed team notes: the console reads its team's notes once, from the
+// server's notes feed (loadEntries), and a case's again whenever it shows
+// the case (Refresh).
 
-// entryFetchers bounds the notes fetched at once by loadEntries.
-const entryFetchers = 8
+// entryOpeners bounds the cases whose notes loadEntries opens at once.
+const entryOpeners = 8
+
+// maxFeedPages bounds the pages of the notes feed one load walks (at
+// 5,000 notes a page, far more notes than a team has), so a server that
+// sends pages without end cannot keep a load going.
+const maxFeedPages = 10_000
+
+// errFeedPages is a notes feed longer than maxFeedPages pages.
+var errFeedPages = errors.New("console: the server's notes feed does not end")
 
 // reportEntries opens case ref's notes (desk.OpenThread: only bound
 // notes of ref) and returns their structured entries, in order. Nothing
@@ -35,40 +45,68 @@ func reportEntries(ref string, notes []handlerapi.Note, ids []age.Identity) []sg
 }
 
 // loadEntries reads the entries of every loaded, readable case not read
-// yet, a few at a time. The first failure stops it (the figures would be
-// wrong); what was read is kept.
+// yet. It walks the server's notes feed once (GET /notes, a few requests
+// for all the team's notes), groups the notes by the reference the server
+// files each under, reads alone (GET /cases/{ref}/notes) the notes of a
+// case of which the feed left a note out for its size, then opens each
+// case's notes as a note of that case only (reportEntries: a note the
+// server files under the wrong case is bound to another and opens as
+// nothing). A failure stops it (the figures would be wrong) before any
+// case is marked read.
 func (s *Source) loadEntries(ctx context.Context) error {
-	var todo []*Case
+	todo := map[string]*Case{}
 	s.mu.RLock()
 	for _, c := range s.cases {
 		if c.Readable() && !c.entriesOK {
-			todo = append(todo, c)
+			todo[c.Meta.Reference] = c
 		}
 	}
 	s.mu.RUnlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	if len(todo) == 0 {
+		return nil
+	}
+	byCase := make(map[string][]handlerapi.Note, len(todo))
+	alone := map[string]bool{}
+	after := ""
+	for pages := 0; ; pages++ {
+		if pages == maxFeedPages {
+			return errFeedPages
+		}
+		p, err := s.api.TeamNotes(ctx, after, 0)
+		if err != nil {
+			return err
+		}
+		for _, n := range p.Notes {
+			if _, ok := todo[n.Reference]; !ok || alone[n.Reference] {
+				continue
+			}
+			if n.CiphertextOmitted {
+				alone[n.Reference] = true
+				continue
+			}
+			byCase[n.Reference] = append(byCase[n.Reference], n.Note)
+		}
+		if after = p.Next; after == "" {
+			break
+		}
+	}
+	for ref := range alone {
+		notes, err := s.api.Notes(ctx, ref)
+		if err != nil {
+			return err
+		}
+		byCase[ref] = notes
+	}
+
 	work := make(chan *Case)
-	var mu sync.Mutex
-	var first error
 	var wg sync.WaitGroup
-	for range min(entryFetchers, len(todo)) {
+	for range min(entryOpeners, len(todo)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for c := range work {
 				ref := c.Meta.Reference
-				notes, err := s.api.Notes(ctx, ref)
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				entries := reportEntries(ref, notes, s.ids)
+				entries := reportEntries(ref, byCase[ref], s.ids)
 				s.mu.Lock()
 				c.entries, c.entriesOK = entries, true
 				s.mu.Unlock()
@@ -76,12 +114,9 @@ func (s *Source) loadEntries(ctx context.Context) error {
 		}()
 	}
 	for _, c := range todo {
-		if ctx.Err() != nil {
-			break
-		}
 		work <- c
 	}
 	close(work)
 	wg.Wait()
-	return first
+	return nil
 }
