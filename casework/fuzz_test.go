@@ -2,6 +2,7 @@ package casework
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 )
 
@@ -37,6 +38,27 @@ func FuzzParseInboxCursor(f *testing.F) {
 		}
 		if back := InboxCursor(after.Day, after.Reference); back != s {
 			t.Fatalf("ParseInboxCursor(%q) reads back as %q", s, back)
+		}
+	})
+}
+
+// FuzzParseNotesCursor: a notes feed cursor from a client is accepted
+// only as a positive note id in plain decimal (the one spelling the feed's
+// next gives it), and then reads back to itself. Never a panic.
+func FuzzParseNotesCursor(f *testing.F) {
+	for _, s := range []string{"", "1", "42", "9223372036854775807", "9223372036854775808", "0", "-1", "01", "+5", "1.5", "1e3", " 1", "0x10", "١٢"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseNotesCursor(s)
+		if err != nil || s == "" {
+			if s == "" && (err != nil || id != 0) {
+				t.Fatalf("ParseNotesCursor(\"\") = %d, %v", id, err)
+			}
+			return
+		}
+		if id < 1 || strconv.FormatInt(id, 10) != s {
+			t.Fatalf("ParseNotesCursor(%q) = %d", s, id)
 		}
 	})
 }
